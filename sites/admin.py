@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin
+
+from .models import Site, SiteUnit
+
+
+class SiteUnitInline(admin.TabularInline):
+    model = SiteUnit
+    extra = 0
+    autocomplete_fields = ("unit", "publication")
+    fields = ("unit", "role", "period_start", "period_end", "publication", "confidence")
+
+
+@admin.register(Site)
+class SiteAdmin(CuratedAdmin):
+    list_display = ("name", "kind", "region", "territory", "settlement", "first_reported", "status")
+    list_filter = ("status", "kind", "territory", "region", "location_precision")
+    search_fields = ("name", "settlement", "region", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("reported_in",)
+    date_hierarchy = "first_reported"
+    inlines = [SiteUnitInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "description")}),
+        ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),
+        ("Reporting", {"fields": ("first_reported", "last_reported", "reported_in")}),
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(SiteUnit)
+class SiteUnitAdmin(admin.ModelAdmin):
+    list_display = ("site", "unit", "role", "period_start", "period_end", "publication", "confidence")
+    list_filter = ("role", "confidence")
+    list_select_related = ("site", "unit", "publication__source")
+    search_fields = ("site__name", "unit__name", "unit__unit_number")
+    autocomplete_fields = ("site", "unit", "publication")

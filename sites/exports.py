@@ -1,0 +1,55 @@
+"""Columns of the public CSV export of sites (their data dictionary is docs/data-dictionary.md)."""
+
+from django.db.models import F, OuterRef, Value
+from django.db.models.functions import Concat
+
+from testimonies.csv_export import Column, joined, public_url
+from testimonies.models import Publication, Testimony
+
+from .models import Site, SiteUnit
+
+SITE_COLUMNS = [
+    Column("id", "Record number of the site.", "integer"),
+    Column("slug", "Stable identifier of the site, used in its URL and in the other files."),
+    public_url("sites:site_detail", "slug"),
+    Column("name", "Name of the site."),
+    Column("kind", f"Kind of site: {', '.join(Site.Kind.values)}.", "code"),
+    Column("region", "Region (oblast) of the site."),
+    Column("territory", f"Territory: {', '.join(Site.Territory.values)}.", "code"),
+    Column("settlement", "Town or village."),
+    Column("latitude", "Latitude in decimal degrees (WGS 84), empty when unknown.", "decimal"),
+    Column("longitude", "Longitude in decimal degrees (WGS 84), empty when unknown.", "decimal"),
+    Column("location_precision", f"Precision of the coordinates: {', '.join(Site.LocationPrecision.values)}.", "code"),
+    Column("first_reported", "Date the site was first reported.", "date (ISO 8601)"),
+    Column("last_reported", "Date the site was last reported.", "date (ISO 8601)"),
+    Column("description", "Description of the site."),
+    Column(
+        "unit_slugs",
+        "Slugs of the units linked to the site; join with units.csv `slug`.",
+        "list",
+        joined(SiteUnit.objects.public().filter(site=OuterRef("pk")), "unit__slug"),
+    ),
+    Column(
+        "unit_roles",
+        f"Each linked unit as `unit-slug:role`, role one of {', '.join(SiteUnit.Role.values)}.",
+        "list",
+        joined(
+            SiteUnit.objects.public()
+            .filter(site=OuterRef("pk"))
+            .annotate(unit_role=Concat(F("unit__slug"), Value(":"), F("role"))),
+            "unit_role",
+        ),
+    ),
+    Column(
+        "testimony_ids",
+        "Record numbers of the public testimonies about the site; join with testimonies.csv `id`.",
+        "list",
+        joined(Testimony.objects.public().filter(sites=OuterRef("pk")), "pk"),
+    ),
+    Column(
+        "publication_ids",
+        "Record numbers of the publications that report the site.",
+        "list",
+        joined(Publication.objects.public().filter(sites=OuterRef("pk")), "pk"),
+    ),
+]

@@ -1,0 +1,32 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from testimonies.filters import public_site_regions
+from units.models import Unit
+
+from .models import Site, SiteUnit
+
+
+class SiteFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions)
+    territory = django_filters.ChoiceFilter(label=_("Territory"), choices=Site.Territory.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Site.Kind.choices)
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Unit"), to_field_name="slug", queryset=Unit.objects.public(), method="filter_unit"
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("name", "name"), ("region", "region"), ("first_reported", "first_reported")),
+        field_labels={"name": _("Name"), "region": _("Region"), "first_reported": _("First reported")},
+    )
+
+    class Meta:
+        model = Site
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_unit(self, queryset, name, unit):
+        return queryset.filter(pk__in=SiteUnit.objects.public().filter(unit=unit).values("site"))

@@ -1,0 +1,179 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from testimonies.curation import (
+    CitedLinkModel,
+    CitedLinkQuerySet,
+    Confidence,
+    CuratedModel,
+    CuratedQuerySet,
+    PublicationStatus,
+    end_not_before_start,
+)
+
+
+class SiteQuerySet(CuratedQuerySet):
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(settlement__icontains=text) | Q(description__icontains=text))
+
+    def for_public_detail(self):
+        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Publication, Testimony
+
+        return self.public().prefetch_related(
+            models.Prefetch(
+                "site_units",
+                queryset=SiteUnit.objects.public().with_public_publication().select_related("unit"),
+                to_attr="public_site_units",
+            ),
+            models.Prefetch(
+                "reported_in",
+                queryset=Publication.objects.public().select_related("source"),
+                to_attr="public_publications",
+            ),
+            models.Prefetch(
+                "testimonies",
+                queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
+                to_attr="public_testimonies",
+            ),
+        )
+
+    def for_public_list(self):
+        from units.models import Unit
+
+        return self.public().prefetch_related(
+            models.Prefetch("units", queryset=Unit.objects.public().distinct(), to_attr="public_units")
+        )
+
+
+class Site(CuratedModel):
+    """A place where soldiers are or were held illegally."""
+
+    class Kind(models.TextChoices):
+        PIT = "pit", _("Pit at a military base")
+        BASEMENT = "basement", _("Basement")
+        ABANDONED_BUILDING = "abandoned_building", _("Abandoned building")
+        COAL_MINE = "coal_mine", _("Coal mine")
+        FORMER_FACTORY = "former_factory", _("Former factory")
+        WEAPONS_STORE = "weapons_store", _("Weapons store")
+        BARRACKS = "barracks", _("Barracks")
+        OTHER = "other", _("Other")
+
+    class Territory(models.TextChoices):
+        OCCUPIED_UKRAINE = "occupied_ukraine", _("Occupied Ukraine")
+        RUSSIA = "russia", _("Russia")
+        OTHER = "other", _("Other or unknown")
+
+    class LocationPrecision(models.TextChoices):
+        EXACT = "exact", _("Exact")
+        SETTLEMENT = "settlement", _("Settlement")
+        REGION = "region", _("Region")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    region = models.CharField(_("region"), max_length=100, db_index=True, help_text=_("For example: Donetsk"))
+    territory = models.CharField(_("territory"), max_length=20, choices=Territory.choices, db_index=True)
+    settlement = models.CharField(_("settlement"), max_length=100, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_precision = models.CharField(
+        _("location precision"), max_length=12, choices=LocationPrecision.choices, blank=True
+    )
+    first_reported = models.DateField(_("first reported"), null=True, blank=True)
+    last_reported = models.DateField(_("last reported"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    units = models.ManyToManyField(
+        "units.Unit", through="SiteUnit", verbose_name=_("units"), related_name="sites", blank=True
+    )
+    reported_in = models.ManyToManyField(
+        "testimonies.Publication", verbose_name=_("reported in"), related_name="sites", blank=True
+    )
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=Decimal(-90), latitude__lte=Decimal(90)),
+                name="site_latitude_range",
+                violation_error_message=_("Latitude must be between -90 and 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=Decimal(-180), longitude__lte=Decimal(180)),
+                name="site_longitude_range",
+                violation_error_message=_("Longitude must be between -180 and 180."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="site_coordinates_both_or_neither",
+                violation_error_message=_("Give both latitude and longitude, or neither."),
+            ),
+            end_not_before_start("first_reported", "last_reported", "site_last_reported_after_first"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sites:site_detail", kwargs={"slug": self.slug})
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class SiteUnitQuerySet(CitedLinkQuerySet):
+    def public(self):
+        return self.filter(site__status=PublicationStatus.PUBLISHED, unit__status=PublicationStatus.PUBLISHED)
+
+
+class SiteUnit(CitedLinkModel):
+    """A unit's link to a site, the role it played there and the publication that says so."""
+
+    class Role(models.TextChoices):
+        OPERATED = "operated", _("Operated the site")
+        HELD_SOLDIERS_OF = "held_soldiers_of", _("Soldiers of this unit were held there")
+        GUARDED = "guarded", _("Guarded the site")
+        OTHER = "other", _("Other")
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="site_units")
+    unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="site_units")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("until"), null=True, blank=True)
+    publication = models.ForeignKey(
+        "testimonies.Publication",
+        verbose_name=_("according to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="site_units",
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+
+    objects = SiteUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site__name", "unit__name"]
+        verbose_name = _("site–unit link")
+        verbose_name_plural = _("site–unit links")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "unit", "role"], name="siteunit_unique_role"),
+            end_not_before_start("period_start", "period_end", "siteunit_period_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} – {self.get_role_display()} – {self.site}"

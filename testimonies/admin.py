@@ -1,0 +1,121 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .admin_base import AUDIT_FIELDSET, CuratedAdmin
+from .models import AbuseType, Citation, Publication, Source, Testimony
+
+RESTRICTED_PERMISSION = "testimonies.view_restricted_fields"
+
+
+@admin.register(Source)
+class SourceAdmin(CuratedAdmin):
+    list_display = ("name", "kind", "country", "languages", "status", "updated_at")
+    list_filter = ("status", "kind", "country")
+    search_fields = ("name", "description", "website")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "website", "country", "languages", "description")}),
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Publication)
+class PublicationAdmin(CuratedAdmin):
+    list_display = ("title", "source", "kind", "published_on", "language", "status")
+    list_filter = ("status", "kind", "language", "source")
+    list_select_related = ("source",)
+    search_fields = ("title", "author", "excerpt", "url", "source__name")
+    autocomplete_fields = ("source", "cites")
+    date_hierarchy = "published_on"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "source",
+                    "title",
+                    "kind",
+                    "url",
+                    "archived_url",
+                    "published_on",
+                    "language",
+                    "author",
+                    "excerpt",
+                    "cites",
+                )
+            },
+        ),
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(AbuseType)
+class AbuseTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ("publication",)
+    fields = ("publication", "locator", "quoted_passage", "accessed_on", "confidence")
+
+
+@admin.register(Testimony)
+class TestimonyAdmin(CuratedAdmin):
+    list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
+    list_display_links = ("id", "witness_label")
+    list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
+    list_select_related = ("updated_by",)
+    search_fields = ("quote", "translation", "witness_label")
+    autocomplete_fields = ("sites", "units", "abuse_types")
+    date_hierarchy = "given_on"
+    inlines = [CitationInline]
+    fieldsets = (
+        (None, {"fields": ("witness_label", "witness_role", "verification")}),
+        (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
+        (_("Dates"), {"fields": ("given_on", "events_start", "events_end", "events_precision")}),
+        (_("Cross-references"), {"fields": ("sites", "units", "abuse_types")}),
+        AUDIT_FIELDSET,
+    )
+    restricted_fieldset = (
+        _("Restricted witness fields (never public)"),
+        {"classes": ("collapse",), "fields": Testimony.RESTRICTED_FIELDS},
+    )
+
+    def may_see_restricted(self, request) -> bool:
+        return request.user.has_perm(RESTRICTED_PERMISSION)
+
+    def get_fieldsets(self, request, obj=None):
+        # The form is built from these fieldsets, so without the permission the fields are neither shown nor
+        # accepted from a POST.
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.may_see_restricted(request):
+            return (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
+        return fieldsets
+
+    def lookup_allowed(self, lookup, value, request):
+        # A changelist URL such as ?real_name__startswith=A would otherwise let anyone probe restricted fields.
+        field_name = lookup.split("__")[0]
+        if field_name in Testimony.RESTRICTED_FIELDS and not self.may_see_restricted(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        # Searching by a real name would reveal whose testimony a record is, so only permitted staff may.
+        fields = super().get_search_fields(request)
+        if self.may_see_restricted(request):
+            return (*fields, "real_name")
+        return fields
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    list_display = ("testimony", "publication", "locator", "confidence", "accessed_on")
+    list_filter = ("confidence", "publication__source")
+    list_select_related = ("testimony", "publication__source")
+    search_fields = ("quoted_passage", "locator", "publication__title", "testimony__witness_label")
+    autocomplete_fields = ("testimony", "publication")
+    date_hierarchy = "accessed_on"

@@ -1,0 +1,163 @@
+"""Streaming CSV exports: the column registry, SQL aggregation of related values and formula neutralisation.
+
+Every related value is aggregated in SQL (one correlated subquery per column), so an export is one query
+however many rows it has, and rows are streamed from a server-side cursor as they are read.
+"""
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+MULTI_VALUE_SEPARATOR = "; "
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+EXPORT_CHUNK_SIZE = 2000
+UTF8_BOM = "\ufeff"
+# Fits both <int:pk> and <slug:slug> URL patterns; replaced by each row's key.
+URL_PLACEHOLDER = "987654321"
+
+
+def neutralise_formula(value):
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection).
+
+    Only text is touched: numbers and dates come from typed columns and are written as they are, so a
+    negative longitude stays a number.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+class JoinedText(models.Func):
+    """All values of a subquery's rows joined with "; " in a stable order (STRING_AGG / GROUP_CONCAT).
+
+    It aggregates, but declares no aggregate so that Django adds no GROUP BY: inside `joined()` the whole
+    filtered subquery collapses into one cell.
+    """
+
+    output_field = models.TextField()
+    contains_aggregate = False
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = f"CAST({sql} AS TEXT)"
+        return f"STRING_AGG({text}, '{MULTI_VALUE_SEPARATOR}' ORDER BY {text})", (*params, *params)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            # SQLite before 3.44 has no ORDER BY inside an aggregate; values come in index order.
+            template=f"%(function)s(%(expressions)s, '{MULTI_VALUE_SEPARATOR}')",
+            **extra_context,
+        )
+
+
+def joined(related: models.QuerySet, value: str) -> models.Subquery:
+    """One cell with every `value` of `related`, a `.public()` queryset filtered on `OuterRef("pk")`."""
+    return models.Subquery(
+        related.order_by().annotate(joined_value=JoinedText(value)).values("joined_value")[:1],
+        output_field=models.TextField(),
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, the SQL expression that fills it, and its entry in the data dictionary."""
+
+    name: str
+    description: str
+    type: str = "text"
+    expression: str | models.Expression | None = None
+    # Some columns are built in Python from the row (public URLs need the request's host).
+    python: Callable[[dict, "ExportContext"], object] | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """Name of the value in a row; annotations get a prefix so that they never clash with a model field."""
+        return f"csv_{self.name}" if self.expression is not None else self.name
+
+    def value(self, row: dict, context: "ExportContext"):
+        return self.python(row, context) if self.python else row[self.key]
+
+
+@dataclass
+class ExportContext:
+    request: object
+    url_patterns: dict[str, str]
+
+    def url(self, viewname: str, value) -> str:
+        before, _, after = self.url_patterns[viewname].rpartition(URL_PLACEHOLDER)
+        return f"{before}{value}{after}"
+
+
+def public_url(viewname: str, key: str) -> Column:
+    return Column(
+        "url",
+        "Public page of the record.",
+        "url",
+        python=lambda row, context: context.url(viewname, row[key]),
+    )
+
+
+class Echo:
+    """A file-like object whose write() hands the line back, for csv.writer inside a generator."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(columns: list[Column], rows: Iterable[dict], context: ExportContext, bom: bool) -> Iterator[str]:
+    writer = csv.writer(Echo(), lineterminator="\r\n")
+    header = writer.writerow([column.name for column in columns])
+    yield (UTF8_BOM + header) if bom else header
+    for row in rows:
+        yield writer.writerow([neutralise_formula(column.value(row, context)) for column in columns])
+
+
+def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[dict]:
+    """The rows of `queryset` as dicts of the SQL-backed columns, read in chunks from a server-side cursor."""
+    expressions = {column.key: column.expression for column in columns if column.expression is not None}
+    fields = [column.key for column in columns if column.expression is None and column.python is None]
+    return queryset.annotate(**expressions).values(*fields, *expressions).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+class CsvExportView(View):
+    """A public CSV export: the same FilterSet as the list page, over the model's `.public()` records."""
+
+    filterset_class = None
+    queryset: models.QuerySet = None
+    columns: list[Column] = []
+    file_stem = "export"
+    detail_viewname = ""
+    detail_url_kwarg = ""
+
+    def get_queryset(self):
+        return self.queryset.all()
+
+    def url_patterns(self) -> dict[str, str]:
+        path = reverse(self.detail_viewname, kwargs={self.detail_url_kwarg: URL_PLACEHOLDER})
+        return {self.detail_viewname: self.request.build_absolute_uri(path)}
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            problems = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
+            return HttpResponseBadRequest(
+                f"Invalid filter parameters; nothing was exported.\n{problems}\n",
+                content_type="text/plain; charset=utf-8",
+            )
+        context = ExportContext(request=request, url_patterns=self.url_patterns())
+        lines = csv_lines(
+            self.columns, export_rows(filterset.qs, self.columns), context, bom=request.GET.get("bom") == "1"
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"{self.file_stem}-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -1,0 +1,115 @@
+"""Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
+
+from django.db.models import OuterRef
+
+from sites.models import Site
+from units.models import Unit
+
+from .csv_export import Column, joined, public_url
+from .models import AbuseType, Citation, Publication, Source, Testimony
+
+
+def cited_by_outer_testimony(field: str):
+    """Values of `field` over the public citations of the testimony of the enclosing export row."""
+    return Citation.objects.public().filter(testimony=OuterRef(OuterRef("pk"))).values(field)
+
+
+def public_sources_of_testimony():
+    return Source.objects.public().filter(pk__in=cited_by_outer_testimony("publication__source"))
+
+
+def public_publications_of_testimony():
+    return Publication.objects.public().filter(pk__in=cited_by_outer_testimony("publication"))
+
+
+TESTIMONY_COLUMNS = [
+    Column("id", "Record number of the testimony.", "integer"),
+    public_url("testimonies:testimony_detail", "id"),
+    Column("witness_label", "Public label of the witness, never a real name unless the witness went public."),
+    Column(
+        "witness_role",
+        f"Code of the witness's relation to the facts: {', '.join(Testimony.WitnessRole.values)}.",
+        "code",
+    ),
+    Column("quote", "The quote in its original language; line breaks are kept inside the quoted cell."),
+    Column("quote_language", "ISO 639-1 code of the quote's language.", "code"),
+    Column("translation", "English translation, empty when the quote is in English."),
+    Column("context", "What the sources say around the quote."),
+    Column("given_on", "Date the testimony was given.", "date (ISO 8601)"),
+    Column("events_start", "Start of the events described.", "date (ISO 8601)"),
+    Column("events_end", "End of the events described.", "date (ISO 8601)"),
+    Column("events_precision", f"Precision of the event dates: {', '.join(Testimony.DatePrecision.values)}.", "code"),
+    Column("verification", f"Verification status: {', '.join(Testimony.Verification.values)}.", "code"),
+    Column(
+        "site_slugs",
+        "Slugs of the sites the testimony is about; join with sites.csv `slug`.",
+        "list",
+        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "slug"),
+    ),
+    Column(
+        "site_names",
+        "Names of those sites.",
+        "list",
+        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name"),
+    ),
+    Column(
+        "unit_slugs",
+        "Slugs of the units named; join with units.csv `slug`.",
+        "list",
+        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "slug"),
+    ),
+    Column(
+        "unit_names",
+        "Names of those units.",
+        "list",
+        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "name"),
+    ),
+    Column(
+        "abuse_type_slugs",
+        "Slugs of the abuses described (controlled vocabulary).",
+        "list",
+        joined(AbuseType.objects.public().filter(testimonies=OuterRef("pk")), "slug"),
+    ),
+    Column(
+        "source_slugs",
+        "Slugs of the sources whose publications the testimony cites; join with sources.csv `slug`.",
+        "list",
+        joined(public_sources_of_testimony(), "slug"),
+    ),
+    Column(
+        "publication_ids",
+        "Record numbers of the cited publications.",
+        "list",
+        joined(public_publications_of_testimony(), "pk"),
+    ),
+    Column(
+        "citation_urls",
+        "Web addresses of the cited publications (those that have one).",
+        "list",
+        joined(public_publications_of_testimony().exclude(url=""), "url"),
+    ),
+]
+
+SOURCE_COLUMNS = [
+    Column("id", "Record number of the source.", "integer"),
+    Column("slug", "Stable identifier of the source, used in its URL and in the other files."),
+    public_url("testimonies:source_detail", "slug"),
+    Column("name", "Name of the organisation or outlet."),
+    Column("kind", f"Kind of source: {', '.join(Source.Kind.values)}.", "code"),
+    Column("website", "Website of the source.", "url"),
+    Column("country", "Country the source works from."),
+    Column("languages", "Languages the source publishes in."),
+    Column("description", "Description of the source."),
+    Column(
+        "publication_titles",
+        "Titles of the source's public publications.",
+        "list",
+        joined(Publication.objects.public().filter(source=OuterRef("pk")), "title"),
+    ),
+    Column(
+        "publication_urls",
+        "Web addresses of those publications (those that have one).",
+        "list",
+        joined(Publication.objects.public().filter(source=OuterRef("pk")).exclude(url=""), "url"),
+    ),
+]

@@ -1,0 +1,99 @@
+"""Shared behaviour of the public list pages: filtering, forgiving pagination, page sizes and filter chips."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from django_filters.views import FilterView
+
+PAGE_SIZE_CHOICES = (10, 25, 50, 100)
+
+
+def clamp_page_size(raw, default: int, maximum: int) -> int:
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return min(max(size, 1), maximum)
+
+
+class PublicFilterListView(FilterView):
+    """A FilterView that never fails on what a reader types into the address bar.
+
+    Invalid filter values are ignored with a message (the valid ones still apply), a page number that is not
+    a number or out of range shows the nearest valid page, and the page size is clamped.
+    """
+
+    strict = False
+    page_kwarg = "page"
+    page_size_kwarg = "per_page"
+    export_url_name: str
+
+    def get_paginate_by(self, queryset):
+        return clamp_page_size(
+            self.request.GET.get(self.page_size_kwarg), settings.PUBLIC_PAGE_SIZE, settings.PUBLIC_MAX_PAGE_SIZE
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = Paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        context["filter_errors"] = self.filter_errors(filterset)
+        context["active_filters"] = self.active_filters(filterset)
+        context["page_size_choices"] = PAGE_SIZE_CHOICES
+        context["page_size"] = context["paginator"].per_page
+        context["result_count"] = context["paginator"].count
+        context["export_url"] = self.export_url()
+        return context
+
+    def export_url(self) -> str:
+        query = self.querystring(exclude=(self.page_kwarg, self.page_size_kwarg))
+        return f"{reverse(self.export_url_name)}?{query}" if query else reverse(self.export_url_name)
+
+    def querystring(self, exclude=()) -> str:
+        params = self.request.GET.copy()
+        for key in exclude:
+            params.pop(key, None)
+        return params.urlencode()
+
+    def filter_errors(self, filterset) -> list[str]:
+        if not filterset.is_bound or filterset.is_valid():
+            return []
+        return [
+            _("“%(field)s” was ignored: %(error)s") % {"field": filterset.form[name].label, "error": " ".join(errors)}
+            for name, errors in filterset.form.errors.items()
+            if name in filterset.form.fields
+        ]
+
+    def active_filters(self, filterset) -> list[dict]:
+        """The applied filters as (label, value, link that removes it), for the chips above the results."""
+        if not filterset.is_bound:
+            return []
+        filterset.is_valid()
+        chips = []
+        for name, field in filterset.form.fields.items():
+            value = filterset.form.cleaned_data.get(name)
+            if name not in filterset.form.cleaned_data or value in (None, "", [], ()) or name == "sort":
+                continue
+            raw_keys = [key for key in self.request.GET if key == name or key.startswith(f"{name}_")]
+            chips.append(
+                {
+                    "label": field.label,
+                    "value": self.display_value(field, value),
+                    "remove_query": self.querystring(exclude=(*raw_keys, self.page_kwarg)),
+                }
+            )
+        return chips
+
+    @staticmethod
+    def display_value(field, value) -> str:
+        if isinstance(value, slice):
+            return " – ".join(formats.date_format(bound) if bound else "…" for bound in (value.start, value.stop))
+        if hasattr(value, "pk") or not hasattr(field, "choices"):
+            return str(value)
+        return str(dict(field.choices).get(value, value))

@@ -1,0 +1,135 @@
+"""Load the demo data set of `testimonies.demo_data` idempotently: a second run changes nothing."""
+
+from collections import Counter
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from sites.models import Site, SiteUnit
+from testimonies import demo_data
+from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
+from units.models import Commander, Unit
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+# Keys of the data dicts that are not model fields but links, handled after the record itself.
+LINK_KEYS = {"key", "cites", "citations", "reported_in", "units", "sites", "abuse_types"}
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set built from the seed article. Safe to run again: existing records are kept."
+
+    def handle(self, *args, **options):
+        self.stats: dict[str, Counter] = {}
+        with transaction.atomic():
+            self.load()
+        self.report()
+
+    def load(self):
+        sources = {
+            row["slug"]: self.upsert(Source, {"slug": row["slug"]}, fields(row, "slug")) for row in demo_data.SOURCES
+        }
+
+        publications = {}
+        for row in demo_data.PUBLICATIONS:
+            source = sources[row["source"]]
+            publication = self.upsert(
+                Publication, {"source": source, "title": row["title"]}, fields(row, "source", "title")
+            )
+            self.set_m2m(publication, "cites", [publications[key] for key in row.get("cites", [])])
+            publications[row["key"]] = publication
+
+        abuse_types = {
+            row["slug"]: self.upsert(AbuseType, {"slug": row["slug"]}, fields(row, "slug"))
+            for row in demo_data.ABUSE_TYPES
+        }
+
+        units = {}
+        for row in demo_data.UNITS:
+            values = fields(row, "slug") | {"parent": units[row["parent"]] if row.get("parent") else None}
+            units[row["slug"]] = self.upsert(Unit, {"slug": row["slug"]}, values)
+
+        for row in demo_data.COMMANDERS:
+            values = fields(row, "unit", "name") | {"publication": publications.get(row.get("publication"))}
+            self.upsert(Commander, {"unit": units[row["unit"]], "name": row["name"]}, values)
+
+        sites = {}
+        for row in demo_data.SITES:
+            site = self.upsert(Site, {"slug": row["slug"]}, fields(row, "slug"))
+            self.set_m2m(site, "reported_in", [publications[key] for key in row["reported_in"]])
+            for link in row["units"]:
+                lookup = {"site": site, "unit": units[link["unit"]], "role": link["role"]}
+                values = fields(link, "unit", "role") | {"publication": publications.get(link.get("publication"))}
+                self.upsert(SiteUnit, lookup, values)
+            sites[row["slug"]] = site
+
+        for row in demo_data.TESTIMONIES:
+            lookup = {"witness_label": row["witness_label"], "quote": row["quote"]}
+            testimony = self.upsert(Testimony, lookup, fields(row, "witness_label", "quote"))
+            self.set_m2m(testimony, "sites", [sites[slug] for slug in row.get("sites", [])])
+            self.set_m2m(testimony, "units", [units[slug] for slug in row.get("units", [])])
+            self.set_m2m(testimony, "abuse_types", [abuse_types[slug] for slug in row.get("abuse_types", [])])
+            for citation in row.get("citations", []):
+                lookup = {
+                    "testimony": testimony,
+                    "publication": publications[citation["publication"]],
+                    "locator": citation.get("locator", ""),
+                }
+                values = {
+                    "quoted_passage": citation.get("quoted_passage", row["quote"]),
+                    "confidence": citation.get("confidence", "medium"),
+                    "accessed_on": citation.get("accessed_on"),
+                }
+                self.upsert(Citation, lookup, values)
+
+    def upsert(self, model, lookup: dict, values: dict):
+        """Like `update_or_create`, but saves only when a value differs, so a repeated load keeps `updated_at`."""
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values)
+            obj.full_clean()
+            obj.save()
+            self.count(model, CREATED)
+            return obj
+        changed = [name for name, value in values.items() if not same_value(obj, name, value)]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            obj.full_clean()
+            obj.save()
+        self.count(model, UPDATED if changed else UNCHANGED)
+        return obj
+
+    def set_m2m(self, obj, name: str, targets: list):
+        manager = getattr(obj, name)
+        if set(manager.values_list("pk", flat=True)) != {target.pk for target in targets}:
+            manager.set(targets)
+            self.count(type(obj), UPDATED, links=True)
+
+    def count(self, model, action: str, links: bool = False):
+        counter = self.stats.setdefault(model._meta.object_name, Counter())
+        counter["link sets changed" if links else action] += 1
+
+    def report(self):
+        models = [Source, Publication, AbuseType, Unit, Commander, Site, SiteUnit, Testimony, Citation]
+        self.stdout.write("Demo data loaded:")
+        for model in models:
+            counter = self.stats.get(model._meta.object_name, Counter())
+            changes = ", ".join(
+                f"{counter[action]} {action}" for action in (CREATED, UPDATED, UNCHANGED, "link sets changed")
+            )
+            self.stdout.write(f"  {model._meta.object_name:<12} {model.objects.count():>4} in database ({changes})")
+        hidden = Testimony.objects.exclude(pk__in=Testimony.objects.public()).count()
+        self.stdout.write(f"  of which testimonies not public (draft, review, withheld): {hidden}")
+
+
+def fields(row: dict, *exclude: str) -> dict:
+    """The plain field values of a data row, without its natural-key and link entries."""
+    return {name: value for name, value in row.items() if name not in LINK_KEYS and name not in exclude}
+
+
+def same_value(obj, name: str, value) -> bool:
+    field = obj._meta.get_field(name)
+    if field.is_relation:
+        return getattr(obj, field.attname) == (value.pk if value is not None else None)
+    return getattr(obj, name) == (field.to_python(value) if value is not None else None)

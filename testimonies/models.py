@@ -1,0 +1,317 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicationStatus, end_not_before_start
+
+# Detail pages list the most recent testimonies and link to the filtered list for the rest.
+TESTIMONIES_ON_DETAIL_PAGE = 20
+
+
+class SourceQuerySet(CuratedQuerySet):
+    def for_public_detail(self):
+        return self.public().prefetch_related(
+            models.Prefetch(
+                "publications",
+                queryset=Publication.objects.public().prefetch_related(
+                    models.Prefetch(
+                        "cites", queryset=Publication.objects.public().select_related("source"), to_attr="public_cites"
+                    )
+                ),
+                to_attr="public_publications",
+            )
+        )
+
+
+class Source(CuratedModel):
+    """An organisation or outlet whose publications the database rests on."""
+
+    class Kind(models.TextChoices):
+        MEDIA = "media", _("Media outlet")
+        INITIATIVE = "initiative", _("Civil initiative")
+        NGO = "ngo", _("NGO")
+        PLATFORM = "platform", _("Platform or aggregator")
+        OFFICIAL = "official", _("Official body")
+        SOCIAL = "social", _("Social media")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    website = models.URLField(_("website"), blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    languages = models.CharField(_("languages"), max_length=200, blank=True, help_text=_("For example: ru, en"))
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("testimonies:source_detail", kwargs={"slug": self.slug})
+
+    def public_testimonies(self):
+        """The public testimonies that cite a public publication of this source."""
+        return Testimony.objects.public().filter(
+            pk__in=Citation.objects.public().filter(publication__source=self).values("testimony")
+        )
+
+
+class PublicationQuerySet(CuratedQuerySet):
+    def public(self):
+        # A publication of a source that is not public would reveal that source, so it is not public either.
+        return self.filter(status=PublicationStatus.PUBLISHED, source__status=PublicationStatus.PUBLISHED)
+
+
+class Publication(CuratedModel):
+    """One article, video, report or post of a source."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", _("Article")
+        VIDEO = "video", _("Video")
+        REPORT = "report", _("Report")
+        POST = "post", _("Social media post")
+        AUDIO = "audio", _("Audio")
+        OTHER = "other", _("Other")
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="publications")
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    archived_url = models.URLField(_("archived URL"), max_length=500, blank=True)
+    published_on = models.DateField(_("date published"), null=True, blank=True, db_index=True)
+    language = models.CharField(_("language"), max_length=12, blank=True, help_text=_("For example: ru, en"))
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    excerpt = models.TextField(_("excerpt"), blank=True)
+    cites = models.ManyToManyField(
+        "self",
+        verbose_name=_("cites"),
+        symmetrical=False,
+        blank=True,
+        related_name="cited_by",
+        help_text=_("Publications this one reports or relies on."),
+    )
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self):
+        return f"{self.title} ({self.source.name})" if self.source_id else self.title
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#publication-{self.pk}"
+
+
+class AbuseTypeQuerySet(models.QuerySet):
+    def public(self):
+        # The vocabulary itself reveals nothing about any witness; every term is public.
+        return self.all()
+
+
+class AbuseType(models.Model):
+    """A term of the controlled vocabulary of abuses."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = AbuseTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("abuse type")
+        verbose_name_plural = _("abuse types")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('testimonies:testimony_list')}?abuse_type={self.slug}"
+
+
+class TestimonyQuerySet(CuratedQuerySet):
+    def search(self, text: str):
+        """Free-text search over the quote, its translation and the public witness label."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(quote__icontains=text) | Q(translation__icontains=text) | Q(witness_label__icontains=text)
+        )
+
+    def events_between(self, start, end):
+        """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""
+        queryset = self.annotate(
+            events_from=Coalesce("events_start", "events_end"), events_until=Coalesce("events_end", "events_start")
+        )
+        if start:
+            queryset = queryset.filter(events_until__gte=start)
+        if end:
+            queryset = queryset.filter(events_from__lte=end)
+        return queryset
+
+    def for_public_list(self):
+        from sites.models import Site
+        from units.models import Unit
+
+        return self.public().prefetch_related(
+            models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
+            models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
+            "abuse_types",
+        )
+
+    def for_public_detail(self):
+        return self.for_public_list().prefetch_related(
+            models.Prefetch(
+                "citations",
+                queryset=Citation.objects.public().select_related("publication__source"),
+                to_attr="public_citations",
+            ),
+        )
+
+
+class Testimony(CuratedModel):
+    """One person's account, with the public label under which it is shown."""
+
+    class WitnessRole(models.TextChoices):
+        FORMER_DETAINEE = "former_detainee", _("Former detainee")
+        RELATIVE = "relative", _("Relative")
+        FELLOW_SOLDIER = "fellow_soldier", _("Fellow soldier")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        UNIT_INSIDER = "unit_insider", _("Source inside a unit")
+        REPORTER = "reporter", _("Reporter or third party")
+        OTHER = "other", _("Other")
+
+    class Language(models.TextChoices):
+        RUSSIAN = "ru", _("Russian")
+        UKRAINIAN = "uk", _("Ukrainian")
+        ENGLISH = "en", _("English")
+        DUTCH = "nl", _("Dutch")
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", _("Exact day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
+        APPROXIMATE = "approximate", _("Approximate")
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        SINGLE_SOURCE = "single_source", _("Single source")
+        CORROBORATED = "corroborated", _("Corroborated by several independent sources")
+        VERIFIED = "verified", _("Verified")
+
+    witness_label = models.CharField(
+        _("public witness label"),
+        max_length=200,
+        help_text=_(
+            'Shown to the public, e.g. "Daniil, former platoon commander". Never the real name unless the '
+            "witness went public."
+        ),
+    )
+    witness_role = models.CharField(_("witness role"), max_length=20, choices=WitnessRole.choices, db_index=True)
+    quote = models.TextField(_("quote (original language)"))
+    quote_language = models.CharField(
+        _("language of the quote"), max_length=5, choices=Language.choices, default=Language.RUSSIAN
+    )
+    translation = models.TextField(_("English translation"), blank=True)
+    context = models.TextField(_("public context"), blank=True, help_text=_("What the sources say around the quote."))
+    given_on = models.DateField(_("date given"), null=True, blank=True)
+    events_start = models.DateField(_("events from"), null=True, blank=True)
+    events_end = models.DateField(_("events until"), null=True, blank=True)
+    events_precision = models.CharField(
+        _("precision of the event dates"), max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    verification = models.CharField(
+        _("verification"), max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    sites = models.ManyToManyField("sites.Site", verbose_name=_("sites"), blank=True, related_name="testimonies")
+    units = models.ManyToManyField("units.Unit", verbose_name=_("units"), blank=True, related_name="testimonies")
+    abuse_types = models.ManyToManyField(
+        AbuseType, verbose_name=_("abuse types"), blank=True, related_name="testimonies"
+    )
+    publications = models.ManyToManyField(
+        Publication, through="Citation", verbose_name=_("publications"), related_name="testimonies"
+    )
+
+    # Restricted witness fields: staff with the "view_restricted_fields" permission only; never public.
+    real_name = models.CharField(_("real name"), max_length=200, blank=True)
+    contact = models.TextField(_("contact details"), blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True)
+
+    RESTRICTED_FIELDS = ("real_name", "contact", "internal_notes")
+
+    objects = TestimonyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        verbose_name = _("testimony")
+        verbose_name_plural = _("testimonies")
+        permissions = [("view_restricted_fields", _("Can view and change restricted witness fields"))]
+        indexes = [
+            models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
+            models.Index(fields=["events_start"], name="testimony_events_start"),
+        ]
+        constraints = [end_not_before_start("events_start", "events_end", "testimony_events_end_after_start")]
+
+    def __str__(self):
+        return f"{self.witness_label}: {Truncator(self.quote).chars(60)}"
+
+    def get_absolute_url(self):
+        return reverse("testimonies:testimony_detail", kwargs={"pk": self.pk})
+
+    @property
+    def has_separate_translation(self) -> bool:
+        return bool(self.translation) and self.quote_language != self.Language.ENGLISH
+
+
+class CitationQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(
+            testimony__status=PublicationStatus.PUBLISHED,
+            publication__status=PublicationStatus.PUBLISHED,
+            publication__source__status=PublicationStatus.PUBLISHED,
+        )
+
+
+class Citation(models.Model):
+    """The publication a testimony rests on, where in it, and how far it can be trusted."""
+
+    testimony = models.ForeignKey(
+        Testimony, verbose_name=_("testimony"), on_delete=models.CASCADE, related_name="citations"
+    )
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("publication"), on_delete=models.PROTECT, related_name="citations"
+    )
+    locator = models.CharField(
+        _("page or timestamp"), max_length=100, blank=True, help_text=_('For example "p. 4" or "03:12"')
+    )
+    quoted_passage = models.TextField(_("quoted passage"), blank=True)
+    accessed_on = models.DateField(_("date accessed"), null=True, blank=True)
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["publication__published_on", "id"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        constraints = [
+            models.UniqueConstraint(fields=["testimony", "publication", "locator"], name="citation_unique_per_locator")
+        ]
+
+    def __str__(self):
+        return f"{self.publication} {self.locator}".strip()

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "testimonies"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("testimonies/", views.TestimonyListView.as_view(), name="testimony_list"),
+    path("testimonies/<int:pk>/", views.TestimonyDetailView.as_view(), name="testimony_detail"),
+    path("export/testimonies.csv", views.TestimonyExportView.as_view(), name="testimony_export"),
+    path("sources/", views.SourceListView.as_view(), name="source_list"),
+    path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source_detail"),
+    path("export/sources.csv", views.SourceExportView.as_view(), name="source_export"),
+]

@@ -1,0 +1,142 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+from sites.models import Site, SiteUnit
+from testimonies.curation import PublicationStatus
+from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
+from units.models import Commander, Unit
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"curator{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """`UserFactory(permissions=["testimonies.change_testimony"])` grants those permissions."""
+        for dotted in extracted or ():
+            app_label, codename = dotted.split(".")
+            self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+class PublishedFactory(factory.django.DjangoModelFactory):
+    status = PublicationStatus.PUBLISHED
+
+
+class SourceFactory(PublishedFactory):
+    class Meta:
+        model = Source
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    slug = factory.Sequence(lambda n: f"source-{n}")
+    kind = Source.Kind.MEDIA
+    country = "Latvia"
+    languages = "ru, en"
+
+
+class PublicationFactory(PublishedFactory):
+    class Meta:
+        model = Publication
+
+    source = factory.SubFactory(SourceFactory)
+    title = factory.Sequence(lambda n: f"Report number {n}")
+    url = factory.Sequence(lambda n: f"https://news.example.org/report-{n}")
+    published_on = factory.Sequence(lambda n: datetime.date(2025, 1, 1) + datetime.timedelta(days=n % 300))
+    language = "en"
+
+
+class AbuseTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AbuseType
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Abuse {n}")
+    slug = factory.Sequence(lambda n: f"abuse-{n}")
+
+
+class UnitFactory(PublishedFactory):
+    class Meta:
+        model = Unit
+
+    name = factory.Sequence(lambda n: f"{n}th Motorized Rifle Brigade")
+    slug = factory.Sequence(lambda n: f"unit-{n}")
+    kind = Unit.Kind.BRIGADE
+
+
+class CommanderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commander
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"Commander {n}")
+    call_sign = factory.Sequence(lambda n: f"Sign{n}")
+    position = "Battalion commander"
+
+
+class SiteFactory(PublishedFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Basement {n}")
+    slug = factory.Sequence(lambda n: f"site-{n}")
+    kind = Site.Kind.BASEMENT
+    region = "Donetsk"
+    territory = Site.Territory.OCCUPIED_UKRAINE
+    settlement = "Donetsk"
+
+
+class SiteUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteUnit
+
+    site = factory.SubFactory(SiteFactory)
+    unit = factory.SubFactory(UnitFactory)
+    role = SiteUnit.Role.OPERATED
+
+
+class TestimonyFactory(PublishedFactory):
+    class Meta:
+        model = Testimony
+        skip_postgeneration_save = True
+
+    witness_label = factory.Sequence(lambda n: f"Witness {n}, former detainee")
+    witness_role = Testimony.WitnessRole.FORMER_DETAINEE
+    quote = factory.Sequence(lambda n: f"They kept us underground for days, account {n}.")
+    quote_language = Testimony.Language.ENGLISH
+    given_on = factory.Sequence(lambda n: datetime.date(2024, 1, 1) + datetime.timedelta(days=n % 600))
+    verification = Testimony.Verification.SINGLE_SOURCE
+
+    @factory.post_generation
+    def sites(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sites.set(extracted)
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.units.set(extracted)
+
+    @factory.post_generation
+    def abuse_types(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.abuse_types.set(extracted)
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    testimony = factory.SubFactory(TestimonyFactory)
+    publication = factory.SubFactory(PublicationFactory)
+    locator = factory.Sequence(lambda n: f"para. {n}")
+    quoted_passage = "They kept us underground."

@@ -1,0 +1,508 @@
+"""The curation admin: every page renders, search, autocomplete, restricted fields, bulk actions and audit stamps."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from sites.models import Site
+from testimonies import models as testimony_models
+from testimonies.curation import PublicationStatus
+from tests import factories
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    CommanderFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    UnitFactory,
+    UserFactory,
+)
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("testimonies", "sites", "units")
+REGISTERED_MODELS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in APPS), key=lambda model: model._meta.label
+)
+
+TESTIMONY_PERMISSIONS = [
+    "testimonies.add_testimony",
+    "testimonies.change_testimony",
+    "testimonies.view_testimony",
+]
+# An editor also works on the citations of a testimony, so the citations inline is part of the form.
+CITATION_PERMISSIONS = [
+    "testimonies.add_citation",
+    "testimonies.change_citation",
+    "testimonies.view_citation",
+    "testimonies.delete_citation",
+]
+RESTRICTED_PERMISSION = "testimonies.view_restricted_fields"
+
+
+def make_testimony(**kwargs):
+    """A testimony with every kind of related record, so each widget and inline of the admin has data."""
+    testimony = factories.TestimonyFactory(
+        sites=[SiteFactory()], units=[UnitFactory()], abuse_types=[AbuseTypeFactory()], **kwargs
+    )
+    CitationFactory(testimony=testimony)
+    return testimony
+
+
+def make_site():
+    site = SiteFactory(first_reported="2024-05-01")
+    SiteUnitFactory(site=site, publication=PublicationFactory())
+    site.reported_in.add(PublicationFactory())
+    return site
+
+
+def make_unit():
+    unit = UnitFactory(parent=UnitFactory(kind="division"), unit_number="40463")
+    UnitFactory(parent=unit, kind="battalion")
+    CommanderFactory(unit=unit, publication=PublicationFactory())
+    return unit
+
+
+def make_publication():
+    publication = PublicationFactory()
+    publication.cites.add(PublicationFactory())
+    return publication
+
+
+INSTANCE_BUILDERS = {
+    "testimonies.Source": SourceFactory,
+    "testimonies.Publication": make_publication,
+    "testimonies.AbuseType": AbuseTypeFactory,
+    "testimonies.Testimony": make_testimony,
+    "testimonies.Citation": CitationFactory,
+    "sites.Site": make_site,
+    "sites.SiteUnit": lambda: SiteUnitFactory(publication=PublicationFactory()),
+    "units.Unit": make_unit,
+    "units.Commander": lambda: CommanderFactory(publication=PublicationFactory()),
+}
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+class FormFields(HTMLParser):
+    """What a browser would submit from the admin's change form: every named field with its current value."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.in_form = False
+        self.fields = []
+        self._select = None
+        self._select_options = []
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+            return
+        if not self.in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "file", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.fields.append((name, attrs.get("value", "on" if kind in ("checkbox", "radio") else "")))
+        elif tag == "select" and name:
+            self._select = (name, "multiple" in attrs)
+            self._select_options = []
+        elif tag == "option" and self._select:
+            self._select_options.append((attrs.get("value", ""), "selected" in attrs))
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select" and self._select:
+            name, multiple = self._select
+            chosen = [value for value, selected in self._select_options if selected]
+            if not chosen and not multiple and self._select_options:
+                chosen = [self._select_options[0][0]]
+            self.fields.extend((name, value) for value in chosen)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            name, text = self._textarea
+            # The HTML parser keeps the newline that Django puts after <textarea>; a browser drops it.
+            self.fields.append((name, text.removeprefix("\r\n").removeprefix("\n")))
+            self._textarea = None
+
+
+def form_data(response, model):
+    """The POST data of the page's change form, without the inlines' empty-form templates."""
+    assert response.status_code == 200
+    parser = FormFields(f"{model._meta.model_name}_form")
+    parser.feed(response.content.decode())
+    data = {}
+    for name, value in parser.fields:
+        if "__prefix__" in name:
+            continue
+        data.setdefault(name, []).append(value)
+    assert data, "the change form was not found on the page"
+    return data
+
+
+def changelist_results(client, model, **params):
+    response = client.get(admin_url(model, "changelist"), params)
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+# --- Every page renders ---------------------------------------------------------------------------------------------
+
+
+def test_every_model_of_the_apps_is_covered():
+    assert {model._meta.label for model in REGISTERED_MODELS} <= set(INSTANCE_BUILDERS), (
+        "a newly registered admin model needs a builder in INSTANCE_BUILDERS"
+    )
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_changelist_add_and_change_pages_render(admin_client, model):
+    builder = INSTANCE_BUILDERS.get(model._meta.label)
+    if builder is None:
+        pytest.fail(f"no builder for {model._meta.label} in INSTANCE_BUILDERS")
+    instance = builder()
+
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    assert changelist.status_code == 200
+    assert changelist.context["cl"].result_count >= 1
+    assert admin_client.get(admin_url(model, "add")).status_code == 200
+    change = admin_client.get(admin_url(model, "change", instance.pk))
+    assert change.status_code == 200
+    assert change.context["original"] == instance
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_changelist_search_runs(admin_client, model):
+    INSTANCE_BUILDERS[model._meta.label]()
+    response = admin_client.get(admin_url(model, "changelist"), {"q": "zzz-nothing"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
+# --- Search ---------------------------------------------------------------------------------------------------------
+
+
+def test_testimony_search_finds_a_word_of_the_quote(admin_client):
+    wanted = factories.TestimonyFactory(quote="They chained him to the ceiling of the pit.")
+    factories.TestimonyFactory(quote="We were kept without food in the basement.")
+
+    assert changelist_results(admin_client, testimony_models.Testimony, q="ceiling") == [wanted]
+
+
+# --- Autocomplete -------------------------------------------------------------------------------------------------
+
+
+def test_autocomplete_of_testimony_sites_returns_json(admin_client):
+    wanted = SiteFactory(name="Petrovskaya coal mine")
+    SiteFactory(name="Makiivka former factory")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Petrov", "app_label": "testimonies", "model_name": "testimony", "field_name": "sites"},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    payload = response.json()
+    assert payload["results"] == [{"id": str(wanted.pk), "text": "Petrovskaya coal mine"}]
+    assert payload["pagination"] == {"more": False}
+
+
+# --- Restricted witness fields ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(client):
+    user = UserFactory(username="editor", permissions=TESTIMONY_PERMISSIONS + CITATION_PERMISSIONS)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def restricted_viewer(client):
+    user = UserFactory(
+        username="senior", permissions=TESTIMONY_PERMISSIONS + CITATION_PERMISSIONS + [RESTRICTED_PERMISSION]
+    )
+    client.force_login(user)
+    return client
+
+
+REAL_NAME = "Pyotr Ivanovich Sidorenko"
+CONTACT = "signal: +371 2000 0000"
+NOTES = "Met in Riga; fears for his family."
+
+
+@pytest.fixture
+def witness():
+    return make_testimony(real_name=REAL_NAME, contact=CONTACT, internal_notes=NOTES)
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_editor_does_not_see_restricted_fields(editor, witness, page):
+    model = testimony_models.Testimony
+    url = admin_url(model, "add") if page == "add" else admin_url(model, "change", witness.pk)
+
+    response = editor.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="quote"' in html
+    for field in model.RESTRICTED_FIELDS:
+        assert f'name="{field}"' not in html
+        assert f'id="id_{field}"' not in html
+    for value in (REAL_NAME, CONTACT, NOTES):
+        assert value not in html
+
+
+def test_editor_cannot_set_restricted_fields_by_posting_them(editor, witness):
+    model = testimony_models.Testimony
+    url = admin_url(model, "change", witness.pk)
+    data = form_data(editor.get(url), model)
+    assert "citations-TOTAL_FORMS" in data
+    assert data["citations-TOTAL_FORMS"] == ["1"]
+    assert "real_name" not in data
+    data.update(
+        witness_label=["Daniil, former platoon commander"],
+        real_name=["Forged Name"],
+        contact=["forged contact"],
+        internal_notes=["forged notes"],
+    )
+
+    response = editor.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    witness.refresh_from_db()
+    assert witness.witness_label == "Daniil, former platoon commander"  # the form was valid and saved
+    assert (witness.real_name, witness.contact, witness.internal_notes) == (REAL_NAME, CONTACT, NOTES)
+    assert witness.citations.count() == 1
+
+
+def test_editor_cannot_set_restricted_fields_when_adding(editor):
+    model = testimony_models.Testimony
+    url = admin_url(model, "add")
+    data = form_data(editor.get(url), model)
+    data.update(
+        witness_label=["Anonymous fellow soldier"],
+        witness_role=[model.WitnessRole.FELLOW_SOLDIER],
+        quote=["They took our phones."],
+        real_name=["Forged Name"],
+    )
+
+    response = editor.post(url, data)
+
+    assert response.status_code == 302
+    created = model.objects.get(witness_label="Anonymous fellow soldier")
+    assert created.real_name == ""
+
+
+def test_editor_cannot_find_a_testimony_by_its_real_name(editor, witness):
+    model = testimony_models.Testimony
+    assert changelist_results(editor, model, q="Sidorenko") == []
+    response = editor.get(admin_url(model, "changelist"), {"q": witness.witness_label})
+    assert list(response.context["cl"].result_list) == [witness]
+    assert REAL_NAME not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lookup", "value"),
+    [
+        ("real_name", REAL_NAME),
+        ("real_name__icontains", "Sidorenko"),
+        ("real_name__startswith", "P"),
+        ("contact__icontains", "signal"),
+        ("internal_notes__icontains", "Riga"),
+    ],
+)
+def test_editor_cannot_find_a_testimony_by_filtering_on_a_restricted_field(editor, witness, lookup, value):
+    # The admin accepts any lookup on a model's own fields from the query string unless `lookup_allowed` says
+    # no, so a hidden search field is not enough: `?real_name__startswith=P` would tell a real name letter by letter.
+    response = editor.get(admin_url(testimony_models.Testimony, "changelist"), {lookup: value})
+    if response.status_code == 200:
+        assert witness not in response.context["cl"].result_list
+    else:
+        assert response.status_code in (302, 400)
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_permitted_user_sees_restricted_fields(restricted_viewer, witness, page):
+    model = testimony_models.Testimony
+    url = admin_url(model, "add") if page == "add" else admin_url(model, "change", witness.pk)
+
+    html = restricted_viewer.get(url).content.decode()
+
+    for field in model.RESTRICTED_FIELDS:
+        assert f'name="{field}"' in html
+    if page == "change":
+        for value in (REAL_NAME, CONTACT, NOTES):
+            assert value in html
+
+
+def test_permitted_user_can_change_restricted_fields(restricted_viewer, witness):
+    model = testimony_models.Testimony
+    url = admin_url(model, "change", witness.pk)
+    data = form_data(restricted_viewer.get(url), model)
+    assert data["real_name"] == [REAL_NAME]
+    data["real_name"] = ["Pyotr Sidorenko"]
+
+    response = restricted_viewer.post(url, data)
+
+    assert response.status_code == 302
+    witness.refresh_from_db()
+    assert witness.real_name == "Pyotr Sidorenko"
+    assert (witness.contact, witness.internal_notes) == (CONTACT, NOTES)
+
+
+def test_permitted_user_can_find_a_testimony_by_its_real_name(restricted_viewer, witness):
+    make_testimony(real_name="Somebody Else")
+    assert changelist_results(restricted_viewer, testimony_models.Testimony, q="Sidorenko") == [witness]
+
+
+# --- Bulk status actions --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", PublicationStatus.values)
+def test_status_actions_change_selected_records_and_stamp_the_user(admin_client, superuser, status):
+    model = testimony_models.Testimony
+    other = PublicationStatus.DRAFT if status != PublicationStatus.DRAFT else PublicationStatus.REVIEW
+    selected = [factories.TestimonyFactory(status=other) for _ in range(2)]
+    untouched = factories.TestimonyFactory(status=other)
+
+    response = admin_client.post(
+        admin_url(model, "changelist"),
+        {"action": f"mark_{status}", "_selected_action": [record.pk for record in selected], "index": 0},
+    )
+
+    assert response.status_code == 302
+    for record in selected:
+        record.refresh_from_db()
+        assert record.status == status
+        assert record.updated_by == superuser
+    untouched.refresh_from_db()
+    assert untouched.status == other
+    assert untouched.updated_by is None
+
+
+def test_status_action_is_offered_on_every_curated_changelist(admin_client):
+    for model in (
+        testimony_models.Source,
+        testimony_models.Publication,
+        testimony_models.Testimony,
+        Site,
+        Unit,
+    ):
+        response = admin_client.get(admin_url(model, "changelist"))
+        choices = [value for value, _label in response.context["action_form"].fields["action"].choices]
+        assert {f"mark_{status}" for status in PublicationStatus.values} <= set(choices), model
+
+
+def test_status_action_on_sites_stamps_the_user(admin_client, superuser):
+    site = SiteFactory(status=PublicationStatus.REVIEW)
+
+    admin_client.post(
+        admin_url(Site, "changelist"), {"action": "mark_withheld", "_selected_action": [site.pk], "index": 0}
+    )
+
+    site.refresh_from_db()
+    assert site.status == PublicationStatus.WITHHELD
+    assert site.updated_by == superuser
+
+
+# --- Audit stamps through the forms -------------------------------------------------------------------------------
+
+
+def test_adding_a_site_stamps_created_by_and_updated_by(admin_client, superuser):
+    url = admin_url(Site, "add")
+    data = form_data(admin_client.get(url), Site)
+    assert "site_units-TOTAL_FORMS" in data
+    data.update(
+        name=["Petrovskaya coal mine"],
+        slug=["petrovskaya-coal-mine"],
+        kind=[Site.Kind.COAL_MINE],
+        region=["Donetsk"],
+        territory=[Site.Territory.OCCUPIED_UKRAINE],
+        latitude=["47.9784"],
+        longitude=["37.6553"],
+        status=[PublicationStatus.REVIEW],
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    site = Site.objects.get(slug="petrovskaya-coal-mine")
+    assert site.created_by == superuser
+    assert site.updated_by == superuser
+    assert site.status == PublicationStatus.REVIEW
+
+
+def test_changing_a_site_keeps_created_by_and_stamps_updated_by(admin_client, superuser):
+    author = UserFactory()
+    site = SiteFactory(created_by=author, updated_by=author)
+    url = admin_url(Site, "change", site.pk)
+    data = form_data(admin_client.get(url), Site)
+    data["description"] = ["Soldiers were held underground."]
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.description == "Soldiers were held underground."
+    assert site.created_by == author
+    assert site.updated_by == superuser
+
+
+def test_site_form_rejects_half_coordinates(admin_client):
+    url = admin_url(Site, "add")
+    data = form_data(admin_client.get(url), Site)
+    data.update(
+        name=["Half located"],
+        slug=["half-located"],
+        kind=[Site.Kind.OTHER],
+        region=["Luhansk"],
+        territory=[Site.Territory.OCCUPIED_UKRAINE],
+        latitude=["48.5"],
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Give both latitude and longitude, or neither." in response.content.decode()
+    assert not Site.objects.filter(slug="half-located").exists()
+
+
+# --- View on site -------------------------------------------------------------------------------------------------
+
+
+def test_site_change_page_links_to_the_public_page(admin_client):
+    site = SiteFactory(slug="makiivka-factory")
+
+    response = admin_client.get(admin_url(Site, "change", site.pk))
+
+    html = response.content.decode()
+    link = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Site).pk, site.pk])
+    assert f'href="{link}"' in html
+    assert "View on site" in html
+    redirect = admin_client.get(link)
+    assert redirect.status_code == 302
+    assert redirect["Location"].endswith("/sites/makiivka-factory/")

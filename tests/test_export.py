@@ -1,0 +1,165 @@
+"""Public CSV exports: same records as the list pages, joinable columns, safe cells, streamed."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from testimonies.csv_export import MULTI_VALUE_SEPARATOR, neutralise_formula
+from testimonies.exports import TESTIMONY_COLUMNS
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def export(client, name, **params):
+    response = client.get(reverse(name), params)
+    assert response.status_code == 200
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return response, body, list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"), newline="")))
+
+
+@pytest.fixture
+def records():
+    beating = AbuseTypeFactory(slug="beating", name="Beating")
+    cold = AbuseTypeFactory(slug="cold-water", name="Cold water")
+    astra = SourceFactory(slug="astra", name="ASTRA")
+    publication = PublicationFactory(source=astra, url="https://astra.example/a")
+    parent = UnitFactory(slug="brigade")
+    unit = UnitFactory(slug="battalion", parent=parent, unit_number="40463")
+    mine = SiteFactory(slug="mine", latitude=Decimal("48.015900"), longitude=Decimal("-37.802800"))
+    pit = SiteFactory(slug="pit")
+    SiteUnitFactory(site=mine, unit=unit)
+    first = TestimonyFactory(sites=[mine, pit], units=[unit], abuse_types=[beating, cold])
+    CitationFactory(testimony=first, publication=publication)
+    second = TestimonyFactory(sites=[pit])
+    return locals()
+
+
+@pytest.mark.parametrize(
+    ("list_name", "export_name", "params"),
+    [
+        ("testimonies:testimony_list", "testimonies:testimony_export", {}),
+        ("testimonies:testimony_list", "testimonies:testimony_export", {"site": "mine"}),
+        ("testimonies:testimony_list", "testimonies:testimony_export", {"site": "pit", "sort": "-id"}),
+        ("testimonies:testimony_list", "testimonies:testimony_export", {"abuse_type": "beating"}),
+        ("sites:site_list", "sites:site_export", {"unit": "battalion"}),
+        ("units:unit_list", "units:unit_export", {"parent": "brigade"}),
+        ("testimonies:source_list", "testimonies:source_export", {}),
+    ],
+)
+def test_export_rows_are_the_records_of_the_list_page(client, records, list_name, export_name, params):
+    listed = client.get(reverse(list_name), {**params, "per_page": 100}).context["object_list"]
+    _, _, rows = export(client, export_name, **params)
+    assert [int(row["id"]) for row in rows] == [record.pk for record in listed]
+
+
+def test_testimony_row_joins_related_records(client, records):
+    _, _, rows = export(client, "testimonies:testimony_export", site="mine")
+    (row,) = rows
+    assert set(row["site_slugs"].split(MULTI_VALUE_SEPARATOR)) == {"mine", "pit"}
+    assert row["unit_slugs"] == "battalion"
+    assert set(row["abuse_type_slugs"].split(MULTI_VALUE_SEPARATOR)) == {"beating", "cold-water"}
+    assert row["source_slugs"] == "astra"
+    assert row["citation_urls"] == "https://astra.example/a"
+    assert row["url"] == f"http://testserver/testimonies/{records['first'].pk}/"
+    assert row["given_on"] == records["first"].given_on.isoformat()
+    assert list(row) == [column.name for column in TESTIMONY_COLUMNS]
+
+
+def test_site_and_unit_rows(client, records):
+    _, _, sites = export(client, "sites:site_export", q="")
+    mine = next(row for row in sites if row["slug"] == "mine")
+    assert mine["longitude"] == "-37.802800", "a negative number is not neutralised"
+    assert mine["unit_roles"] == "battalion:operated"
+    _, _, units = export(client, "units:unit_export")
+    battalion = next(row for row in units if row["slug"] == "battalion")
+    assert battalion["parent_slug"] == "brigade" and battalion["unit_number"] == "40463"
+    assert battalion["site_slugs"] == "mine"
+
+
+def test_tricky_text_round_trips_exactly(client):
+    quote = 'He said: "no, never",\nand then — silence;\r\nend. Кириллица too.'
+    TestimonyFactory(quote=quote, context="")
+    _, _, rows = export(client, "testimonies:testimony_export")
+    assert rows[0]["quote"] == quote
+
+
+@pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_formula_cells_are_neutralised(client, dangerous):
+    TestimonyFactory(witness_label=dangerous)
+    _, _, rows = export(client, "testimonies:testimony_export")
+    assert rows[0]["witness_label"] == "'" + dangerous
+
+
+def test_neutralise_leaves_numbers_and_plain_text_alone():
+    assert neutralise_formula(Decimal("-37.5")) == Decimal("-37.5")
+    assert neutralise_formula(-3) == -3
+    assert neutralise_formula("plain - text") == "plain - text"
+    assert neutralise_formula(None) is None
+
+
+def test_headers_bom_and_file_name(client, records):
+    response, body, _ = export(client, "testimonies:testimony_export")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = datetime.date.today().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="testimonies-{today}.csv"'
+    assert not body.startswith("\ufeff") and "\r\n" in body
+    _, bom_body, rows = export(client, "testimonies:testimony_export", bom="1")
+    assert bom_body.startswith("\ufeffid,") and len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("testimonies:testimony_export", {"site": "nope"}),
+        ("testimonies:testimony_export", {"date_after": "someday"}),
+        ("sites:site_export", {"kind": "castle"}),
+        ("units:unit_export", {"parent": "ghost"}),
+        ("testimonies:source_export", {"kind": "oracle"}),
+    ],
+)
+def test_invalid_filters_give_a_clear_400(client, records, name, params):
+    response = client.get(reverse(name), params)
+    assert response.status_code == 400
+    assert "Invalid filter parameters; nothing was exported." in response.content.decode()
+
+
+def test_unknown_parameters_and_paging_are_ignored(client, records):
+    _, _, rows = export(client, "testimonies:testimony_export", page="7", per_page="1", utm_source="x")
+    assert len(rows) == 2
+
+
+def test_non_public_related_records_are_left_out_of_cells(client, records):
+    SiteFactory(slug="draft-site", status="draft").testimonies.add(records["first"])
+    hidden_source = SourceFactory(slug="hidden-source", status="withheld")
+    CitationFactory(testimony=records["first"], publication=PublicationFactory(source=hidden_source))
+    _, body, _ = export(client, "testimonies:testimony_export")
+    assert "draft-site" not in body and "hidden-source" not in body
+
+
+def test_data_dictionary_documents_every_column_and_is_current():
+    from pathlib import Path
+
+    from testimonies.management.commands.data_dictionary import EXPORTS, data_dictionary
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md").read_text()
+    assert committed == data_dictionary(), "run: python manage.py data_dictionary > docs/data-dictionary.md"
+    for file_name, _, _, columns in EXPORTS:
+        section = committed.split(f"## {file_name}")[1].split("\n## ")[0]
+        for column in columns:
+            assert f"| `{column.name}` |" in section
+            assert column.description

@@ -1,0 +1,215 @@
+"""Public list pages: each filter narrows, bad input never fails, pagination and page sizes stay in bounds."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from sites.models import Site
+from testimonies.models import Testimony
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    PublicationFactory,
+    SiteFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    brigade = UnitFactory(name="5th Brigade", slug="fifth", kind=Unit.Kind.BRIGADE)
+    battalion = UnitFactory(name="1st Battalion", slug="first-bn", kind=Unit.Kind.BATTALION, parent=brigade)
+    mine = SiteFactory(
+        name="Coal mine", slug="mine", region="Donetsk", kind=Site.Kind.COAL_MINE, territory="occupied_ukraine"
+    )
+    store = SiteFactory(
+        name="Weapons store", slug="store", region="Nizhny Novgorod", kind=Site.Kind.WEAPONS_STORE, territory="russia"
+    )
+    beating = AbuseTypeFactory(name="Beating", slug="beating")
+    starvation = AbuseTypeFactory(name="Starvation", slug="starvation")
+    astra = SourceFactory(name="ASTRA", slug="astra")
+    raam = SourceFactory(name="Platform Raam", slug="raam", kind="platform")
+    chained = TestimonyFactory(
+        witness_label="Former detainee A",
+        quote="They hung us from the ceiling by chains.",
+        translation="",
+        sites=[mine],
+        units=[brigade],
+        abuse_types=[beating],
+        events_start=datetime.date(2024, 1, 1),
+        events_end=datetime.date(2024, 2, 1),
+        given_on=datetime.date(2025, 1, 10),
+    )
+    relative = TestimonyFactory(
+        witness_label="Family of a soldier",
+        witness_role=Testimony.WitnessRole.RELATIVE,
+        quote="Его держали в яме.",
+        quote_language="ru",
+        translation="They kept him in a pit.",
+        sites=[store],
+        units=[battalion],
+        abuse_types=[starvation],
+        events_start=datetime.date(2022, 5, 1),
+        given_on=datetime.date(2025, 3, 1),
+        verification=Testimony.Verification.CORROBORATED,
+    )
+    CitationFactory(testimony=chained, publication=PublicationFactory(source=astra))
+    CitationFactory(testimony=relative, publication=PublicationFactory(source=raam))
+    return {
+        "chained": chained,
+        "relative": relative,
+        "mine": mine,
+        "store": store,
+        "brigade": brigade,
+        "battalion": battalion,
+        "astra": astra,
+        "raam": raam,
+    }
+
+
+def listed(client, url_name, **params):
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+    return response, list(response.context["object_list"])
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, {"chained", "relative"}),
+        ({"site": "mine"}, {"chained"}),
+        ({"unit": "first-bn"}, {"relative"}),
+        ({"source": "astra"}, {"chained"}),
+        ({"abuse_type": "starvation"}, {"relative"}),
+        ({"region": "Nizhny Novgorod"}, {"relative"}),
+        ({"witness_role": "relative"}, {"relative"}),
+        ({"verification": "corroborated"}, {"relative"}),
+        ({"date_after": "2023-06-01"}, {"chained"}),
+        ({"date_before": "2023-01-01"}, {"relative"}),
+        ({"date_after": "2024-01-15", "date_before": "2024-01-20"}, {"chained"}),
+        ({"q": "ceiling"}, {"chained"}),
+        ({"q": "pit"}, {"relative"}),
+        ({"q": "яме"}, {"relative"}),
+        ({"q": "family"}, {"relative"}),
+        ({"site": "mine", "abuse_type": "starvation"}, set()),
+    ],
+)
+def test_testimony_filters_narrow(client, world, params, expected):
+    _, testimonies = listed(client, "testimonies:testimony_list", **params)
+    assert {t.pk for t in testimonies} == {world[name].pk for name in expected}
+
+
+def test_testimony_sorting(client, world):
+    _, oldest_first = listed(client, "testimonies:testimony_list", sort="date")
+    _, newest_first = listed(client, "testimonies:testimony_list", sort="-date")
+    assert [t.pk for t in oldest_first] == [world["chained"].pk, world["relative"].pk]
+    assert [t.pk for t in newest_first] == [world["relative"].pk, world["chained"].pk]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"region": "Donetsk"}, {"mine"}),
+        ({"territory": "russia"}, {"store"}),
+        ({"kind": "coal_mine"}, {"mine"}),
+        ({"q": "weapons"}, {"store"}),
+    ],
+)
+def test_site_filters_narrow(client, world, params, expected):
+    _, sites = listed(client, "sites:site_list", **params)
+    assert {s.pk for s in sites} == {world[name].pk for name in expected}
+
+
+def test_site_filter_by_unit(client, world):
+    from tests.factories import SiteUnitFactory
+
+    SiteUnitFactory(site=world["store"], unit=world["battalion"])
+    _, sites = listed(client, "sites:site_list", unit="first-bn")
+    assert sites == [world["store"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({"kind": "battalion"}, {"battalion"}), ({"parent": "fifth"}, {"battalion"}), ({"q": "5th"}, {"brigade"})],
+)
+def test_unit_filters_narrow(client, world, params, expected):
+    _, units = listed(client, "units:unit_list", **params)
+    assert {u.pk for u in units} == {world[name].pk for name in expected}
+
+
+def test_source_filter_by_kind(client, world):
+    _, sources = listed(client, "testimonies:source_list", kind="platform")
+    assert sources == [world["raam"]]
+
+
+GARBAGE = [
+    {"site": "no-such-site"},
+    {"site": "' OR 1=1 --"},
+    {"unit": "999999"},
+    {"source": "<script>"},
+    {"abuse_type": "x" * 500},
+    {"region": "Atlantis"},
+    {"witness_role": "king"},
+    {"date_after": "yesterday"},
+    {"date_before": "2024-13-45"},
+    {"sort": "real_name"},
+    {"page": "abc"},
+    {"page": "-1"},
+    {"page": "0"},
+    {"page": "99999999999999999999"},
+    {"per_page": "lots"},
+    {"per_page": "-5"},
+    {"q": "\x00"},
+]
+
+
+@pytest.mark.parametrize(
+    "url_name", ["testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list"]
+)
+@pytest.mark.parametrize("params", GARBAGE)
+def test_bad_parameters_give_a_normal_page(client, world, url_name, params):
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+
+
+def test_invalid_filter_is_named_in_a_message_and_the_valid_ones_still_apply(client, world):
+    response, testimonies = listed(client, "testimonies:testimony_list", site="no-such-site", abuse_type="beating")
+    assert testimonies == [world["chained"]]
+    assert "“Site” was ignored" in response.content.decode()
+
+
+def test_active_filters_are_shown_with_a_link_that_removes_them(client, world):
+    response, _ = listed(client, "testimonies:testimony_list", site="mine", abuse_type="beating")
+    chips = response.context["active_filters"]
+    assert {chip["label"] for chip in chips} == {"Site", "Abuse"}
+    site_chip = next(chip for chip in chips if chip["label"] == "Site")
+    assert site_chip["remove_query"] == "abuse_type=beating"
+
+
+def test_pagination_clamps_to_the_nearest_valid_page(client):
+    TestimonyFactory.create_batch(30)
+    response, page_one = listed(client, "testimonies:testimony_list", page="abc")
+    assert response.context["page_obj"].number == 1 and len(page_one) == 25
+    response, last = listed(client, "testimonies:testimony_list", page="999")
+    assert response.context["page_obj"].number == 2 and len(last) == 5
+    response, _ = listed(client, "testimonies:testimony_list", per_page="1000")
+    assert response.context["paginator"].per_page == 100
+    response, ten = listed(client, "testimonies:testimony_list", per_page="10", page="3")
+    assert len(ten) == 10 and response.context["result_count"] == 30
+
+
+def test_pagination_links_keep_the_filters(client):
+    TestimonyFactory.create_batch(12, abuse_types=[AbuseTypeFactory(slug="beating", name="Beating")])
+    response = client.get(reverse("testimonies:testimony_list"), {"abuse_type": "beating", "per_page": "10"})
+    assert "?abuse_type=beating&amp;per_page=10&amp;page=2" in response.content.decode()
+
+
+def test_list_page_links_to_the_export_with_the_same_filters(client, world):
+    response = client.get(reverse("testimonies:testimony_list"), {"site": "mine", "page": "1", "per_page": "10"})
+    assert response.context["export_url"] == "/export/testimonies.csv?site=mine"

@@ -1,0 +1,88 @@
+"""Every public page and export issues the same number of queries for 3 related rows as for 30."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    CommanderFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def build(size: int) -> dict:
+    """A hub of records, each with `size` related records of every kind."""
+    source = SourceFactory(slug=f"hub-source-{size}")
+    unit = UnitFactory(slug=f"hub-unit-{size}")
+    site = SiteFactory(slug=f"hub-site-{size}")
+    abuse_types = AbuseTypeFactory.create_batch(size)
+    for index in range(size):
+        publication = PublicationFactory(source=source)
+        publication.cites.add(PublicationFactory(source=source))
+        site.reported_in.add(publication)
+        child = UnitFactory(parent=unit)
+        other_site = SiteFactory()
+        SiteUnitFactory(site=site, unit=child, publication=publication)
+        SiteUnitFactory(site=other_site, unit=unit, publication=publication)
+        CommanderFactory(unit=unit, publication=publication)
+        testimony = TestimonyFactory(
+            sites=[site, other_site], units=[unit, child], abuse_types=abuse_types[: index + 1]
+        )
+        CitationFactory(testimony=testimony, publication=publication)
+    abuse_type = abuse_types[0].slug
+    return {
+        "size": size,
+        "source": source,
+        "unit": unit,
+        "site": site,
+        "testimony": testimony,
+        "abuse_type": abuse_type,
+    }
+
+
+PAGES = {
+    "home": lambda hub: "/",
+    "testimony list": lambda hub: "/testimonies/?per_page=100",
+    "testimony list filtered": lambda hub: (
+        f"/testimonies/?site={hub['site'].slug}&abuse_type={hub['abuse_type']}&per_page=100"
+    ),
+    "site list": lambda hub: "/sites/?per_page=100",
+    "unit list": lambda hub: "/units/?per_page=100",
+    "source list": lambda hub: "/sources/?per_page=100",
+    "testimony detail": lambda hub: hub["testimony"].get_absolute_url(),
+    "site detail": lambda hub: hub["site"].get_absolute_url(),
+    "unit detail": lambda hub: hub["unit"].get_absolute_url(),
+    "source detail": lambda hub: hub["source"].get_absolute_url(),
+    "testimony export": lambda hub: "/export/testimonies.csv",
+    "site export": lambda hub: "/export/sites.csv",
+    "unit export": lambda hub: "/export/units.csv",
+    "source export": lambda hub: "/export/sources.csv",
+}
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_query_count_does_not_grow_with_rows(client, page, django_assert_num_queries):
+    small = queries_for(client, PAGES[page](build(3)))
+    big_hub = build(30)
+    with django_assert_num_queries(small):
+        response = client.get(PAGES[page](big_hub))
+        if response.streaming:
+            b"".join(response.streaming_content)

@@ -1,0 +1,171 @@
+"""The visibility matrix: a record that is not published is absent from every public page, export, count,
+filter choice and search; restricted witness fields never reach the public."""
+
+import pytest
+from django.urls import reverse
+
+from sites.models import Site
+from testimonies.curation import PublicationStatus
+from testimonies.models import Source, Testimony
+from tests.factories import (
+    CitationFactory,
+    CommanderFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+from tests.public_crawl import everything_public, search_hits
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_STATUSES = [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD]
+MARK = "Zqxhidden"
+
+
+@pytest.fixture
+def public_world():
+    """Published records that link to each other, so that a hidden record has every place to leak into."""
+    source = SourceFactory(name="Public source", slug="public-source")
+    publication = PublicationFactory(source=source, title="Public report")
+    unit = UnitFactory(name="Public brigade", slug="public-brigade")
+    site = SiteFactory(name="Public basement", slug="public-basement")
+    SiteUnitFactory(site=site, unit=unit)
+    testimony = TestimonyFactory(witness_label="Public witness", sites=[site], units=[unit])
+    CitationFactory(testimony=testimony, publication=publication)
+    return {"source": source, "publication": publication, "unit": unit, "site": site, "testimony": testimony}
+
+
+def hide_testimony(world, status):
+    testimony = TestimonyFactory(
+        status=status,
+        witness_label=f"{MARK} witness",
+        quote=f"{MARK} quote",
+        sites=[world["site"]],
+        units=[world["unit"]],
+    )
+    CitationFactory(testimony=testimony, publication=world["publication"])
+    return testimony
+
+
+def hide_site(world, status):
+    site = SiteFactory(status=status, name=f"{MARK} site", slug=f"{MARK.lower()}-site", region=f"{MARK}region")
+    SiteUnitFactory(site=site, unit=world["unit"])
+    world["testimony"].sites.add(site)
+    return site
+
+
+def hide_unit(world, status):
+    unit = UnitFactory(status=status, name=f"{MARK} unit", slug=f"{MARK.lower()}-unit", unit_number="99999")
+    world["unit"].parent = unit
+    world["unit"].save()
+    UnitFactory(name="Child of hidden", slug="child-of-hidden", parent=unit)
+    CommanderFactory(unit=unit, name=f"{MARK} commander")
+    SiteUnitFactory(site=world["site"], unit=unit)
+    world["testimony"].units.add(unit)
+    return unit
+
+
+def hide_source(world, status):
+    source = SourceFactory(status=status, name=f"{MARK} source", slug=f"{MARK.lower()}-source")
+    publication = PublicationFactory(source=source, title=f"{MARK} publication of a hidden source")
+    CitationFactory(testimony=world["testimony"], publication=publication)
+    world["site"].reported_in.add(publication)
+    return source
+
+
+def hide_publication(world, status):
+    publication = PublicationFactory(status=status, source=world["source"], title=f"{MARK} publication")
+    CitationFactory(testimony=world["testimony"], publication=publication, quoted_passage="passage")
+    world["site"].reported_in.add(publication)
+    CommanderFactory(unit=world["unit"], name="Named commander", publication=publication)
+    SiteUnitFactory(
+        site=world["site"], unit=UnitFactory(name="Other unit", slug="other-unit"), publication=publication
+    )
+    return publication
+
+
+HIDERS = {
+    "testimony": hide_testimony,
+    "site": hide_site,
+    "unit": hide_unit,
+    "source": hide_source,
+    "publication": hide_publication,
+}
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+@pytest.mark.parametrize("kind", list(HIDERS))
+def test_non_public_record_leaks_nowhere(client, public_world, kind, status):
+    hidden = HIDERS[kind](public_world, status)
+    if hasattr(hidden, "get_absolute_url") and kind != "publication":
+        assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert search_hits(client, MARK) == 0
+    public_text = everything_public(client)
+    assert MARK not in public_text
+    assert MARK.lower() not in public_text
+    if kind == "unit":
+        assert "99999" not in public_text
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_counts_ignore_non_public_records(client, public_world, status):
+    TestimonyFactory(status=status)
+    SiteFactory(status=status)
+    UnitFactory(status=status)
+    SourceFactory(status=status)
+    response = client.get(reverse("testimonies:home"))
+    assert response.context["counts"] == {"testimonies": 1, "sites": 1, "units": 1, "sources": 1}
+    for name in ("testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list"):
+        assert client.get(reverse(name)).context["result_count"] == 1
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_filter_choices_offer_only_public_records(client, public_world, status):
+    hidden = [hide_site(public_world, status), hide_unit(public_world, status), hide_source(public_world, status)]
+    form = client.get(reverse("testimonies:testimony_list")).context["filter"].form
+    offered = {
+        choice.instance for name in ("site", "unit", "source") for choice, _ in list(form.fields[name].choices)[1:]
+    }
+    assert {public_world["site"], public_world["unit"], public_world["source"]} <= offered
+    assert not offered & set(hidden)
+    assert f"{MARK}region" not in dict(form.fields["region"].choices)
+    unit_form = client.get(reverse("units:unit_list")).context["filter"].form
+    assert list(unit_form.fields["parent"].choices)[1:] == []
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_filtering_on_a_non_public_record_reveals_nothing(client, public_world, status):
+    site = hide_site(public_world, status)
+    response = client.get(reverse("testimonies:testimony_list"), {"site": site.slug})
+    assert response.context["filter_errors"]
+    assert client.get(reverse("testimonies:testimony_export"), {"site": site.slug}).status_code == 400
+
+
+def test_restricted_witness_fields_never_reach_the_public(client, public_world):
+    TestimonyFactory(
+        witness_label="Ivan, former detainee",
+        real_name="Ivan Secretovich Realname",
+        contact="+7 900 000-00-00, ivan.secret@example.org",
+        internal_notes="Met in Riga; fears reprisals against his mother",
+        sites=[public_world["site"]],
+    )
+    assert search_hits(client, "Secretovich") == 0
+    public_text = everything_public(client)
+    for secret in ("Secretovich", "+7 900", "ivan.secret", "Riga", "reprisals"):
+        assert secret not in public_text
+    response = client.get(reverse("testimonies:testimony_list"), {"q": "Secretovich"})
+    assert response.context["result_count"] == 0
+
+
+def test_published_records_are_visible_as_a_control(client, public_world):
+    """The matrix above is only meaningful if a published record does show up where it was looked for."""
+    assert search_hits(client, "Public") >= 6
+    public_text = everything_public(client)
+    for text in ("Public witness", "Public basement", "Public brigade", "Public source", "Public report"):
+        assert text in public_text
+    for model in (Testimony, Site, Unit, Source):
+        assert model.objects.public().count() == 1

@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin
+
+from .models import Commander, Unit
+
+
+class CommanderInline(admin.TabularInline):
+    model = Commander
+    extra = 0
+    autocomplete_fields = ("publication",)
+    fields = ("name", "call_sign", "position", "period_start", "period_end", "publication", "confidence")
+
+
+class SubUnitInline(admin.TabularInline):
+    model = Unit
+    fk_name = "parent"
+    extra = 0
+    fields = ("name", "unit_number", "kind", "status")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+    verbose_name_plural = "Sub-units"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Unit)
+class UnitAdmin(CuratedAdmin):
+    list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
+    list_filter = ("status", "kind", "branch")
+    list_select_related = ("parent",)
+    search_fields = ("name", "short_name", "unit_number", "garrison", "commanders__name", "commanders__call_sign")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    inlines = [CommanderInline, SubUnitInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "short_name", "unit_number", "kind", "parent")}),
+        ("Details", {"fields": ("branch", "garrison", "description")}),
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Commander)
+class CommanderAdmin(admin.ModelAdmin):
+    list_display = ("name", "call_sign", "position", "unit", "period_start", "period_end", "confidence")
+    list_filter = ("confidence",)
+    list_select_related = ("unit",)
+    search_fields = ("name", "call_sign", "position", "unit__name", "unit__unit_number")
+    autocomplete_fields = ("unit", "publication")
+    date_hierarchy = "period_start"

@@ -1,0 +1,31 @@
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
+
+from testimonies.csv_export import CsvExportView
+from testimonies.listing import PublicFilterListView
+
+from .exports import UNIT_COLUMNS
+from .filters import UnitFilter
+from .models import Unit
+
+
+class UnitListView(PublicFilterListView):
+    filterset_class = UnitFilter
+    queryset = Unit.objects.for_public_list()
+    template_name = "units/unit_list.html"
+    export_url_name = "units:unit_export"
+    page_title = _("Military units")
+
+
+class UnitDetailView(DetailView):
+    queryset = Unit.objects.for_public_detail()
+    template_name = "units/unit_detail.html"
+
+
+class UnitExportView(CsvExportView):
+    filterset_class = UnitFilter
+    queryset = Unit.objects.public()
+    columns = UNIT_COLUMNS
+    file_stem = "units"
+    detail_viewname = "units:unit_detail"
+    detail_url_kwarg = "slug"
