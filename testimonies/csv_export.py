@@ -121,11 +121,16 @@ def csv_lines(columns: list[Column], rows: Iterable[dict], context: ExportContex
         yield writer.writerow([neutralise_formula(column.value(row, context)) for column in columns])
 
 
-def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[dict]:
-    """The rows of `queryset` as dicts of the SQL-backed columns, read in chunks from a server-side cursor."""
+def export_queryset(queryset: models.QuerySet, columns: list[Column]) -> models.QuerySet:
+    """`queryset` as dicts of the SQL-backed columns: one query, every related value aggregated in SQL."""
     expressions = {column.key: column.expression for column in columns if column.expression is not None}
     fields = [column.key for column in columns if column.expression is None and column.python is None]
-    return queryset.annotate(**expressions).values(*fields, *expressions).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return queryset.annotate(**expressions).values(*fields, *expressions)
+
+
+def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[dict]:
+    """The export rows, read in chunks from a server-side cursor (PostgreSQL) as the response streams."""
+    return export_queryset(queryset, columns).iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
 class CsvExportView(View):

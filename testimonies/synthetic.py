@@ -1,0 +1,303 @@
+"""Realistic synthetic records in bulk, for benchmarks and load tests (never for the real archive)."""
+
+import datetime
+import random
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from sites.models import Site, SiteUnit
+from units.models import Unit
+
+from .curation import PublicationStatus
+from .demo_data import ABUSE_TYPES
+from .models import AbuseType, Citation, Publication, Source, Testimony
+
+BATCH = 5000
+STATUS_WEIGHTS = {
+    PublicationStatus.PUBLISHED: 85,
+    PublicationStatus.DRAFT: 6,
+    PublicationStatus.REVIEW: 5,
+    PublicationStatus.WITHHELD: 4,
+}
+REGIONS = ["Donetsk", "Luhansk", "Kharkiv", "Zaporizhzhia", "Kherson", "Nizhny Novgorod", "Novosibirsk", "Belgorod"]
+ENGLISH = [
+    "they",
+    "kept",
+    "us",
+    "in",
+    "the",
+    "basement",
+    "for",
+    "days",
+    "without",
+    "food",
+    "water",
+    "or",
+    "medical",
+    "care",
+    "beaten",
+    "chained",
+    "to",
+    "the",
+    "ceiling",
+    "soaked",
+    "with",
+    "cold",
+    "water",
+    "sent",
+    "back",
+    "to",
+    "the",
+    "front",
+    "assault",
+    "commander",
+    "brigade",
+    "battalion",
+    "pit",
+    "coal",
+    "mine",
+    "wounded",
+    "deserter",
+    "contract",
+    "evacuation",
+    "money",
+    "prosecutor",
+    "phone",
+    "wires",
+    "electric",
+    "torture",
+    "guards",
+    "crutches",
+]
+RUSSIAN = [
+    "нас",
+    "держали",
+    "в",
+    "подвале",
+    "без",
+    "еды",
+    "воды",
+    "и",
+    "медицинской",
+    "помощи",
+    "били",
+    "приковывали",
+    "цепями",
+    "к",
+    "потолку",
+    "обливали",
+    "холодной",
+    "водой",
+    "отправляли",
+    "обратно",
+    "на",
+    "штурм",
+    "командир",
+    "бригада",
+    "батальон",
+    "яма",
+    "шахта",
+    "раненые",
+    "дезертир",
+    "контракт",
+]
+
+
+@dataclass
+class Generated:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, number: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + number
+
+
+class SyntheticArchive:
+    """Builds an archive of `testimonies` testimonies and proportionate sites, units, sources and publications."""
+
+    def __init__(self, testimonies: int, seed: int = 0):
+        self.size = testimonies
+        self.random = random.Random(seed)
+        self.tag = secrets.token_hex(3)
+        self.result = Generated()
+
+    def status(self) -> str:
+        return self.random.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+
+    def sentence(self, words: list[str], length: int) -> str:
+        return " ".join(self.random.choices(words, k=length)).capitalize() + "."
+
+    def bulk(self, model, objects: list) -> list:
+        created = model.objects.bulk_create(objects, batch_size=BATCH)
+        self.result.add(model._meta.verbose_name_plural.title(), len(created))
+        return created
+
+    def build(self) -> Generated:
+        self.insert()
+        if connection.vendor == "postgresql":
+            # Fresh statistics, or the planner guesses badly about the new rows until autovacuum comes by.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        return self.result
+
+    @transaction.atomic
+    def insert(self) -> None:
+        size = self.size
+        abuse_ids = self.abuse_type_ids()
+        sources = self.bulk(
+            Source,
+            [
+                Source(
+                    name=f"Source {i} {self.tag}",
+                    slug=f"gen-{self.tag}-source-{i}",
+                    kind=Source.Kind.MEDIA,
+                    status=self.status(),
+                )
+                for i in range(max(3, size // 333))
+            ],
+        )
+        publications = self.bulk(
+            Publication,
+            [
+                Publication(
+                    source=self.random.choice(sources),
+                    title=self.sentence(ENGLISH, 6),
+                    url=f"https://news.example.org/{self.tag}/{i}",
+                    published_on=datetime.date(2022, 1, 1) + datetime.timedelta(days=self.random.randrange(1400)),
+                    language="en",
+                    status=self.status(),
+                )
+                for i in range(max(5, size // 20))
+            ],
+        )
+        units = self.units(max(3, size // 100))
+        sites = self.sites(max(3, size // 50), units)
+        testimony_count = 0
+        while testimony_count < size:
+            batch = min(BATCH, size - testimony_count)
+            self.testimonies(batch, sites, units, abuse_ids, publications)
+            testimony_count += batch
+
+    def abuse_type_ids(self) -> list[int]:
+        for row in ABUSE_TYPES:
+            AbuseType.objects.get_or_create(slug=row["slug"], defaults={"name": row["name"]})
+        return list(AbuseType.objects.values_list("pk", flat=True))
+
+    def units(self, count: int) -> list[Unit]:
+        divisions = self.bulk(
+            Unit,
+            [
+                Unit(
+                    name=f"{i}th Division",
+                    slug=f"gen-{self.tag}-division-{i}",
+                    kind=Unit.Kind.DIVISION,
+                    status=self.status(),
+                )
+                for i in range(max(1, count // 10))
+            ],
+        )
+        brigades = self.bulk(
+            Unit,
+            [
+                Unit(
+                    name=f"{i}th Brigade",
+                    slug=f"gen-{self.tag}-brigade-{i}",
+                    kind=Unit.Kind.BRIGADE,
+                    parent=self.random.choice(divisions),
+                    status=self.status(),
+                )
+                for i in range(max(1, count * 3 // 10))
+            ],
+        )
+        battalions = self.bulk(
+            Unit,
+            [
+                Unit(
+                    name=f"{i}th Battalion",
+                    slug=f"gen-{self.tag}-battalion-{i}",
+                    kind=Unit.Kind.BATTALION,
+                    unit_number=f"{self.tag}{i}",
+                    parent=self.random.choice(brigades),
+                    status=self.status(),
+                )
+                for i in range(max(1, count - len(divisions) - len(brigades)))
+            ],
+        )
+        return divisions + brigades + battalions
+
+    def sites(self, count: int, units: list[Unit]) -> list[Site]:
+        sites = []
+        for i in range(count):
+            located = self.random.random() < 0.7
+            sites.append(
+                Site(
+                    name=f"{self.random.choice(['Basement', 'Pit', 'Coal mine', 'Factory'])} {i}",
+                    slug=f"gen-{self.tag}-site-{i}",
+                    kind=self.random.choice(Site.Kind.values),
+                    region=self.random.choice(REGIONS),
+                    territory=self.random.choice(Site.Territory.values),
+                    latitude=Decimal(f"{self.random.uniform(47, 50):.6f}") if located else None,
+                    longitude=Decimal(f"{self.random.uniform(36, 40):.6f}") if located else None,
+                    location_precision=Site.LocationPrecision.SETTLEMENT if located else "",
+                    description=self.sentence(ENGLISH, 20),
+                    status=self.status(),
+                )
+            )
+        sites = self.bulk(Site, sites)
+        self.bulk(
+            SiteUnit,
+            [
+                SiteUnit(site=site, unit=unit, role=SiteUnit.Role.OPERATED)
+                for site in sites
+                for unit in self.random.sample(units, k=min(len(units), self.random.randint(1, 2)))
+            ],
+        )
+        return sites
+
+    def testimonies(self, count, sites, units, abuse_ids, publications) -> None:
+        created = self.bulk(
+            Testimony,
+            [
+                Testimony(
+                    witness_label=f"Witness {self.random.randrange(10**6)}, "
+                    f"{self.random.choice(['former detainee', 'relative', 'fellow soldier'])}",
+                    witness_role=self.random.choice(Testimony.WitnessRole.values),
+                    quote=self.sentence(RUSSIAN, self.random.randint(20, 60)),
+                    quote_language=Testimony.Language.RUSSIAN,
+                    translation=self.sentence(ENGLISH, self.random.randint(20, 60)),
+                    given_on=datetime.date(2023, 1, 1) + datetime.timedelta(days=self.random.randrange(1000)),
+                    events_start=datetime.date(2022, 3, 1) + datetime.timedelta(days=self.random.randrange(900)),
+                    verification=self.random.choice(Testimony.Verification.values),
+                    real_name=f"Synthetic Person {self.random.randrange(10**6)}",
+                    status=self.status(),
+                )
+                for _ in range(count)
+            ],
+        )
+        site_links, unit_links, abuse_links, citations = [], [], [], []
+        for testimony in created:
+            site_links += [
+                Testimony.sites.through(testimony_id=testimony.pk, site_id=site.pk)
+                for site in self.random.sample(sites, k=min(len(sites), self.random.randint(1, 3)))
+            ]
+            unit_links += [
+                Testimony.units.through(testimony_id=testimony.pk, unit_id=unit.pk)
+                for unit in self.random.sample(units, k=min(len(units), self.random.randint(1, 2)))
+            ]
+            abuse_links += [
+                Testimony.abuse_types.through(testimony_id=testimony.pk, abusetype_id=abuse_id)
+                for abuse_id in self.random.sample(abuse_ids, k=self.random.randint(1, 4))
+            ]
+            citations += [
+                Citation(testimony_id=testimony.pk, publication=publication, locator=f"para. {index}")
+                for index, publication in enumerate(self.random.sample(publications, k=self.random.randint(1, 2)))
+            ]
+        Testimony.sites.through.objects.bulk_create(site_links, batch_size=BATCH)
+        Testimony.units.through.objects.bulk_create(unit_links, batch_size=BATCH)
+        Testimony.abuse_types.through.objects.bulk_create(abuse_links, batch_size=BATCH)
+        self.bulk(Citation, citations)
+        self.result.add("Testimony–site links", len(site_links))
+        self.result.add("Testimony–unit links", len(unit_links))
+        self.result.add("Testimony–abuse links", len(abuse_links))
