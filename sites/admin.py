@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin
 
@@ -30,7 +31,7 @@ class SiteAdmin(CuratedAdmin):
 
 
 @admin.register(SiteUnit)
-class SiteUnitAdmin(admin.ModelAdmin):
+class SiteUnitAdmin(SimpleHistoryAdmin):
     list_display = ("site", "unit", "role", "period_start", "period_end", "publication", "confidence")
     list_filter = ("role", "confidence")
     list_select_related = ("site", "unit", "publication__source")

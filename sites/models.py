@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from testimonies.curation import (
     CitedLinkModel,
@@ -97,6 +98,7 @@ class Site(CuratedModel):
     )
 
     objects = SiteQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -165,6 +167,7 @@ class SiteUnit(CitedLinkModel):
     )
 
     objects = SiteUnitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["site__name", "unit__name"]

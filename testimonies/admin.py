@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_base import AUDIT_FIELDSET, CuratedAdmin
 from .models import AbuseType, Citation, Publication, Source, Testimony
@@ -50,7 +51,7 @@ class PublicationAdmin(CuratedAdmin):
 
 
 @admin.register(AbuseType)
-class AbuseTypeAdmin(admin.ModelAdmin):
+class AbuseTypeAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -112,7 +113,7 @@ class TestimonyAdmin(CuratedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(SimpleHistoryAdmin):
     list_display = ("testimony", "publication", "locator", "confidence", "accessed_on")
     list_filter = ("confidence", "publication__source")
     list_select_related = ("testimony", "publication__source")

@@ -1,21 +1,107 @@
-"""Admin behaviour shared by every curated model: audit stamps, status actions and the audit fieldset."""
+"""Admin behaviour shared by every curated model: audit stamps, the review workflow, history and locking."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from .curation import PublicationStatus
+from .curation import PUBLISH_PERMISSION, REVIEWER_STATUSES, PublicationStatus, may_set_status, set_status
 
-AUDIT_FIELDS = ("status", "created_at", "created_by", "updated_at", "updated_by")
+AUDIT_FIELDS = (
+    "status",
+    "seen_version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "published_at",
+    "published_by",
+)
 AUDIT_FIELDSET = (_("Publication and record history"), {"fields": AUDIT_FIELDS})
+
+
+class CuratedAdminForm(forms.ModelForm):
+    """Refuses a status change the user may not make, and a save based on a version someone else replaced."""
+
+    # The version the editor started from, sent back with the form.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    current_user = None
+    check_version = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        current = self.initial.get("status") if self.instance.pk else None
+        if not may_set_status(self.current_user, current, status):
+            raise ValidationError(
+                _("Only reviewers can publish or withhold a record, or take it back from that state."),
+                code="needs_reviewer",
+            )
+        return status
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk and self.check_version:
+            self.refuse_stale_edit(cleaned_data.get("seen_version"))
+        return cleaned_data
+
+    def refuse_stale_edit(self, seen_version):
+        # The admin saves inside a transaction: lock the row so that no other save slips in before ours.
+        model = type(self.instance)
+        current_version = model.objects.select_for_update().filter(pk=self.instance.pk).values_list("version")[0][0]
+        if seen_version == current_version:
+            return
+        latest = self.instance.history.first()
+        seen = self.instance.history.filter(version=seen_version).first() if seen_version else None
+        changed = (
+            sorted(
+                str(model._meta.get_field(change.field).verbose_name) for change in latest.diff_against(seen).changes
+            )
+            if latest and seen
+            else []
+        )
+        raise ValidationError(
+            _(
+                "%(user)s saved this record after you opened it, so your changes were not saved. "
+                "Changed since you opened it: %(fields)s. Open the record again to see the new values, then "
+                "make your changes again."
+            )
+            % {
+                "user": (latest.history_user if latest and latest.history_user else _("Someone else")),
+                "fields": ", ".join(changed) or _("unknown fields"),
+            },
+            code="stale",
+        )
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    title = _("workflow")
+    parameter_name = "workflow"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting_review", _("Awaiting review")), ("my_drafts", _("My drafts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting_review":
+            return queryset.filter(status=PublicationStatus.REVIEW)
+        if self.value() == "my_drafts":
+            return queryset.filter(status=PublicationStatus.DRAFT, created_by=request.user)
+        return queryset
 
 
 def _status_action(status: PublicationStatus):
     def action(modeladmin, request, queryset):
-        changed = queryset.exclude(status=status).update(
-            status=status, updated_by=request.user, updated_at=timezone.now()
-        )
+        try:
+            changed = set_status(queryset, status, request.user)
+        except PermissionDenied as refusal:
+            modeladmin.message_user(request, str(refusal), messages.ERROR)
+            return
         modeladmin.message_user(
             request,
             ngettext("%(count)d record set to “%(status)s”.", "%(count)d records set to “%(status)s”.", changed)
@@ -25,18 +111,48 @@ def _status_action(status: PublicationStatus):
 
     action.__name__ = f"mark_{status.value}"
     action.short_description = _("Set status of selected records to “%(status)s”") % {"status": status.label}
-    action.allowed_permissions = ("change",)
+    action.allowed_permissions = ("publish",) if status in REVIEWER_STATUSES else ("change",)
     return action
 
 
-class CuratedAdmin(admin.ModelAdmin):
-    """Base admin for models with a publication status and audit fields."""
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Base admin for models with a publication status, audit fields and history."""
 
-    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by")
+    form = CuratedAdminForm
+    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by", "published_at", "published_by")
     list_per_page = 50
     save_on_top = True
     actions = [_status_action(status) for status in PublicationStatus]
 
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting removes a record from the public record for good: reviewers only (history keeps a copy).
+        return super().has_delete_permission(request, obj) and self.has_publish_permission(request)
+
+    def get_list_filter(self, request):
+        return (ReviewQueueFilter, *super().get_list_filter(request))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.current_user = request.user
+        form.check_version = not getattr(request, "reverting_to_history", False)
+        return form
+
     def save_model(self, request, obj, form, change):
+        previous_status = form.initial.get("status") if change else None
+        obj.record_status_change(request.user, previous_status)
         obj.record_editor(request.user)
+        if change:
+            obj.version = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True)[0] + 1
         super().save_model(request, obj, form, change)
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not self.has_publish_permission(request)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
+        request.reverting_to_history = True
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -1,8 +1,13 @@
 """What every curated record shares: a publication status, an audit trail and the one rule of public visibility."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_update_with_history
+
+PUBLISH_PERMISSION = "testimonies.publish_records"
 
 
 class PublicationStatus(models.TextChoices):
@@ -10,6 +15,19 @@ class PublicationStatus(models.TextChoices):
     REVIEW = "review", _("In review")
     PUBLISHED = "published", _("Published")
     WITHHELD = "withheld", _("Withheld")
+
+
+# Moving a record into or out of these states changes what the public sees: reviewers only.
+REVIEWER_STATUSES = frozenset({PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD})
+
+
+def may_set_status(user, current: str | None, new: str) -> bool:
+    """Editors move records between draft and review; publishing and withholding need a reviewer."""
+    if current == new:
+        return True
+    if new in REVIEWER_STATUSES or current in REVIEWER_STATUSES:
+        return user.has_perm(PUBLISH_PERMISSION)
+    return True
 
 
 class Confidence(models.TextChoices):
@@ -56,6 +74,19 @@ class CuratedModel(models.Model):
         editable=False,
         related_name="+",
     )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Optimistic locking: every save through the admin or a bulk action increments it, and a form that
+    # started from an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = CuratedQuerySet.as_manager()
 
@@ -68,6 +99,36 @@ class CuratedModel(models.Model):
             if self._state.adding and self.created_by_id is None:
                 self.created_by = user
             self.updated_by = user
+
+    def record_status_change(self, user, previous_status: str | None) -> None:
+        """Stamp who published the record and when, on the save that publishes it."""
+        if self.status == PublicationStatus.PUBLISHED and previous_status != PublicationStatus.PUBLISHED:
+            self.published_at = timezone.now()
+            self.published_by = user if user is not None and user.is_authenticated else None
+
+
+def set_status(queryset: models.QuerySet, status: str, user) -> int:
+    """Change the status of many records at once, with history, audit stamps and the reviewer rule.
+
+    Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one.
+    """
+    records = list(queryset.exclude(status=status))
+    if not all(may_set_status(user, record.status, status) for record in records):
+        raise PermissionDenied(_("Only reviewers can publish, withhold or unpublish records."))
+    for record in records:
+        previous_status, record.status = record.status, status
+        record.record_status_change(user, previous_status)
+        record.record_editor(user)
+        record.updated_at = timezone.now()
+        record.version += 1
+        record._change_reason = f"Status set to {status}"
+    bulk_update_with_history(
+        records,
+        queryset.model,
+        ["status", "updated_by", "updated_at", "version", "published_at", "published_by"],
+        default_user=user,
+    )
+    return len(records)
 
 
 def end_not_before_start(start: str, end: str, name: str) -> models.CheckConstraint:

@@ -4,6 +4,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicationStatus, end_not_before_start
 
@@ -46,6 +47,7 @@ class Source(CuratedModel):
     description = models.TextField(_("description"), blank=True)
 
     objects = SourceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +103,7 @@ class Publication(CuratedModel):
     )
 
     objects = PublicationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -128,6 +131,7 @@ class AbuseType(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     objects = AbuseTypeQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -253,12 +257,17 @@ class Testimony(CuratedModel):
     RESTRICTED_FIELDS = ("real_name", "contact", "internal_notes")
 
     objects = TestimonyQuerySet.as_manager()
+    # Restricted witness fields are kept out of history tables: fewer copies of an identity, fewer places to leak.
+    history = HistoricalRecords(excluded_fields=RESTRICTED_FIELDS)
 
     class Meta:
         ordering = ["-given_on", "-id"]
         verbose_name = _("testimony")
         verbose_name_plural = _("testimonies")
-        permissions = [("view_restricted_fields", _("Can view and change restricted witness fields"))]
+        permissions = [
+            ("view_restricted_fields", _("Can view and change restricted witness fields")),
+            ("publish_records", _("Can publish, withhold and unpublish records (reviewer)")),
+        ]
         indexes = [
             models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
             models.Index(fields=["events_start"], name="testimony_events_start"),
@@ -304,6 +313,7 @@ class Citation(models.Model):
     )
 
     objects = CitationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["publication__published_on", "id"]

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from testimonies.curation import (
     CitedLinkModel,
@@ -87,6 +88,7 @@ class Unit(CuratedModel):
     description = models.TextField(_("description"), blank=True)
 
     objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -145,6 +147,7 @@ class Commander(CitedLinkModel):
     )
 
     objects = CommanderQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["unit__name", "-period_start", "name"]

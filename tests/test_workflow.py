@@ -1,0 +1,166 @@
+"""Curation workflow: roles, who may publish, history and revert, deletion, and refused stale edits."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+
+from sites.models import Site
+from testimonies.curation import PublicationStatus, set_status
+from testimonies.models import Testimony
+from testimonies.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
+from tests.admin_forms import admin_url, form_data
+from tests.factories import SiteFactory, TestimonyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(client, role, username):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def editor(client):
+    return staff(client, EDITOR, "editor")
+
+
+@pytest.fixture
+def reviewer(client):
+    return staff(client, REVIEWER, "reviewer")
+
+
+def post_change(client, record, **changes):
+    url = admin_url(type(record), "change", record.pk)
+    data = form_data(client.get(url), type(record))
+    for name, value in changes.items():
+        data[name] = [value]
+    return client.post(url, data)
+
+
+def test_roles_exist_with_their_permissions():
+    editor = Group.objects.get(name=EDITOR)
+    reviewer = Group.objects.get(name=REVIEWER)
+    codenames = lambda group: set(group.permissions.values_list("codename", flat=True))  # noqa: E731
+    assert {"add_testimony", "change_site", "view_historicalunit"} <= codenames(editor)
+    assert not {"publish_records", "delete_testimony", "view_restricted_fields"} & codenames(editor)
+    assert {"publish_records", "delete_testimony", "change_testimony"} <= codenames(reviewer)
+    assert "view_restricted_fields" not in codenames(reviewer)
+    assert codenames(Group.objects.get(name=WITNESS_IDENTITIES)) == {"view_restricted_fields"}
+
+
+@pytest.mark.parametrize("target", [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD])
+def test_editor_cannot_publish_or_withhold_through_the_form(client, editor, target):
+    site = SiteFactory(status=PublicationStatus.REVIEW)
+    response = post_change(client, site, status=target)
+    assert response.status_code == 200
+    assert "Only reviewers can publish or withhold" in response.content.decode()
+    site.refresh_from_db()
+    assert site.status == PublicationStatus.REVIEW
+
+
+def test_editor_cannot_add_a_published_record(client, editor):
+    data = form_data(client.get(admin_url(Site, "add")), Site)
+    data.update(
+        name=["New"], slug=["new"], kind=["basement"], region=["Donetsk"], territory=["russia"], status=["published"]
+    )
+    response = client.post(admin_url(Site, "add"), data)
+    assert response.status_code == 200 and not Site.objects.filter(slug="new").exists()
+
+
+def test_editor_can_edit_and_send_to_review(client, editor):
+    site = SiteFactory(status=PublicationStatus.DRAFT, name="Old name")
+    response = post_change(client, site, status="review", name="New name")
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert (site.status, site.name, site.updated_by, site.version) == ("review", "New name", editor, 2)
+
+
+@pytest.mark.parametrize("action", ["mark_published", "mark_withheld", "mark_draft"])
+def test_editor_cannot_publish_or_unpublish_with_a_bulk_action(client, editor, action):
+    draft = TestimonyFactory(status=PublicationStatus.DRAFT)
+    published = TestimonyFactory(status=PublicationStatus.PUBLISHED)
+    client.post(
+        admin_url(Testimony, "changelist"),
+        {"action": action, "_selected_action": [draft.pk, published.pk]},
+    )
+    assert Testimony.objects.get(pk=draft.pk).status == PublicationStatus.DRAFT
+    assert Testimony.objects.get(pk=published.pk).status == PublicationStatus.PUBLISHED
+
+
+def test_set_status_refuses_an_editor_and_changes_nothing(editor):
+    records = [SiteFactory(status="draft"), SiteFactory(status="review")]
+    with pytest.raises(PermissionDenied):
+        set_status(Site.objects.filter(pk__in=[r.pk for r in records]), PublicationStatus.PUBLISHED, editor)
+    assert set(Site.objects.values_list("status", flat=True)) == {"draft", "review"}
+
+
+def test_reviewer_publishes_and_is_recorded(client, reviewer):
+    site = SiteFactory(status=PublicationStatus.REVIEW)
+    client.post(admin_url(Site, "changelist"), {"action": "mark_published", "_selected_action": [site.pk]})
+    site.refresh_from_db()
+    assert site.status == "published" and site.published_by == reviewer and site.published_at
+    latest = site.history.first()
+    assert latest.history_user == reviewer and latest.status == "published"
+
+
+def test_history_records_who_changed_what(client, editor):
+    site = SiteFactory(status="draft", name="Before")
+    post_change(client, site, name="After")
+    latest, previous = site.history.all()[:2]
+    assert latest.history_user == editor
+    assert [change.field for change in latest.diff_against(previous).changes if change.field == "name"] == ["name"]
+    history_page = client.get(admin_url(Site, "history", site.pk))
+    assert history_page.status_code == 200 and "After" in history_page.content.decode()
+
+
+def test_reviewer_reverts_and_editor_may_not(client, editor):
+    site = SiteFactory(status="draft", name="Original")
+    post_change(client, site, name="Vandalised")
+    original = site.history.earliest()
+    revert_url = admin_url(Site, "simple_history", site.pk, original.history_id)
+    data = form_data(client.get(revert_url), Site.history.model)
+    assert client.post(revert_url, data).status_code == 403
+    site.refresh_from_db()
+    assert site.name == "Vandalised"
+
+    staff(client, REVIEWER, "reviewer")
+    data = form_data(client.get(revert_url), Site.history.model)
+    assert client.post(revert_url, data).status_code == 302
+    site.refresh_from_db()
+    assert site.name == "Original" and site.version == 3
+
+
+def test_only_a_reviewer_deletes_and_history_keeps_the_record(client, editor):
+    site = SiteFactory(status="published")
+    assert client.post(admin_url(Site, "delete", site.pk), {"post": "yes"}).status_code == 403
+    assert Site.objects.filter(pk=site.pk).exists()
+    staff(client, REVIEWER, "reviewer")
+    assert client.post(admin_url(Site, "delete", site.pk), {"post": "yes"}).status_code == 302
+    assert not Site.objects.filter(pk=site.pk).exists()
+    assert Site.history.filter(id=site.pk, history_type="-").exists()
+
+
+def test_a_stale_form_is_refused_and_nothing_is_overwritten(client, editor):
+    site = SiteFactory(status="draft", name="Start", settlement="Donetsk")
+    url = admin_url(Site, "change", site.pk)
+    first_form = form_data(client.get(url), Site)
+    second_form = form_data(client.get(url), Site)
+
+    first_form["name"] = ["First curator's name"]
+    assert client.post(url, first_form).status_code == 302
+    second_form["settlement"] = ["Makiivka"]
+    response = client.post(url, second_form)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "saved this record after you opened it" in page and "name" in page
+    site.refresh_from_db()
+    assert (site.name, site.settlement, site.version) == ("First curator's name", "Donetsk", 2)
+
+
+def test_restricted_fields_are_not_copied_into_history():
+    testimony = TestimonyFactory(real_name="Hidden Person")
+    historical_fields = {field.name for field in testimony.history.model._meta.fields}
+    assert not set(Testimony.RESTRICTED_FIELDS) & historical_fields
