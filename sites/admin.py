@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
 
 from .models import Site, SiteUnit
 
@@ -31,7 +31,7 @@ class SiteAdmin(CuratedAdmin):
 
 
 @admin.register(SiteUnit)
-class SiteUnitAdmin(SimpleHistoryAdmin):
+class SiteUnitAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_display = ("site", "unit", "role", "period_start", "period_end", "publication", "confidence")
     list_filter = ("role", "confidence")
     list_select_related = ("site", "unit", "publication__source")

@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_base import AUDIT_FIELDSET, CuratedAdmin
+from .admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
+from .curation import RESTRICTED_FIELDS_PERMISSION
 from .models import AbuseType, Citation, Publication, Source, Testimony
-
-RESTRICTED_PERMISSION = "testimonies.view_restricted_fields"
 
 
 @admin.register(Source)
@@ -51,7 +50,7 @@ class PublicationAdmin(CuratedAdmin):
 
 
 @admin.register(AbuseType)
-class AbuseTypeAdmin(SimpleHistoryAdmin):
+class AbuseTypeAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -87,7 +86,7 @@ class TestimonyAdmin(CuratedAdmin):
     )
 
     def may_see_restricted(self, request) -> bool:
-        return request.user.has_perm(RESTRICTED_PERMISSION)
+        return request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
 
     def get_fieldsets(self, request, obj=None):
         # The form is built from these fieldsets, so without the permission the fields are neither shown nor
@@ -113,7 +112,7 @@ class TestimonyAdmin(CuratedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(SimpleHistoryAdmin):
+class CitationAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_display = ("testimony", "publication", "locator", "confidence", "accessed_on")
     list_filter = ("confidence", "publication__source")
     list_select_related = ("testimony", "publication__source")

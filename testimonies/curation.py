@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
 PUBLISH_PERMISSION = "testimonies.publish_records"
+RESTRICTED_FIELDS_PERMISSION = "testimonies.view_restricted_fields"
 
 
 class PublicationStatus(models.TextChoices):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
 
 from .models import Commander, Unit
 
@@ -44,7 +44,7 @@ class UnitAdmin(CuratedAdmin):
 
 
 @admin.register(Commander)
-class CommanderAdmin(SimpleHistoryAdmin):
+class CommanderAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_display = ("name", "call_sign", "position", "unit", "period_start", "period_end", "confidence")
     list_filter = ("confidence",)
     list_select_related = ("unit",)
