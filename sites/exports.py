@@ -5,6 +5,7 @@ from django.db.models.functions import Concat
 
 from testimonies.csv_export import Column, joined, public_url
 from testimonies.models import Publication, Testimony
+from units.models import Unit
 
 from .models import Site, SiteUnit
 
@@ -27,7 +28,12 @@ SITE_COLUMNS = [
         "unit_slugs",
         "Slugs of the units linked to the site; join with units.csv `slug`.",
         "list",
-        joined(SiteUnit.objects.public().filter(site=OuterRef("pk")), "unit__slug"),
+        joined(
+            Unit.objects.public().filter(
+                pk__in=SiteUnit.objects.public().filter(site=OuterRef(OuterRef("pk"))).values("unit")
+            ),
+            "slug",
+        ),
     ),
     Column(
         "unit_roles",

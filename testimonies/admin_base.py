@@ -157,7 +157,10 @@ class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        previous_status = form.initial.get("status") if change else None
+        # From the database, not the form: a history revert's form starts from the old version's status.
+        previous_status = (
+            type(obj).objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
+        )
         obj.record_status_change(request.user, previous_status)
         obj.record_editor(request.user)
         if change:

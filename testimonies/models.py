@@ -170,10 +170,16 @@ class TestimonyQuerySet(CuratedQuerySet):
         from sites.models import Site
         from units.models import Unit
 
-        return self.public().prefetch_related(
-            models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
-            models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
-            "abuse_types",
+        # Public pages never load restricted witness fields; touching one would cost an extra query per row,
+        # which the query-count tests catch.
+        return (
+            self.public()
+            .defer(*Testimony.RESTRICTED_FIELDS)
+            .prefetch_related(
+                models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
+                models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
+                "abuse_types",
+            )
         )
 
     def for_public_detail(self):

@@ -163,3 +163,13 @@ def test_data_dictionary_documents_every_column_and_is_current():
         for column in columns:
             assert f"| `{column.name}` |" in section
             assert column.description
+
+
+def test_a_unit_with_two_roles_at_a_site_is_listed_once(client, records):
+    SiteUnitFactory(site=records["mine"], unit=records["unit"], role="held_soldiers_of")
+    _, _, sites = export(client, "sites:site_export")
+    mine = next(row for row in sites if row["slug"] == "mine")
+    assert mine["unit_slugs"] == "battalion"
+    assert set(mine["unit_roles"].split(MULTI_VALUE_SEPARATOR)) == {"battalion:operated", "battalion:held_soldiers_of"}
+    _, _, units = export(client, "units:unit_export")
+    assert next(row for row in units if row["slug"] == "battalion")["site_slugs"] == "mine"

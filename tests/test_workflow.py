@@ -164,3 +164,16 @@ def test_restricted_fields_are_not_copied_into_history():
     testimony = TestimonyFactory(real_name="Hidden Person")
     historical_fields = {field.name for field in testimony.history.model._meta.fields}
     assert not set(Testimony.RESTRICTED_FIELDS) & historical_fields
+
+
+def test_reverting_to_a_published_version_stamps_the_reviewer_who_republished(client):
+    first_reviewer = staff(client, REVIEWER, "first-reviewer")
+    site = SiteFactory(status="review")
+    set_status(Site.objects.filter(pk=site.pk), PublicationStatus.PUBLISHED, first_reviewer)
+    set_status(Site.objects.filter(pk=site.pk), PublicationStatus.WITHHELD, first_reviewer)
+    published_version = site.history.filter(status="published").first()
+    second_reviewer = staff(client, REVIEWER, "second-reviewer")
+    revert_url = admin_url(Site, "simple_history", site.pk, published_version.history_id)
+    assert client.post(revert_url, form_data(client.get(revert_url), Site.history.model)).status_code == 302
+    site.refresh_from_db()
+    assert site.status == "published" and site.published_by == second_reviewer

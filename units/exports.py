@@ -2,7 +2,7 @@
 
 from django.db.models import OuterRef, Subquery
 
-from sites.models import SiteUnit
+from sites.models import Site, SiteUnit
 from testimonies.csv_export import Column, joined, public_url
 from testimonies.models import Testimony
 
@@ -41,7 +41,12 @@ UNIT_COLUMNS = [
         "site_slugs",
         "Slugs of the sites linked to the unit; join with sites.csv `slug`.",
         "list",
-        joined(SiteUnit.objects.public().filter(unit=OuterRef("pk")), "site__slug"),
+        joined(
+            Site.objects.public().filter(
+                pk__in=SiteUnit.objects.public().filter(unit=OuterRef(OuterRef("pk"))).values("site")
+            ),
+            "slug",
+        ),
     ),
     Column(
         "testimony_ids",
