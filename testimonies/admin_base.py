@@ -143,6 +143,13 @@ class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm(PUBLISH_PERMISSION)
 
+    def has_change_permission(self, request, obj=None):
+        # A change to a published or withheld record would reach the public (or the withheld record's
+        # readers) without review, so editors see those records read-only; a reviewer moves one back to draft.
+        if obj is not None and obj.status in REVIEWER_STATUSES and not self.has_publish_permission(request):
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         # Deleting removes a record from the public record for good: reviewers only (history keeps a copy).
         return super().has_delete_permission(request, obj) and self.has_publish_permission(request)

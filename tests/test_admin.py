@@ -181,7 +181,8 @@ NOTES = "Met in Riga; fears for his family."
 
 @pytest.fixture
 def witness():
-    return make_testimony(real_name=REAL_NAME, contact=CONTACT, internal_notes=NOTES)
+    # A draft: editors edit drafts; published records are read-only for them (tests/test_workflow.py).
+    return make_testimony(real_name=REAL_NAME, contact=CONTACT, internal_notes=NOTES, status=PublicationStatus.DRAFT)
 
 
 @pytest.mark.parametrize("page", ["add", "change"])

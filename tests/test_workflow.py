@@ -177,3 +177,14 @@ def test_reverting_to_a_published_version_stamps_the_reviewer_who_republished(cl
     assert client.post(revert_url, form_data(client.get(revert_url), Site.history.model)).status_code == 302
     site.refresh_from_db()
     assert site.status == "published" and site.published_by == second_reviewer
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD])
+def test_editor_cannot_change_a_published_or_withheld_record(client, editor, status):
+    testimony = TestimonyFactory(status=status, witness_label="Daniil")
+    url = admin_url(Testimony, "change", testimony.pk)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="witness_label"' not in page.content.decode()
+    assert client.post(url, {"witness_label": "Real Name"}).status_code == 403
+    testimony.refresh_from_db()
+    assert testimony.witness_label == "Daniil"
