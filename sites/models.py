@@ -12,7 +12,6 @@ from testimonies.curation import (
     Confidence,
     CuratedModel,
     CuratedQuerySet,
-    PublicationStatus,
     end_not_before_start,
 )
 
@@ -136,8 +135,11 @@ class Site(CuratedModel):
 
 
 class SiteUnitQuerySet(CitedLinkQuerySet):
-    def public(self):
-        return self.filter(site__status=PublicationStatus.PUBLISHED, unit__status=PublicationStatus.PUBLISHED)
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        from units.models import UnitQuerySet
+
+        return SiteQuerySet.public_condition(f"{prefix}site__") & UnitQuerySet.public_condition(f"{prefix}unit__")
 
 
 class SiteUnit(CitedLinkModel):

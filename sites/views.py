@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
 from testimonies.csv_export import CsvExportView
@@ -14,7 +13,6 @@ class SiteListView(PublicFilterListView):
     queryset = Site.objects.for_public_list()
     template_name = "sites/site_list.html"
     export_url_name = "sites:site_export"
-    page_title = _("Detention sites")
 
 
 class SiteDetailView(DetailView):

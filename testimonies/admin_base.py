@@ -164,14 +164,13 @@ class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        # From the database, not the form: a history revert's form starts from the old version's status.
-        previous_status = (
-            type(obj).objects.filter(pk=obj.pk).values_list("status", flat=True).first() if change else None
-        )
+        previous_status = None
+        if change:
+            # From the database, not the form: a history revert's form starts from an old version.
+            previous_status, stored_version = type(obj).objects.filter(pk=obj.pk).values_list("status", "version")[0]
+            obj.version = stored_version + 1
         obj.record_status_change(request.user, previous_status)
         obj.record_editor(request.user)
-        if change:
-            obj.version = type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True)[0] + 1
         super().save_model(request, obj, form, change)
 
     def revert_disabled(self, request, obj=None):

@@ -45,26 +45,28 @@ class JoinedText(models.Func):
     output_field = models.TextField()
     contains_aggregate = False
 
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        text = f"CAST({sql} AS TEXT)"
-        return f"STRING_AGG({text}, '{MULTI_VALUE_SEPARATOR}' ORDER BY {text})", (*params, *params)
+    def __init__(self, value, ordering=None):
+        # Ordering by a shared key (e.g. the slug) lines up the cells of related columns such as slugs and names.
+        super().__init__(value, ordering or value)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            function="GROUP_CONCAT",
-            # SQLite before 3.44 has no ORDER BY inside an aggregate; values come in index order.
-            template=f"%(function)s(%(expressions)s, '{MULTI_VALUE_SEPARATOR}')",
-            **extra_context,
+    def as_postgresql(self, compiler, connection, **extra_context):
+        value_sql, value_params = compiler.compile(self.source_expressions[0])
+        key_sql, key_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"STRING_AGG(CAST({value_sql} AS TEXT), '{MULTI_VALUE_SEPARATOR}' ORDER BY CAST({key_sql} AS TEXT))",
+            (*value_params, *key_params),
         )
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite before 3.44 has no ORDER BY inside an aggregate; values come in the order the rows are read.
+        value_sql, value_params = compiler.compile(self.source_expressions[0])
+        return f"GROUP_CONCAT({value_sql}, '{MULTI_VALUE_SEPARATOR}')", value_params
 
-def joined(related: models.QuerySet, value: str) -> models.Subquery:
+
+def joined(related: models.QuerySet, value: str, ordering: str | None = None) -> models.Subquery:
     """One cell with every `value` of `related`, a `.public()` queryset filtered on `OuterRef("pk")`."""
     return models.Subquery(
-        related.order_by().annotate(joined_value=JoinedText(value)).values("joined_value")[:1],
+        related.order_by().annotate(joined_value=JoinedText(value, ordering)).values("joined_value")[:1],
         output_field=models.TextField(),
     )
 

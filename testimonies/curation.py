@@ -37,14 +37,26 @@ class Confidence(models.TextChoices):
     HIGH = "high", _("High")
 
 
-class CuratedQuerySet(models.QuerySet):
-    """Base queryset: `public()` is the only place that decides what the public may see."""
+class PublicQuerySet(models.QuerySet):
+    """`public()` is the only place that decides what the public may see of a model.
+
+    Each model states its rule once, in `public_condition(prefix)`, as a condition on its own fields seen from
+    another model through `prefix` (e.g. "publication__"), so that models whose visibility follows a related
+    record's compose that record's rule instead of repeating it.
+    """
+
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> models.Q:
+        raise NotImplementedError
 
     def public(self):
-        return self.filter(status=PublicationStatus.PUBLISHED)
+        return self.filter(self.public_condition())
 
-    def with_status(self, status):
-        return self.filter(status=status)
+
+class CuratedQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> models.Q:
+        return models.Q(**{f"{prefix}status": PublicationStatus.PUBLISHED})
 
 
 class CuratedModel(models.Model):
@@ -148,7 +160,7 @@ def is_public(queryset: models.QuerySet, outer_field: str) -> models.Exists:
     return models.Exists(queryset.public().filter(pk=models.OuterRef(outer_field)))
 
 
-class CitedLinkQuerySet(models.QuerySet):
+class CitedLinkQuerySet(PublicQuerySet):
     """For links that rest on a publication (site–unit links, commanders' posts)."""
 
     def with_public_publication(self):

@@ -48,9 +48,9 @@ TESTIMONY_COLUMNS = [
     ),
     Column(
         "site_names",
-        "Names of those sites.",
+        "Names of those sites, in the order of `site_slugs`.",
         "list",
-        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name"),
+        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug"),
     ),
     Column(
         "unit_slugs",
@@ -60,9 +60,9 @@ TESTIMONY_COLUMNS = [
     ),
     Column(
         "unit_names",
-        "Names of those units.",
+        "Names of those units, in the order of `unit_slugs`.",
         "list",
-        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "name"),
+        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug"),
     ),
     Column(
         "abuse_type_slugs",

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from sites.models import Site
 from units.models import Unit
 
-from .models import AbuseType, Citation, Source, Testimony
+from .models import AbuseType, Source, Testimony
 
 
 def public_site_regions():
@@ -48,7 +48,7 @@ class TestimonyFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_source(self, queryset, name, source):
-        return queryset.filter(pk__in=Citation.objects.public().filter(publication__source=source).values("testimony"))
+        return queryset.cited_by_source(source)
 
     def filter_events_between(self, queryset, name, period):
         return queryset.events_between(

@@ -48,12 +48,18 @@ class PublicFilterListView(FilterView):
         context["page_size_choices"] = PAGE_SIZE_CHOICES
         context["page_size"] = context["paginator"].per_page
         context["result_count"] = context["paginator"].count
-        context["export_url"] = self.export_url()
+        context["export_url"] = self.export_url(filterset)
         return context
 
-    def export_url(self) -> str:
-        query = self.querystring(exclude=(self.page_kwarg, self.page_size_kwarg))
+    def export_url(self, filterset) -> str:
+        """The export of what the page shows: its filters, minus paging and the filters the page ignored."""
+        ignored = [key for name in filterset.form.errors for key in self.parameter_keys(name)]
+        query = self.querystring(exclude=(self.page_kwarg, self.page_size_kwarg, *ignored))
         return f"{reverse(self.export_url_name)}?{query}" if query else reverse(self.export_url_name)
+
+    def parameter_keys(self, field_name: str) -> list[str]:
+        """The query parameters of a filter field (a range field has `<name>_after` and `<name>_before`)."""
+        return [key for key in self.request.GET if key == field_name or key.startswith(f"{field_name}_")]
 
     def querystring(self, exclude=()) -> str:
         params = self.request.GET.copy()
@@ -80,7 +86,7 @@ class PublicFilterListView(FilterView):
             value = filterset.form.cleaned_data.get(name)
             if name not in filterset.form.cleaned_data or value in (None, "", [], ()) or name == "sort":
                 continue
-            raw_keys = [key for key in self.request.GET if key == name or key.startswith(f"{name}_")]
+            raw_keys = self.parameter_keys(name)
             chips.append(
                 {
                     "label": field.label,

@@ -6,7 +6,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicationStatus, end_not_before_start
+from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
 
 # Detail pages list the most recent testimonies and link to the filtered list for the rest.
 TESTIMONIES_ON_DETAIL_PAGE = 20
@@ -62,15 +62,14 @@ class Source(CuratedModel):
 
     def public_testimonies(self):
         """The public testimonies that cite a public publication of this source."""
-        return Testimony.objects.public().filter(
-            pk__in=Citation.objects.public().filter(publication__source=self).values("testimony")
-        )
+        return Testimony.objects.public().cited_by_source(self)
 
 
 class PublicationQuerySet(CuratedQuerySet):
-    def public(self):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
         # A publication of a source that is not public would reveal that source, so it is not public either.
-        return self.filter(status=PublicationStatus.PUBLISHED, source__status=PublicationStatus.PUBLISHED)
+        return super().public_condition(prefix) & SourceQuerySet.public_condition(f"{prefix}source__")
 
 
 class Publication(CuratedModel):
@@ -117,10 +116,11 @@ class Publication(CuratedModel):
         return f"{self.source.get_absolute_url()}#publication-{self.pk}"
 
 
-class AbuseTypeQuerySet(models.QuerySet):
-    def public(self):
+class AbuseTypeQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
         # The vocabulary itself reveals nothing about any witness; every term is public.
-        return self.all()
+        return Q()
 
 
 class AbuseType(models.Model):
@@ -155,6 +155,10 @@ class TestimonyQuerySet(CuratedQuerySet):
             Q(quote__icontains=text) | Q(translation__icontains=text) | Q(witness_label__icontains=text)
         )
 
+    def cited_by_source(self, source):
+        """Testimonies with a public citation of a publication of `source`."""
+        return self.filter(pk__in=Citation.objects.public().filter(publication__source=source).values("testimony"))
+
     def events_between(self, start, end):
         """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""
         queryset = self.annotate(
@@ -178,7 +182,7 @@ class TestimonyQuerySet(CuratedQuerySet):
             .prefetch_related(
                 models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
                 models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
-                "abuse_types",
+                models.Prefetch("abuse_types", queryset=AbuseType.objects.public(), to_attr="public_abuse_types"),
             )
         )
 
@@ -291,12 +295,11 @@ class Testimony(CuratedModel):
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
 
 
-class CitationQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(
-            testimony__status=PublicationStatus.PUBLISHED,
-            publication__status=PublicationStatus.PUBLISHED,
-            publication__source__status=PublicationStatus.PUBLISHED,
+class CitationQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return TestimonyQuerySet.public_condition(f"{prefix}testimony__") & PublicationQuerySet.public_condition(
+            f"{prefix}publication__"
         )
 
 

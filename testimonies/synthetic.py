@@ -186,46 +186,29 @@ class SyntheticArchive:
         return list(AbuseType.objects.values_list("pk", flat=True))
 
     def units(self, count: int) -> list[Unit]:
-        divisions = self.bulk(
-            Unit,
-            [
-                Unit(
-                    name=f"{i}th Division",
-                    slug=f"gen-{self.tag}-division-{i}",
-                    kind=Unit.Kind.DIVISION,
-                    status=self.status(),
-                )
-                for i in range(max(1, count // 10))
-            ],
-        )
-        brigades = self.bulk(
-            Unit,
-            [
-                Unit(
-                    name=f"{i}th Brigade",
-                    slug=f"gen-{self.tag}-brigade-{i}",
-                    kind=Unit.Kind.BRIGADE,
-                    parent=self.random.choice(divisions),
-                    status=self.status(),
-                )
-                for i in range(max(1, count * 3 // 10))
-            ],
-        )
-        battalions = self.bulk(
-            Unit,
-            [
-                Unit(
-                    name=f"{i}th Battalion",
-                    slug=f"gen-{self.tag}-battalion-{i}",
-                    kind=Unit.Kind.BATTALION,
-                    unit_number=f"{self.tag}{i}",
-                    parent=self.random.choice(brigades),
-                    status=self.status(),
-                )
-                for i in range(max(1, count - len(divisions) - len(brigades)))
-            ],
+        """A chain of command: divisions, brigades under them and battalions (with unit numbers) under those."""
+        divisions = self.unit_level(Unit.Kind.DIVISION, max(1, count // 10), parents=[None])
+        brigades = self.unit_level(Unit.Kind.BRIGADE, max(1, count * 3 // 10), parents=divisions)
+        battalions = self.unit_level(
+            Unit.Kind.BATTALION, max(1, count - len(divisions) - len(brigades)), parents=brigades, numbered=True
         )
         return divisions + brigades + battalions
+
+    def unit_level(self, kind: str, count: int, parents: list, numbered: bool = False) -> list[Unit]:
+        return self.bulk(
+            Unit,
+            [
+                Unit(
+                    name=f"{i}th {Unit.Kind(kind).label}",
+                    slug=f"gen-{self.tag}-{kind}-{i}",
+                    kind=kind,
+                    unit_number=f"{self.tag}{i}" if numbered else "",
+                    parent=self.random.choice(parents),
+                    status=self.status(),
+                )
+                for i in range(count)
+            ],
+        )
 
     def sites(self, count: int, units: list[Unit]) -> list[Site]:
         sites = []

@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
 from sites.models import Site
@@ -34,7 +33,6 @@ class TestimonyListView(PublicFilterListView):
     queryset = Testimony.objects.for_public_list()
     template_name = "testimonies/testimony_list.html"
     export_url_name = "testimonies:testimony_export"
-    page_title = _("Testimonies")
 
 
 class TestimonyDetailView(DetailView):
@@ -47,7 +45,6 @@ class SourceListView(PublicFilterListView):
     queryset = Source.objects.public()
     template_name = "testimonies/source_list.html"
     export_url_name = "testimonies:source_export"
-    page_title = _("Sources")
 
 
 class SourceDetailView(DetailView):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from sites.models import Site
 from testimonies.csv_export import MULTI_VALUE_SEPARATOR, neutralise_formula
 from testimonies.exports import TESTIMONY_COLUMNS
 from tests.factories import (
@@ -173,3 +174,14 @@ def test_a_unit_with_two_roles_at_a_site_is_listed_once(client, records):
     assert set(mine["unit_roles"].split(MULTI_VALUE_SEPARATOR)) == {"battalion:operated", "battalion:held_soldiers_of"}
     _, _, units = export(client, "units:unit_export")
     assert next(row for row in units if row["slug"] == "battalion")["site_slugs"] == "mine"
+
+
+def test_names_line_up_with_slugs(client, records):
+    records["first"].sites.add(SiteFactory(slug="aaa-first", name="Zulu basement"))
+    _, _, rows = export(client, "testimonies:testimony_export", site="mine")
+    slugs, names = (
+        rows[0]["site_slugs"].split(MULTI_VALUE_SEPARATOR),
+        rows[0]["site_names"].split(MULTI_VALUE_SEPARATOR),
+    )
+    site_names = dict(Site.objects.values_list("slug", "name"))
+    assert names == [site_names[slug] for slug in slugs]

@@ -10,7 +10,6 @@ from testimonies.curation import (
     Confidence,
     CuratedModel,
     CuratedQuerySet,
-    PublicationStatus,
     end_not_before_start,
     is_public,
 )
@@ -121,8 +120,9 @@ class Unit(CuratedModel):
 
 
 class CommanderQuerySet(CitedLinkQuerySet):
-    def public(self):
-        return self.filter(unit__status=PublicationStatus.PUBLISHED)
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return UnitQuerySet.public_condition(f"{prefix}unit__")
 
 
 class Commander(CitedLinkModel):

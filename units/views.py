@@ -1,4 +1,3 @@
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
 from testimonies.csv_export import CsvExportView
@@ -14,7 +13,6 @@ class UnitListView(PublicFilterListView):
     queryset = Unit.objects.for_public_list()
     template_name = "units/unit_list.html"
     export_url_name = "units:unit_export"
-    page_title = _("Military units")
 
 
 class UnitDetailView(DetailView):
