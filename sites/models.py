@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,14 +15,12 @@ from testimonies.curation import (
     CuratedQuerySet,
     end_not_before_start,
 )
+from testimonies.search import search
 
 
 class SiteQuerySet(CuratedQuerySet):
     def search(self, text: str):
-        text = text.strip()
-        if not text:
-            return self
-        return self.filter(Q(name__icontains=text) | Q(settlement__icontains=text) | Q(description__icontains=text))
+        return search(self, text, ("name", "settlement", "region", "description"))
 
     def for_public_detail(self):
         from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Publication, Testimony
@@ -96,8 +95,11 @@ class Site(CuratedModel):
         "testimonies.Publication", verbose_name=_("reported in"), related_name="sites", blank=True
     )
 
+    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = SiteQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["name"]

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -102,6 +103,15 @@ class TestimonyAdmin(CuratedAdmin):
         if field_name in Testimony.RESTRICTED_FIELDS and not self.may_see_restricted(request):
             return False
         return super().lookup_allowed(lookup, value, request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Full-text search (PostgreSQL) over the public text fields, plus the real name for permitted staff.
+        if not search_term.strip():
+            return queryset, False
+        matches = Q(pk__in=Testimony.objects.search(search_term).values("pk"))
+        if self.may_see_restricted(request):
+            matches |= Q(real_name__icontains=search_term.strip())
+        return queryset.filter(matches), False
 
     def get_search_fields(self, request):
         # Searching by a real name would reveal whose testimony a record is, so only permitted staff may.

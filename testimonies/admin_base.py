@@ -3,6 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -131,10 +134,32 @@ def _status_action(status: PublicationStatus):
     return action
 
 
+class EstimatedCountPaginator(Paginator):
+    """On PostgreSQL, an unfiltered changelist of a big table shows the planner's row estimate instead of
+    counting every row; filtered lists (and small tables, and SQLite) are counted exactly."""
+
+    EXACT_BELOW = 10_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if connections[queryset.db].vendor == "postgresql" and not queryset.query.where:
+            with connections[queryset.db].cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row and row[0] >= self.EXACT_BELOW:
+                return int(row[0])
+        return super().count
+
+
 class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
     readonly_fields = ("created_at", "created_by", "updated_at", "updated_by", "published_at", "published_by")
     list_per_page = 50
     save_on_top = True

@@ -180,6 +180,7 @@ def staff_export_response(queryset: models.QuerySet, user, file_stem: str) -> St
     """
     model = queryset.model
     hidden = () if user.has_perm(RESTRICTED_FIELDS_PERMISSION) else getattr(model, "RESTRICTED_FIELDS", ())
+    hidden = (*hidden, "search_vector")  # an index, not data
     fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
     many = [field for field in model._meta.many_to_many if field.name not in hidden]
 

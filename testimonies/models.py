@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
+from .search import search
 
 # Detail pages list the most recent testimonies and link to the filtered list for the rest.
 TESTIMONIES_ON_DETAIL_PAGE = 20
@@ -148,12 +150,7 @@ class AbuseType(models.Model):
 class TestimonyQuerySet(CuratedQuerySet):
     def search(self, text: str):
         """Free-text search over the quote, its translation and the public witness label."""
-        text = text.strip()
-        if not text:
-            return self
-        return self.filter(
-            Q(quote__icontains=text) | Q(translation__icontains=text) | Q(witness_label__icontains=text)
-        )
+        return search(self, text, ("witness_label", "quote", "translation"))
 
     def cited_by_source(self, source):
         """Testimonies with a public citation of a publication of `source`."""
@@ -266,9 +263,12 @@ class Testimony(CuratedModel):
 
     RESTRICTED_FIELDS = ("real_name", "contact", "internal_notes")
 
+    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = TestimonyQuerySet.as_manager()
     # Restricted witness fields are kept out of history tables: fewer copies of an identity, fewer places to leak.
-    history = HistoricalRecords(excluded_fields=RESTRICTED_FIELDS)
+    history = HistoricalRecords(excluded_fields=[*RESTRICTED_FIELDS, "search_vector"])
 
     class Meta:
         ordering = ["-given_on", "-id"]
@@ -281,6 +281,8 @@ class Testimony(CuratedModel):
         indexes = [
             models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
             models.Index(fields=["events_start"], name="testimony_events_start"),
+            models.Index(fields=["status", "witness_label"], name="testimony_public_label"),
+            models.Index(fields=["verification"], name="testimony_verification"),
         ]
         constraints = [end_not_before_start("events_start", "events_end", "testimony_events_end_after_start")]
 

@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,14 +14,12 @@ from testimonies.curation import (
     end_not_before_start,
     is_public,
 )
+from testimonies.search import search
 
 
 class UnitQuerySet(CuratedQuerySet):
     def search(self, text: str):
-        text = text.strip()
-        if not text:
-            return self
-        return self.filter(Q(name__icontains=text) | Q(short_name__icontains=text) | Q(unit_number=text))
+        return search(self, text, ("name", "short_name", "unit_number", "garrison"))
 
     def with_public_parent(self):
         return self.select_related("parent").annotate(parent_is_public=is_public(Unit.objects, "parent"))
@@ -86,8 +85,11 @@ class Unit(CuratedModel):
     garrison = models.CharField(_("garrison or location"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
 
+    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = UnitQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector"])
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,39 @@
+"""Full-text search: a stored, GIN-indexed tsvector on PostgreSQL, a plain `icontains` search on SQLite.
+
+The vectors are filled by database triggers (see the migrations that add `search_vector`), so they stay current
+on every write path: admin saves, bulk inserts from the generator or an import, and raw SQL alike. Russian and
+English stemming are both applied, plus the `simple` configuration for names and words of other languages.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connections, models
+from django.db.models import Case, F, Q, Value, When
+
+SEARCH_CONFIGS = ("english", "russian", "simple")
+
+
+def uses_full_text(queryset: models.QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def search(queryset: models.QuerySet, text: str, fields: tuple[str, ...]) -> models.QuerySet:
+    """`queryset` narrowed to `text`, best matches first: exact phrase, then full-text rank (PostgreSQL)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    contains = Q()
+    for field in fields:
+        contains |= Q(**{f"{field}__icontains": text})
+    if not uses_full_text(queryset):
+        return queryset.filter(contains)
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIGS[0])
+    for config in SEARCH_CONFIGS[1:]:
+        query |= SearchQuery(text, search_type="websearch", config=config)
+    return (
+        queryset.filter(search_vector=query)
+        .annotate(
+            exact_phrase=Case(When(contains, then=Value(1)), default=Value(0)),
+            search_rank=SearchRank(F("search_vector"), query, cover_density=True),
+        )
+        .order_by("-exact_phrase", "-search_rank", "-pk")
+    )

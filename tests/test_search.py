@@ -1,0 +1,99 @@
+"""Text search: full-text with stemming and ranking on PostgreSQL, `icontains` on SQLite, kept current."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from testimonies.curation import PublicationStatus, set_status
+from testimonies.models import Testimony
+from tests.admin_forms import admin_url, form_data
+from tests.factories import SiteFactory, TestimonyFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+
+
+def found(client, **params):
+    response = client.get(reverse("testimonies:testimony_list"), params)
+    return [testimony.pk for testimony in response.context["object_list"]]
+
+
+@pytest.fixture
+def accounts():
+    return {
+        "pit": TestimonyFactory(
+            quote="Нас держали в яме три дня.",
+            quote_language="ru",
+            translation="They kept us in a pit for three days.",
+        ),
+        "mine": TestimonyFactory(quote="In the coal mine they hung us from the ceiling by chains."),
+    }
+
+
+@pytest.mark.parametrize(("word", "expected"), [("pit", "pit"), ("яме", "pit"), ("ceiling", "mine")])
+def test_search_finds_a_word_of_the_quote_or_translation(client, accounts, word, expected):
+    assert found(client, q=word) == [accounts[expected].pk]
+
+
+def test_search_never_finds_a_non_public_testimony(client, accounts):
+    TestimonyFactory(status=PublicationStatus.DRAFT, quote="ceiling of the draft")
+    assert found(client, q="ceiling") == [accounts["mine"].pk]
+
+
+@postgresql_only
+def test_full_text_search_stems_russian_and_english(client, accounts):
+    assert found(client, q="яма") == [accounts["pit"].pk]
+    assert found(client, q="chain") == [accounts["mine"].pk]
+
+
+@postgresql_only
+def test_exact_phrase_ranks_first(client):
+    scattered = TestimonyFactory(quote="Chains everywhere. They hung lamps from the ceiling, and us from hooks.")
+    exact = TestimonyFactory(quote="They hung us from the ceiling by chains.")
+    assert found(client, q="hung us from the ceiling")[:2] == [exact.pk, scattered.pk]
+
+
+def test_site_and_unit_lists_search_names(client):
+    SiteFactory(name="Petrovskaya coal mine", slug="petrovskaya")
+    UnitFactory(name="272nd Motorized Rifle Regiment", slug="272nd")
+    sites = client.get(reverse("sites:site_list"), {"q": "Petrovskaya"}).context["object_list"]
+    units = client.get(reverse("units:unit_list"), {"q": "Regiment"}).context["object_list"]
+    assert [site.slug for site in sites] == ["petrovskaya"] and [unit.slug for unit in units] == ["272nd"]
+
+
+def test_search_vector_stays_current_after_an_admin_edit(client, superuser):
+    testimony = TestimonyFactory(status=PublicationStatus.DRAFT, quote="Obsolete wording only.")
+    client.force_login(superuser)
+    url = admin_url(Testimony, "change", testimony.pk)
+    data = form_data(client.get(url), Testimony)
+    data["quote"] = ["They soaked us with cold water every night."]
+    data["status"] = ["published"]
+    assert client.post(url, data).status_code == 302
+    assert found(client, q="soaked") == [testimony.pk]
+    assert found(client, q="Obsolete") == []
+
+
+def test_search_vector_stays_current_after_a_bulk_status_change(client, superuser):
+    draft = TestimonyFactory(status=PublicationStatus.DRAFT, quote="Electric wires on the field telephone.")
+    set_status(Testimony.objects.filter(pk=draft.pk), PublicationStatus.PUBLISHED, superuser)
+    assert found(client, q="telephone") == [draft.pk]
+
+
+def test_bulk_created_records_are_searchable(client):
+    Testimony.objects.bulk_create(
+        [
+            Testimony(
+                witness_label="Bulk",
+                witness_role="other",
+                quote="Imported about a basement in Horlivka.",
+                status=PublicationStatus.PUBLISHED,
+            )
+        ]
+    )
+    assert len(found(client, q="Horlivka")) == 1
+
+
+def test_admin_search_uses_the_same_search(client, superuser, accounts):
+    client.force_login(superuser)
+    response = client.get(admin_url(Testimony, "changelist"), {"q": "ceiling"})
+    assert [t.pk for t in response.context["cl"].result_list] == [accounts["mine"].pk]
