@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from testimonies.filters import public_site_regions
+from testimonies.listing import FastSelect
 from units.models import Unit
 
 from .models import Site, SiteUnit
@@ -13,7 +14,11 @@ class SiteFilter(django_filters.FilterSet):
     territory = django_filters.ChoiceFilter(label=_("Territory"), choices=Site.Territory.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Site.Kind.choices)
     unit = django_filters.ModelChoiceFilter(
-        label=_("Unit"), to_field_name="slug", queryset=Unit.objects.public(), method="filter_unit"
+        label=_("Unit"),
+        to_field_name="slug",
+        queryset=Unit.objects.public().only("pk", "slug", "name", "unit_number"),
+        method="filter_unit",
+        widget=FastSelect,
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),

@@ -108,7 +108,7 @@ class TestimonyAdmin(CuratedAdmin):
         # Full-text search (PostgreSQL) over the public text fields, plus the real name for permitted staff.
         if not search_term.strip():
             return queryset, False
-        matches = Q(pk__in=Testimony.objects.search(search_term).values("pk"))
+        matches = queryset.search_condition(search_term)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
         return queryset.filter(matches), False

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from sites.models import Site
 from units.models import Unit
 
+from .listing import FastSelect
 from .models import AbuseType, Source, Testimony
 
 
@@ -15,16 +16,32 @@ def public_site_regions():
 class TestimonyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     site = django_filters.ModelChoiceFilter(
-        label=_("Site"), field_name="sites", to_field_name="slug", queryset=Site.objects.public()
+        label=_("Site"),
+        field_name="sites",
+        to_field_name="slug",
+        queryset=Site.objects.public().only("pk", "slug", "name"),
+        widget=FastSelect,
     )
     unit = django_filters.ModelChoiceFilter(
-        label=_("Unit"), field_name="units", to_field_name="slug", queryset=Unit.objects.public()
+        label=_("Unit"),
+        field_name="units",
+        to_field_name="slug",
+        queryset=Unit.objects.public().only("pk", "slug", "name", "unit_number"),
+        widget=FastSelect,
     )
     source = django_filters.ModelChoiceFilter(
-        label=_("Source"), to_field_name="slug", queryset=Source.objects.public(), method="filter_source"
+        label=_("Source"),
+        to_field_name="slug",
+        queryset=Source.objects.public().only("pk", "slug", "name"),
+        method="filter_source",
+        widget=FastSelect,
     )
     abuse_type = django_filters.ModelChoiceFilter(
-        label=_("Abuse"), field_name="abuse_types", to_field_name="slug", queryset=AbuseType.objects.public()
+        label=_("Abuse"),
+        field_name="abuse_types",
+        to_field_name="slug",
+        queryset=AbuseType.objects.public(),
+        widget=FastSelect,
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)

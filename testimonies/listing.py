@@ -1,9 +1,15 @@
 """Shared behaviour of the public list pages: filtering, forgiving pagination, page sizes and filter chips."""
 
+from html import escape
+
+from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
@@ -103,3 +109,26 @@ class PublicFilterListView(FilterView):
         if hasattr(value, "pk") or not hasattr(field, "choices"):
             return str(value)
         return str(dict(field.choices).get(value, value))
+
+
+class FastSelect(forms.Select):
+    """A <select> that writes its options directly instead of rendering one template per option.
+
+    Filters over sites or units offer thousands of choices; Django's per-option templates made that the
+    slowest part of a list page (over 100 ms for 3,000 options).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(item) for item in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(str(option_value))}"{" selected" if str(option_value) in selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for option_value, label in self.choices
+        )
+        # Every value and label is escaped above with the standard library's html.escape (quotes included).
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),  # noqa: S308
+        )

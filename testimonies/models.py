@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
-from .search import search
+from .search import match_condition, search
 
 # Detail pages list the most recent testimonies and link to the filtered list for the rest.
 TESTIMONIES_ON_DETAIL_PAGE = 20
@@ -148,9 +148,15 @@ class AbuseType(models.Model):
 
 
 class TestimonyQuerySet(CuratedQuerySet):
+    SEARCH_FIELDS = ("witness_label", "quote", "translation")
+
     def search(self, text: str):
-        """Free-text search over the quote, its translation and the public witness label."""
-        return search(self, text, ("witness_label", "quote", "translation"))
+        """Free-text search over the quote, its translation and the public witness label, best first."""
+        return search(self, text, self.SEARCH_FIELDS)
+
+    def search_condition(self, text: str) -> Q:
+        """The same match as `search()`, unranked, as a condition to combine with others."""
+        return match_condition(self, text.strip(), self.SEARCH_FIELDS)
 
     def cited_by_source(self, source):
         """Testimonies with a public citation of a publication of `source`."""

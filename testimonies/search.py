@@ -16,24 +16,38 @@ def uses_full_text(queryset: models.QuerySet) -> bool:
     return connections[queryset.db].vendor == "postgresql"
 
 
+def full_text_query(text: str) -> SearchQuery:
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIGS[0])
+    for config in SEARCH_CONFIGS[1:]:
+        query |= SearchQuery(text, search_type="websearch", config=config)
+    return query
+
+
+def contains_condition(text: str, fields: tuple[str, ...]) -> Q:
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text})
+    return condition
+
+
+def match_condition(queryset: models.QuerySet, text: str, fields: tuple[str, ...]) -> Q:
+    """The condition "matches `text`" as a Q, to combine with others (the admin adds the real name to it)."""
+    if uses_full_text(queryset):
+        return Q(search_vector=full_text_query(text))
+    return contains_condition(text, fields)
+
+
 def search(queryset: models.QuerySet, text: str, fields: tuple[str, ...]) -> models.QuerySet:
     """`queryset` narrowed to `text`, best matches first: exact phrase, then full-text rank (PostgreSQL)."""
     text = text.strip()
     if not text:
         return queryset
-    contains = Q()
-    for field in fields:
-        contains |= Q(**{f"{field}__icontains": text})
+    matching = queryset.filter(match_condition(queryset, text, fields))
     if not uses_full_text(queryset):
-        return queryset.filter(contains)
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIGS[0])
-    for config in SEARCH_CONFIGS[1:]:
-        query |= SearchQuery(text, search_type="websearch", config=config)
-    return (
-        queryset.filter(search_vector=query)
-        .annotate(
-            exact_phrase=Case(When(contains, then=Value(1)), default=Value(0)),
-            search_rank=SearchRank(F("search_vector"), query, cover_density=True),
-        )
-        .order_by("-exact_phrase", "-search_rank", "-pk")
-    )
+        return matching
+    contains = contains_condition(text, fields)
+    query = full_text_query(text)
+    return matching.annotate(
+        exact_phrase=Case(When(contains, then=Value(1)), default=Value(0)),
+        search_rank=SearchRank(F("search_vector"), query, cover_density=True),
+    ).order_by("-exact_phrase", "-search_rank", "-pk")

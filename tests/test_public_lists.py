@@ -219,3 +219,12 @@ def test_export_link_leaves_out_the_filters_the_page_ignored(client, world):
     response = client.get(reverse("testimonies:testimony_list"), {"site": "no-such-site", "abuse_type": "beating"})
     assert response.context["export_url"] == "/export/testimonies.csv?abuse_type=beating"
     assert client.get(response.context["export_url"]).status_code == 200
+
+
+def test_filter_choices_are_escaped_and_keep_the_selection(client):
+    SiteFactory(name='<script>alert("x")</script>', slug="xss-site")
+    SiteFactory(name="Mine & pit", slug="mine-pit")
+    html = client.get(reverse("testimonies:testimony_list"), {"site": "mine-pit"}).content.decode()
+    assert "<script>alert" not in html
+    assert '<option value="xss-site">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>' in html
+    assert '<option value="mine-pit" selected>Mine &amp; pit</option>' in html

@@ -1,6 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from testimonies.listing import FastSelect
+
 from .models import Unit
 
 
@@ -11,6 +13,7 @@ class UnitFilter(django_filters.FilterSet):
         label=_("Parent unit"),
         to_field_name="slug",
         queryset=Unit.objects.public().filter(pk__in=Unit.objects.public().values("parent")),
+        widget=FastSelect,
     )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),

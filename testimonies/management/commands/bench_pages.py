@@ -1,0 +1,145 @@
+"""Benchmark of the public pages and the admin at scale (run by hand on a generated PostgreSQL database).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/testimony_bench python manage.py bench_pages --load
+
+Each page is requested --requests times in-process (server time, no network) and its query count recorded;
+with --load, gunicorn with 2 workers serves the testimony list and detail pages to wrk over loopback.
+"""
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+
+from sites.models import Site
+from testimonies.models import AbuseType, Source, Testimony
+from testimonies.roles import REVIEWER
+from units.models import Unit
+
+TARGETS_MS = {"public": (50, 150), "search": (100, None), "admin": (300, None)}
+
+
+class Command(BaseCommand):
+    help = "Median and 95th-percentile server time and query counts of every public list and detail page."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=30)
+        parser.add_argument("--load", action="store_true", help="Also load gunicorn (2 workers) with wrk.")
+        parser.add_argument("--load-seconds", type=int, default=20)
+
+    def handle(self, *args, requests, load, load_seconds, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_pages measures the PostgreSQL set-up: set DATABASE_URL.")
+        if Testimony.objects.count() < 1000:
+            raise CommandError("Generate data first: manage.py generate_data --testimonies 100000")
+        # DEBUG is off as in production, so static files come from the collected manifest.
+        call_command("collectstatic", interactive=False, verbosity=0)
+        pages = self.pages()
+        self.stdout.write(f"{'page':<34} {'median ms':>9} {'p95 ms':>7} {'queries':>7}  target")
+        with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False):
+            for name, (kind, url, client) in pages.items():
+                median, p95, queries = self.measure(client, url, requests)
+                median_target, p95_target = TARGETS_MS[kind]
+                verdict = "ok" if median < median_target and (p95_target is None or p95 < p95_target) else "MISSED"
+                target = f"median<{median_target}" + (f", p95<{p95_target}" if p95_target else "")
+                self.stdout.write(f"{name:<34} {median:>9.1f} {p95:>7.1f} {queries:>7}  {target}: {verdict}")
+        if load:
+            self.load(pages, load_seconds)
+
+    def pages(self) -> dict:
+        public_client = Client()
+        admin_client = Client()
+        user, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True})
+        user.is_superuser = True
+        user.save()
+        admin_client.force_login(user)
+        # A reviewer without the restricted-fields permission: the search of most staff, without real names.
+        reviewer, _ = get_user_model().objects.get_or_create(username="bench-reviewer", defaults={"is_staff": True})
+        reviewer.groups.add(Group.objects.get(name=REVIEWER))
+        reviewer_client = Client()
+        reviewer_client.force_login(reviewer)
+        testimony = Testimony.objects.public().order_by("-pk").first()
+        site = Site.objects.public().filter(testimonies__isnull=False).first()
+        unit = Unit.objects.public().filter(testimonies__isnull=False).first()
+        source = Source.objects.public().filter(publications__isnull=False).first()
+        abuse = AbuseType.objects.first()
+        # A selective term (a number in one witness label, like a name) and one in half the synthetic quotes.
+        rare = testimony.witness_label.split()[1].strip(",")
+        common = "basement"
+        return {
+            "testimony list": ("public", "/testimonies/", public_client),
+            "testimony list ?site=": ("public", f"/testimonies/?site={site.slug}", public_client),
+            "testimony list ?abuse_type=": ("public", f"/testimonies/?abuse_type={abuse.slug}", public_client),
+            "testimony list ?q=<rare term>": ("search", f"/testimonies/?q={rare}", public_client),
+            "testimony list ?q=<common term>": ("search", f"/testimonies/?q={common}", public_client),
+            "site list": ("public", "/sites/", public_client),
+            "unit list": ("public", "/units/", public_client),
+            "source list": ("public", "/sources/", public_client),
+            "home": ("public", "/", public_client),
+            "testimony detail": ("public", testimony.get_absolute_url(), public_client),
+            "site detail": ("public", site.get_absolute_url(), public_client),
+            "unit detail": ("public", unit.get_absolute_url(), public_client),
+            "source detail": ("public", source.get_absolute_url(), public_client),
+            "admin testimony changelist": ("admin", "/admin/testimonies/testimony/", admin_client),
+            "admin search <rare term>": ("admin", f"/admin/testimonies/testimony/?q={rare}", reviewer_client),
+            "admin search <common term>": ("admin", f"/admin/testimonies/testimony/?q={common}", reviewer_client),
+            "admin search <rare>, +real names": ("admin", f"/admin/testimonies/testimony/?q={rare}", admin_client),
+        }
+
+    def measure(self, client, url, requests) -> tuple[float, float, int]:
+        client.get(url)  # warm caches and connections
+        executed = []
+        with connection.execute_wrapper(lambda execute, sql, *args: executed.append(sql) or execute(sql, *args)):
+            response = client.get(url)
+        if response.status_code != 200:
+            raise CommandError(f"{url} answered {response.status_code}")
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        return statistics.median(timings), p95, len(executed)
+
+    def load(self, pages, seconds):
+        wrk = shutil.which("wrk")
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        if not wrk or not gunicorn.exists():
+            raise CommandError("--load needs wrk (apt-get install wrk) and gunicorn (in requirements.txt).")
+        env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+        server = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", "127.0.0.1:8765", "--log-level", "warning"],
+            env=env,
+        )
+        try:
+            time.sleep(3)
+            script = Path(settings.BASE_DIR) / "bench" / "p95.lua"
+            for name in ("testimony detail", "testimony list"):
+                url = f"http://127.0.0.1:8765{pages[name][1]}"
+                output = subprocess.run(  # noqa: S603 - fixed arguments
+                    [wrk, "-t2", "-c8", f"-d{seconds}s", "-s", str(script), url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                result = re.search(r"RESULT (.*)", output)
+                self.stdout.write(
+                    f"load {name} (gunicorn 2 workers, wrk 2 threads 8 connections {seconds}s): "
+                    f"{result.group(1) if result else output}"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
