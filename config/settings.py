@@ -152,6 +152,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PUBLIC_PAGE_SIZE = 25
 PUBLIC_MAX_PAGE_SIZE = 100
 
+# The map of sites (/sites/map/). Tiles come from any XYZ tile server, e.g.
+# MAP_TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png" with MAP_TILE_ATTRIBUTION="&copy; OpenStreetMap
+# contributors". Empty (the default) loads no tiles: the markers still show, and no reader's browser contacts a
+# third party. The attribution may hold HTML and is shown as given, so it must come from the operator only.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
