@@ -38,7 +38,8 @@ check-migrations: $(VENV)/.installed
 # apt-get install gettext), translate the new entries, then compile. The compiled .mo files are committed, so
 # running the site never needs gettext; tests/test_i18n.py fails when a .mo is older than its .po.
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages --locale en --locale nl --locale ru --locale uk --add-location file --no-obsolete
+	$(PY) manage.py makemessages --locale en --locale nl --locale ru --locale uk --add-location file --no-obsolete \
+	  --ignore 'staticfiles/*' --ignore 'media/*'
 	$(PY) manage.py compilemessages --ignore '.venv'
 
 # Leaflet for the map, from the npm registry (npm checks the tarball against the registry's integrity hash).

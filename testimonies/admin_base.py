@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .csv_export import staff_export_response
@@ -126,7 +127,10 @@ def _status_action(status: PublicationStatus):
         )
 
     action.__name__ = f"mark_{status.value}"
-    action.short_description = _("Set status of selected records to “%(status)s”") % {"status": status.label}
+    # Lazy, so that the label follows each request's language rather than the one active at import time.
+    action.short_description = lazy(
+        lambda: gettext("Set status of selected records to “%(status)s”") % {"status": status.label}, str
+    )()
     action.allowed_permissions = ("publish",) if status in REVIEWER_STATUSES else ("change",)
     return action
 
