@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from jsonschema import Draft202012Validator
 
@@ -252,3 +253,18 @@ def test_geojson_may_be_read_by_any_web_page(client, sites):
     response = client.get(reverse("sites:site_geojson"))
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Content-Disposition"].startswith('inline; filename="sites-')
+
+
+def test_production_static_files_build_with_the_vendored_leaflet(tmp_path, settings):
+    """collectstatic with the production storage follows leaflet.css's images and leaflet.js's source map."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "js/site-map.js"):
+        assert (tmp_path / paths[name]).exists(), name
+    hashed_css = (tmp_path / paths["vendor/leaflet/leaflet.css"]).read_text()
+    assert paths["vendor/leaflet/images/layers.png"].removeprefix("vendor/leaflet/") in hashed_css
