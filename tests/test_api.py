@@ -25,6 +25,7 @@ from tests.factories import (
     TestimonyFactory,
     UnitFactory,
 )
+from tests.test_public_lists import GARBAGE
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -253,6 +254,14 @@ def test_sorting(client, world):
     by_name = [site["slug"] for site in api_list(client, "sites", sort="name")["results"]]
     assert by_name == ["mine", "store"]
     assert [site["slug"] for site in api_list(client, "sites", sort="-name")["results"]] == ["store", "mine"]
+
+
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+@pytest.mark.parametrize("params", GARBAGE, ids=str)
+def test_bad_parameters_never_fail_the_server(client, world, name, params):
+    response = client.get(f"/api/{name}/", params)
+    assert response.status_code in (200, 400, 404)
+    assert response.json()
 
 
 def test_invalid_filters_are_refused_with_the_reasons(client, world):
