@@ -284,14 +284,21 @@ def parameter(name: str, schema: dict, description: str, where: str = "query", r
     return {"name": name, "in": where, "required": required, "schema": schema, "description": description}
 
 
-PAGE_PARAMETERS = [
-    parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the last page: 404."),
-    parameter(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
-        "Records per page.",
-    ),
-]
+def page_parameters() -> list[dict]:
+    return [
+        parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the last page: 404."),
+        parameter(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": settings.PUBLIC_MAX_PAGE_SIZE,
+                "default": settings.PUBLIC_PAGE_SIZE,
+            },
+            "Records per page.",
+        ),
+    ]
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -342,7 +349,7 @@ def openapi_document(resources: list[ApiResource], extra_paths: dict | None = No
                 "operationId": f"list_{resource.name}",
                 "summary": f"Public {resource.name}, filtered and paginated",
                 "tags": [resource.name],
-                "parameters": [*filter_parameters(resource.filterset_class), *PAGE_PARAMETERS],
+                "parameters": [*filter_parameters(resource.filterset_class), *page_parameters()],
                 "responses": {
                     "200": {"description": "A page of records.", **json_content(ref(f"{resource.title}Page"))},
                     "400": error("A filter, page number or page size that cannot be applied."),
