@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format check-migrations demo clean
+.PHONY: run test lint format check-migrations demo clean messages vendor-leaflet
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,28 @@ format: $(VENV)/.installed
 
 check-migrations: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Interface translations: extract every marked string into locale/*/LC_MESSAGES/django.po (needs GNU gettext:
+# apt-get install gettext), translate the new entries, then compile. The compiled .mo files are committed, so
+# running the site never needs gettext; tests/test_i18n.py fails when a .mo is older than its .po.
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages --locale en --locale nl --locale ru --locale uk --add-location file --no-obsolete \
+	  --ignore 'staticfiles/*' --ignore 'media/*'
+	$(PY) manage.py compilemessages --ignore '.venv'
+
+# Leaflet for the map, from the npm registry (npm checks the tarball against the registry's integrity hash).
+# Shipped in static/vendor/leaflet/, committed; VERSION there records what was taken.
+LEAFLET_VERSION := 1.9.4
+vendor-leaflet:
+	rm -rf .leaflet-tmp && mkdir .leaflet-tmp
+	cd .leaflet-tmp && npm pack --silent leaflet@$(LEAFLET_VERSION) --json > pack.json && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	rm -rf static/vendor/leaflet && mkdir -p static/vendor/leaflet/images
+	cp .leaflet-tmp/package/LICENSE .leaflet-tmp/package/dist/leaflet.js .leaflet-tmp/package/dist/leaflet.js.map \
+	   .leaflet-tmp/package/dist/leaflet.css static/vendor/leaflet/
+	cp .leaflet-tmp/package/dist/images/*.png static/vendor/leaflet/images/
+	$(PYTHON) -c 'import json; p = json.load(open(".leaflet-tmp/pack.json"))[0]; \
+	  print(p["name"], p["version"]); print("npm", p["filename"], p["integrity"])' > static/vendor/leaflet/VERSION
+	rm -rf .leaflet-tmp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

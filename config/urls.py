@@ -8,6 +8,8 @@ admin.site.index_title = _("Records")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # set_language: the language switcher posts here and the choice is kept in the language cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("testimonies.urls")),
     path("", include("sites.urls")),
     path("", include("units.urls")),

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,13 +18,21 @@ from testimonies.curation import (
 )
 from testimonies.search import search
 
+# Pages of their own under /sites/ (sites/urls.py), which a site with that slug could never be reached past.
+RESERVED_SLUGS = frozenset({"map"})
+
 
 class SiteQuerySet(CuratedQuerySet):
     def search(self, text: str):
         return search(self, text, ("name", "settlement", "region", "description"))
 
-    def for_public_detail(self):
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Publication, Testimony
+    def with_coordinates(self):
+        """Sites that can be placed on a map (the database ensures a site has both coordinates or neither)."""
+        return self.filter(latitude__isnull=False, longitude__isnull=False)
+
+    def for_public_api(self):
+        """Public sites with their public unit links and publications (the API's representation)."""
+        from testimonies.models import Publication
 
         return self.public().prefetch_related(
             models.Prefetch(
@@ -36,6 +45,12 @@ class SiteQuerySet(CuratedQuerySet):
                 queryset=Publication.objects.public().select_related("source"),
                 to_attr="public_publications",
             ),
+        )
+
+    def for_public_detail(self):
+        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Testimony
+
+        return self.for_public_api().prefetch_related(
             models.Prefetch(
                 "testimonies",
                 queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
@@ -130,6 +145,13 @@ class Site(CuratedModel):
 
     def get_absolute_url(self):
         return reverse("sites:site_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": _("“%(slug)s” is the address of another page; choose another slug.") % {"slug": self.slug}}
+            )
 
     @property
     def has_coordinates(self) -> bool:

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.views.generic import DetailView
+from django_filters.views import FilterView
 
 from testimonies.csv_export import CsvExportView
-from testimonies.listing import PublicFilterListView
+from testimonies.listing import PublicFilterListView, PublicFilterMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
+from .geo import point
 from .models import Site
 
 
@@ -13,6 +16,55 @@ class SiteListView(PublicFilterListView):
     queryset = Site.objects.for_public_list()
     template_name = "sites/site_list.html"
     export_url_name = "sites:site_export"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["geojson_url"] = self.filtered_url(context["filter"], "sites:site_geojson")
+        return context
+
+
+class SiteMapView(PublicFilterMixin, FilterView):
+    """The public sites with coordinates as markers, with the filters of the site list and the same sites listed
+    below the map for readers without JavaScript or a pointer."""
+
+    filterset_class = SiteFilter
+    queryset = Site.objects.public()
+    template_name = "sites/site_map.html"
+    export_url_name = "sites:site_export"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        mapped_sites = list(self.object_list.with_coordinates())
+        context.update(
+            mapped_sites=mapped_sites,
+            unmapped_count=self.object_list.filter(latitude__isnull=True).count(),
+            markers={"type": "FeatureCollection", "features": [self.marker(site) for site in mapped_sites]},
+            result_count=len(mapped_sites),
+            filter_errors=self.filter_errors(filterset),
+            active_filters=self.active_filters(filterset),
+            export_url=self.export_url(filterset),
+            geojson_url=self.filtered_url(filterset, "sites:site_geojson"),
+            list_url=self.filtered_url(filterset, "sites:site_list"),
+            tile_url=settings.MAP_TILE_URL,
+            tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+        )
+        return context
+
+    @staticmethod
+    def marker(site: Site) -> dict:
+        """What a marker's popup shows, in the reader's language; the open data is the GeoJSON export."""
+        return {
+            "type": "Feature",
+            "geometry": point(site.longitude, site.latitude),
+            "properties": {
+                "slug": site.slug,
+                "name": site.name,
+                "url": site.get_absolute_url(),
+                "kind": str(site.get_kind_display()),
+                "region": site.region,
+            },
+        }
 
 
 class SiteDetailView(DetailView):

@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .csv_export import staff_export_response
@@ -129,7 +129,10 @@ def _status_action(status: PublicationStatus):
         )
 
     action.__name__ = f"mark_{status.value}"
-    action.short_description = _("Set status of selected records to “%(status)s”") % {"status": status.label}
+    # Lazy, so that the label follows each request's language rather than the one active at import time.
+    action.short_description = lazy(
+        lambda: gettext("Set status of selected records to “%(status)s”") % {"status": status.label}, str
+    )()
     action.allowed_permissions = ("publish",) if status in REVIEWER_STATUSES else ("change",)
     return action
 

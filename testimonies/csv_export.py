@@ -137,6 +137,16 @@ def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[di
     return export_queryset(queryset, columns).iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
+def invalid_filters_response(filterset) -> HttpResponseBadRequest | None:
+    """An export exports all or nothing: filter values it cannot apply refuse the whole export (HTTP 400)."""
+    if not filterset.is_bound or filterset.is_valid():
+        return None
+    problems = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
+    return HttpResponseBadRequest(
+        f"Invalid filter parameters; nothing was exported.\n{problems}\n", content_type="text/plain; charset=utf-8"
+    )
+
+
 class CsvExportView(View):
     """A public CSV export: the same FilterSet as the list page, over the model's `.public()` records."""
 
@@ -156,12 +166,8 @@ class CsvExportView(View):
 
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
-        if filterset.is_bound and not filterset.is_valid():
-            problems = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.form.errors.items())
-            return HttpResponseBadRequest(
-                f"Invalid filter parameters; nothing was exported.\n{problems}\n",
-                content_type="text/plain; charset=utf-8",
-            )
+        if refusal := invalid_filters_response(filterset):
+            return refusal
         context = ExportContext(request=request, url_patterns=self.url_patterns())
         lines = csv_lines(
             self.columns, export_rows(filterset.qs, self.columns), context, bom=request.GET.get("bom") == "1"

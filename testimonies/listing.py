@@ -24,11 +24,11 @@ def clamp_page_size(raw, default: int, maximum: int) -> int:
     return min(max(size, 1), maximum)
 
 
-class PublicFilterListView(FilterView):
-    """A FilterView that never fails on what a reader types into the address bar.
+class PublicFilterMixin:
+    """For a FilterView that never fails on what a reader types into the address bar.
 
-    Invalid filter values are ignored with a message (the valid ones still apply), a page number that is not
-    a number or out of range shows the nearest valid page, and the page size is clamped.
+    Invalid filter values are ignored with a message (the valid ones still apply); the applied filters are shown
+    as chips, and links to the exports carry them.
     """
 
     strict = False
@@ -36,32 +36,14 @@ class PublicFilterListView(FilterView):
     page_size_kwarg = "per_page"
     export_url_name: str
 
-    def get_paginate_by(self, queryset):
-        return clamp_page_size(
-            self.request.GET.get(self.page_size_kwarg), settings.PUBLIC_PAGE_SIZE, settings.PUBLIC_MAX_PAGE_SIZE
-        )
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = Paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        filterset = context["filter"]
-        context["filter_errors"] = self.filter_errors(filterset)
-        context["active_filters"] = self.active_filters(filterset)
-        context["page_size_choices"] = PAGE_SIZE_CHOICES
-        context["page_size"] = context["paginator"].per_page
-        context["result_count"] = context["paginator"].count
-        context["export_url"] = self.export_url(filterset)
-        return context
-
     def export_url(self, filterset) -> str:
-        """The export of what the page shows: its filters, minus paging and the filters the page ignored."""
+        return self.filtered_url(filterset, self.export_url_name)
+
+    def filtered_url(self, filterset, url_name: str) -> str:
+        """`url_name` with the filters of this page, minus paging and the filters the page ignored."""
         ignored = [key for name in filterset.form.errors for key in self.parameter_keys(name)]
         query = self.querystring(exclude=(self.page_kwarg, self.page_size_kwarg, *ignored))
-        return f"{reverse(self.export_url_name)}?{query}" if query else reverse(self.export_url_name)
+        return f"{reverse(url_name)}?{query}" if query else reverse(url_name)
 
     def parameter_keys(self, field_name: str) -> list[str]:
         """The query parameters of a filter field (a range field has `<name>_after` and `<name>_before`)."""
@@ -109,6 +91,32 @@ class PublicFilterListView(FilterView):
         if hasattr(value, "pk") or not hasattr(field, "choices"):
             return str(value)
         return str(dict(field.choices).get(value, value))
+
+
+class PublicFilterListView(PublicFilterMixin, FilterView):
+    """A filtered, paginated public list: a page number that is not a number or out of range shows the nearest
+    valid page, and the page size is clamped."""
+
+    def get_paginate_by(self, queryset):
+        return clamp_page_size(
+            self.request.GET.get(self.page_size_kwarg), settings.PUBLIC_PAGE_SIZE, settings.PUBLIC_MAX_PAGE_SIZE
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = Paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = context["filter"]
+        context["filter_errors"] = self.filter_errors(filterset)
+        context["active_filters"] = self.active_filters(filterset)
+        context["page_size_choices"] = PAGE_SIZE_CHOICES
+        context["page_size"] = context["paginator"].per_page
+        context["result_count"] = context["paginator"].count
+        context["export_url"] = self.export_url(filterset)
+        return context
 
 
 class FastSelect(forms.Select):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from . import api, views
+from .json_api import api_urls
 
 app_name = "testimonies"
 
@@ -12,4 +13,7 @@ urlpatterns = [
     path("sources/", views.SourceListView.as_view(), name="source_list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("export/sources.csv", views.SourceExportView.as_view(), name="source_export"),
+    *api_urls(api.TESTIMONIES, converter="int"),
+    *api_urls(api.SOURCES),
+    path("api/schema/", api.SchemaView.as_view(), name="api_schema"),
 ]

@@ -1,5 +1,7 @@
 """Everything the public can fetch, gathered in one string, for tests that look for what must not be there."""
 
+import json
+
 from django.test import Client
 from django.urls import reverse
 
@@ -22,13 +24,22 @@ LIST_AND_EXPORT_URLS = [
 
 LISTS = LIST_AND_EXPORT_URLS[1:5]
 EXPORTS = LIST_AND_EXPORT_URLS[5:]
+# The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
+MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson"]
+API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "sources": Source}
+
+
+def api_detail_url(name: str, record) -> str:
+    return f"/api/{name}/{record.pk if name == 'testimonies' else record.slug}/"
 
 
 def public_urls() -> list[str]:
-    urls = [reverse(name) for name in LIST_AND_EXPORT_URLS]
+    urls = [reverse(name) for name in LIST_AND_EXPORT_URLS + MAP_AND_GEOJSON]
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
-    for model in (Testimony, Site, Unit, Source):
-        urls += [record.get_absolute_url() for record in model.objects.public()]
+    urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("testimonies:api_schema")]
+    for name, model in API_LISTS.items():
+        for record in model.objects.public():
+            urls += [record.get_absolute_url(), api_detail_url(name, record)]
     return urls
 
 
@@ -48,4 +59,7 @@ def search_hits(client: Client, term: str) -> int:
     hits = sum(client.get(reverse(name), {"q": term}).context["result_count"] for name in LISTS)
     for name in EXPORTS:
         hits += len(fetch(client, f"{reverse(name)}?q={term}").splitlines()) - 1
+    hits += sum(client.get(f"/api/{name}/", {"q": term}).json()["count"] for name in API_LISTS)
+    hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
+    hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])
     return hits

@@ -170,7 +170,8 @@ GARBAGE = [
 
 
 @pytest.mark.parametrize(
-    "url_name", ["testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list"]
+    "url_name",
+    ["testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list", "sites:site_map"],
 )
 @pytest.mark.parametrize("params", GARBAGE)
 def test_bad_parameters_give_a_normal_page(client, world, url_name, params):

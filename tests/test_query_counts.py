@@ -23,14 +23,14 @@ def build(size: int) -> dict:
     """A hub of records, each with `size` related records of every kind."""
     source = SourceFactory(slug=f"hub-source-{size}")
     unit = UnitFactory(slug=f"hub-unit-{size}")
-    site = SiteFactory(slug=f"hub-site-{size}")
+    site = SiteFactory(slug=f"hub-site-{size}", latitude=48.0, longitude=37.8)
     abuse_types = AbuseTypeFactory.create_batch(size)
     for index in range(size):
         publication = PublicationFactory(source=source)
         publication.cites.add(PublicationFactory(source=source))
         site.reported_in.add(publication)
         child = UnitFactory(parent=unit)
-        other_site = SiteFactory()
+        other_site = SiteFactory(latitude=48 + index / 100, longitude=37.5)
         SiteUnitFactory(site=site, unit=child, publication=publication)
         SiteUnitFactory(site=other_site, unit=unit, publication=publication)
         CommanderFactory(unit=unit, publication=publication)
@@ -66,6 +66,19 @@ PAGES = {
     "site export": lambda hub: "/export/sites.csv",
     "unit export": lambda hub: "/export/units.csv",
     "source export": lambda hub: "/export/sources.csv",
+    "site map": lambda hub: "/sites/map/",
+    "site map filtered": lambda hub: f"/sites/map/?unit={hub['unit'].slug}",
+    "site geojson": lambda hub: "/export/sites.geojson",
+    "api testimonies": lambda hub: "/api/testimonies/?per_page=100",
+    "api testimonies filtered": lambda hub: f"/api/testimonies/?site={hub['site'].slug}&per_page=100",
+    "api sites": lambda hub: "/api/sites/?per_page=100",
+    "api units": lambda hub: "/api/units/?per_page=100",
+    "api sources": lambda hub: "/api/sources/?per_page=100",
+    "api testimony": lambda hub: f"/api/testimonies/{hub['testimony'].pk}/",
+    "api site": lambda hub: f"/api/sites/{hub['site'].slug}/",
+    "api unit": lambda hub: f"/api/units/{hub['unit'].slug}/",
+    "api source": lambda hub: f"/api/sources/{hub['source'].slug}/",
+    "api schema": lambda hub: "/api/schema/",
 }
 
 

@@ -27,9 +27,9 @@ class UnitQuerySet(CuratedQuerySet):
     def for_public_list(self):
         return self.public().with_public_parent()
 
-    def for_public_detail(self):
+    def for_public_api(self):
+        """Public units with their public parent, sub-units, commanders and site links (the API's representation)."""
         from sites.models import SiteUnit
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Testimony
 
         return (
             self.public()
@@ -46,12 +46,18 @@ class UnitQuerySet(CuratedQuerySet):
                     queryset=SiteUnit.objects.public().with_public_publication().select_related("site"),
                     to_attr="public_site_units",
                 ),
-                models.Prefetch(
-                    "testimonies",
-                    queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
-                    to_attr="public_testimonies",
-                ),
             )
+        )
+
+    def for_public_detail(self):
+        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Testimony
+
+        return self.for_public_api().prefetch_related(
+            models.Prefetch(
+                "testimonies",
+                queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
+                to_attr="public_testimonies",
+            ),
         )
 
 

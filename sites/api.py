@@ -1,0 +1,90 @@
+"""The sites of the JSON API (/api/sites/); the machinery is in testimonies/json_api.py."""
+
+from testimonies.curation import Confidence
+from testimonies.json_api import (
+    DATE,
+    INTEGER,
+    NAMED_REF,
+    NUMBER_OR_NULL,
+    PUBLICATION_REF,
+    STRING,
+    URL,
+    ApiField,
+    ApiResource,
+    api_list_url,
+    array_of,
+    code,
+    named_ref,
+    nullable,
+    obj,
+    public_url,
+    publication_ref,
+    to_json,
+)
+
+from .filters import SiteFilter
+from .models import Site, SiteUnit
+
+SITE_UNIT = obj(
+    {
+        "unit": NAMED_REF,
+        "role": code(SiteUnit.Role),
+        "period_start": DATE,
+        "period_end": DATE,
+        "confidence": code(Confidence),
+        "publication": nullable(PUBLICATION_REF),
+    },
+    "A unit's link to the site, the role it played there and the publication that says so.",
+)
+
+
+def site_units(site, request) -> list[dict]:
+    return [
+        {
+            "unit": named_ref(link.unit),
+            "role": link.role,
+            "period_start": to_json(link.period_start),
+            "period_end": to_json(link.period_end),
+            "confidence": link.confidence,
+            "publication": publication_ref(link.public_publication),
+        }
+        for link in site.public_site_units
+    ]
+
+
+SITES = ApiResource(
+    name="sites",
+    title="Site",
+    description="A place where soldiers are or were held illegally.",
+    filterset_class=SiteFilter,
+    queryset=lambda: Site.objects.for_public_api(),
+    fields=[
+        ApiField("id", INTEGER, "Record number of the site."),
+        ApiField("slug", STRING, "Stable identifier of the site, used in its URL and in the filters."),
+        ApiField("url", URL, "Public page of the site.", public_url),
+        ApiField("name", STRING, "Name of the site."),
+        ApiField("kind", code(Site.Kind), "Kind of site."),
+        ApiField("region", STRING, "Region (oblast) of the site."),
+        ApiField("territory", code(Site.Territory), "Territory."),
+        ApiField("settlement", STRING, "Town or village; may be empty."),
+        ApiField("latitude", NUMBER_OR_NULL, "Latitude in decimal degrees (WGS 84), null when unknown."),
+        ApiField("longitude", NUMBER_OR_NULL, "Longitude in decimal degrees (WGS 84), null when unknown."),
+        ApiField("location_precision", code(Site.LocationPrecision, blank=True), "Precision of the coordinates."),
+        ApiField("first_reported", DATE, "Date the site was first reported."),
+        ApiField("last_reported", DATE, "Date the site was last reported."),
+        ApiField("description", STRING, "Description of the site."),
+        ApiField("units", array_of(SITE_UNIT), "The public units linked to the site.", site_units),
+        ApiField(
+            "publications",
+            array_of(PUBLICATION_REF),
+            "The public publications that report the site.",
+            lambda site, request: [publication_ref(publication) for publication in site.public_publications],
+        ),
+        ApiField(
+            "testimonies",
+            URL,
+            "The API list of the public testimonies about the site.",
+            api_list_url("testimonies", site="slug"),
+        ),
+    ],
+)

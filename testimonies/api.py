@@ -1,0 +1,208 @@
+"""The testimonies and sources of the JSON API, and the OpenAPI schema of the whole API (/api/schema/)."""
+
+from django.utils import translation
+
+from sites.api import SITES
+from sites.filters import SiteFilter
+from sites.geo import GEOJSON_CONTENT_TYPE, feature_collection_schema
+from units.api import UNITS
+
+from .curation import Confidence
+from .filters import SourceFilter, TestimonyFilter
+from .json_api import (
+    DATE,
+    INTEGER,
+    NAMED_REF,
+    PUBLICATION_REF,
+    STRING,
+    URL,
+    ApiField,
+    ApiResource,
+    ApiView,
+    api_list_url,
+    array_of,
+    code,
+    filter_parameters,
+    json_content,
+    json_response,
+    named_ref,
+    obj,
+    openapi_document,
+    public_url,
+    publication_ref,
+    ref,
+    to_json,
+)
+from .models import Publication, Source, Testimony
+
+CITATION = obj(
+    {
+        "publication": PUBLICATION_REF,
+        "locator": {"type": "string", "description": "Page or timestamp in the publication; may be empty."},
+        "quoted_passage": {"type": "string", "description": "The passage of the publication; may be empty."},
+        "confidence": code(Confidence),
+    },
+    "A public publication the testimony rests on, where in it, and how far it can be trusted.",
+)
+
+
+def citations(testimony, request) -> list[dict]:
+    return [
+        {
+            "publication": publication_ref(citation.publication),
+            "locator": citation.locator,
+            "quoted_passage": citation.quoted_passage,
+            "confidence": citation.confidence,
+        }
+        for citation in testimony.public_citations
+    ]
+
+
+TESTIMONIES = ApiResource(
+    name="testimonies",
+    title="Testimony",
+    description=(
+        "One person's account, under its public witness label. Identities and contact details of witnesses are "
+        "never part of the API."
+    ),
+    filterset_class=TestimonyFilter,
+    queryset=lambda: Testimony.objects.for_public_detail(),
+    lookup="id",
+    lookup_schema=INTEGER,
+    fields=[
+        ApiField("id", INTEGER, "Record number of the testimony."),
+        ApiField("url", URL, "Public page of the testimony.", public_url),
+        ApiField(
+            "witness_label", STRING, "Public label of the witness, never a real name unless the witness went public."
+        ),
+        ApiField("witness_role", code(Testimony.WitnessRole), "The witness's relation to the facts."),
+        ApiField("quote", STRING, "The quote in its original language."),
+        ApiField("quote_language", code(Testimony.Language), "ISO 639-1 code of the quote's language."),
+        ApiField("translation", STRING, "English translation; empty when the quote is in English."),
+        ApiField("context", STRING, "What the sources say around the quote."),
+        ApiField("given_on", DATE, "Date the testimony was given."),
+        ApiField("events_start", DATE, "Start of the events described."),
+        ApiField("events_end", DATE, "End of the events described."),
+        ApiField("events_precision", code(Testimony.DatePrecision), "Precision of the event dates."),
+        ApiField("verification", code(Testimony.Verification), "Verification status."),
+        ApiField(
+            "sites",
+            array_of(NAMED_REF),
+            "The public sites the testimony is about.",
+            lambda testimony, request: [named_ref(site) for site in testimony.public_sites],
+        ),
+        ApiField(
+            "units",
+            array_of(NAMED_REF),
+            "The public units it names.",
+            lambda testimony, request: [named_ref(unit) for unit in testimony.public_units],
+        ),
+        ApiField(
+            "abuse_types",
+            array_of(NAMED_REF),
+            "The abuses it describes (controlled vocabulary).",
+            lambda testimony, request: [named_ref(abuse) for abuse in testimony.public_abuse_types],
+        ),
+        ApiField("citations", array_of(CITATION), "The public publications it rests on.", citations),
+    ],
+)
+
+PUBLICATION = obj(
+    {
+        "id": INTEGER,
+        "title": STRING,
+        "kind": code(Publication.Kind),
+        "url": {"type": "string", "description": "Web address; may be empty."},
+        "archived_url": {"type": "string", "description": "Web address of an archived copy; may be empty."},
+        "published_on": DATE,
+        "language": {"type": "string", "description": "ISO 639-1 code of its language; may be empty."},
+        "excerpt": STRING,
+        "cites": array_of(INTEGER),
+    },
+    "A public publication of the source; `cites` holds the record numbers of the public publications it cites.",
+)
+
+
+def publications(source, request) -> list[dict]:
+    return [
+        {
+            "id": publication.pk,
+            "title": publication.title,
+            "kind": publication.kind,
+            "url": publication.url,
+            "archived_url": publication.archived_url,
+            "published_on": to_json(publication.published_on),
+            "language": publication.language,
+            "excerpt": publication.excerpt,
+            "cites": [cited.pk for cited in publication.public_cites],
+        }
+        for publication in source.public_publications
+    ]
+
+
+SOURCES = ApiResource(
+    name="sources",
+    title="Source",
+    description="An organisation or outlet whose publications the records rest on.",
+    filterset_class=SourceFilter,
+    queryset=lambda: Source.objects.for_public_detail(),
+    fields=[
+        ApiField("id", INTEGER, "Record number of the source."),
+        ApiField("slug", STRING, "Stable identifier of the source, used in its URL and in the filters."),
+        ApiField("url", URL, "Public page of the source.", public_url),
+        ApiField("name", STRING, "Name of the organisation or outlet."),
+        ApiField("kind", code(Source.Kind), "Kind of source."),
+        ApiField("website", STRING, "Website of the source; may be empty."),
+        ApiField("country", STRING, "Country the source works from."),
+        ApiField("languages", STRING, "Languages the source publishes in."),
+        ApiField("description", STRING, "Description of the source."),
+        ApiField("publications", array_of(PUBLICATION), "Its public publications.", publications),
+        ApiField(
+            "testimonies",
+            URL,
+            "The API list of the public testimonies citing its publications.",
+            api_list_url("testimonies", source="slug"),
+        ),
+    ],
+)
+
+RESOURCES = [TESTIMONIES, SITES, UNITS, SOURCES]
+
+GEOJSON_PATH = {
+    "/export/sites.geojson": {
+        "get": {
+            "operationId": "sites_geojson",
+            "summary": "Public sites with coordinates as a GeoJSON FeatureCollection (RFC 7946)",
+            "description": (
+                "Coordinates are [longitude, latitude] (WGS 84). The properties are the columns of sites.csv but "
+                "the coordinates; list columns are arrays. Takes the filters of the site list; not paginated."
+            ),
+            "tags": ["sites"],
+            "parameters": filter_parameters(SiteFilter),
+            "responses": {
+                "200": {
+                    "description": "Every public site with coordinates that matches the filters.",
+                    **json_content(ref("SiteFeatureCollection"), GEOJSON_CONTENT_TYPE),
+                },
+                "400": {"description": "A filter that cannot be applied; nothing is exported (plain text)."},
+            },
+        }
+    }
+}
+
+
+def openapi_schema() -> dict:
+    # In English whatever the reader's language, so that the document is the same for everyone.
+    with translation.override("en"):
+        return openapi_document(
+            RESOURCES, extra_paths=GEOJSON_PATH, components={"SiteFeatureCollection": feature_collection_schema()}
+        )
+
+
+class SchemaView(ApiView):
+    """/api/schema/: the OpenAPI 3.1 description of the API and the GeoJSON export."""
+
+    def get(self, request, *args, **kwargs):
+        document = openapi_schema()
+        document["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
+        return json_response(document)

@@ -1,0 +1,366 @@
+"""The read-only JSON API: public records and public fields only, pagination, filters, no writes, its schema."""
+
+import json
+
+import pytest
+from django.test import Client
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as JsonSchemaValidationError
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from sites.models import Site
+from testimonies.api import RESOURCES, openapi_schema
+from testimonies.curation import PublicationStatus
+from testimonies.models import Source, Testimony
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    CommanderFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+from tests.test_public_lists import GARBAGE
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_STATUSES = [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD]
+MARK = "Zqxhidden"
+SECRETS = ("Ivan Secretovich Realname", "+7 900 000-00-00", "ivan.secret@example.org", "fears reprisals")
+ENDPOINTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "sources": Source}
+
+
+@pytest.fixture
+def world():
+    source = SourceFactory(slug="astra", name="ASTRA")
+    publication = PublicationFactory(source=source, title="Hidden prisons")
+    brigade = UnitFactory(slug="brigade", name="5th Brigade")
+    battalion = UnitFactory(slug="battalion", name="1st Battalion", parent=brigade, kind=Unit.Kind.BATTALION)
+    CommanderFactory(unit=battalion, name="Alexei Korchagin", call_sign="Cap", publication=publication)
+    mine = SiteFactory(slug="mine", name="Coal mine", region="Donetsk", latitude=48.0159, longitude=37.8028)
+    store = SiteFactory(slug="store", name="Weapons store", region="Nizhny Novgorod", territory="russia")
+    SiteUnitFactory(site=mine, unit=battalion, publication=publication)
+    mine.reported_in.add(publication)
+    beating = AbuseTypeFactory(slug="beating", name="Beating")
+    daniil = TestimonyFactory(
+        witness_label="Daniil, former platoon commander",
+        quote="Нас держали в шахте.",
+        quote_language="ru",
+        translation="They kept us in the mine.",
+        sites=[mine],
+        units=[battalion],
+        abuse_types=[beating],
+        real_name=SECRETS[0],
+        contact=f"{SECRETS[1]}, {SECRETS[2]}",
+        internal_notes=f"Met in Riga; {SECRETS[3]}",
+    )
+    CitationFactory(testimony=daniil, publication=publication, locator="03:12")
+    relative = TestimonyFactory(witness_label="Relative", witness_role="relative", sites=[store])
+    return locals()
+
+
+def get_json(client, url, params=None, status=200):
+    response = client.get(url, params or {})
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def api_list(client, name, **params):
+    return get_json(client, f"/api/{name}/", params)
+
+
+def everything_in_the_api(client) -> str:
+    """The text of every list and every detail of the API, and of its schema."""
+    texts = [json.dumps(get_json(client, "/api/schema/"), ensure_ascii=False)]
+    for name in ENDPOINTS:
+        page = api_list(client, name, per_page=100)
+        texts.append(json.dumps(page, ensure_ascii=False))
+        for record in page["results"]:
+            key = record["id"] if name == "testimonies" else record["slug"]
+            texts.append(json.dumps(get_json(client, f"/api/{name}/{key}/"), ensure_ascii=False))
+    return "\n".join(texts)
+
+
+# --- only public records and public fields ----------------------------------------------------------------------
+
+
+def test_lists_hold_every_public_record(client, world):
+    for name, model in ENDPOINTS.items():
+        page = api_list(client, name, per_page=100)
+        assert page["count"] == model.objects.public().count() > 0
+        assert {record["id"] for record in page["results"]} == set(model.objects.public().values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("status", HIDDEN_STATUSES)
+def test_non_public_records_are_neither_listed_linked_nor_reachable(client, world, status):
+    hidden_source = SourceFactory(slug="zqxhidden-source", name=f"{MARK} source", status=status)
+    hidden_publication = PublicationFactory(source=world["source"], title=f"{MARK} publication", status=status)
+    publication_of_hidden_source = PublicationFactory(source=hidden_source, title=f"{MARK} of hidden source")
+    hidden_unit = UnitFactory(slug="zqxhidden-unit", name=f"{MARK} unit", status=status, unit_number="99999")
+    hidden_site = SiteFactory(slug="zqxhidden-site", name=f"{MARK} site", status=status, region=f"{MARK}region")
+    hidden_testimony = TestimonyFactory(
+        witness_label=f"{MARK} witness", status=status, sites=[world["mine"]], units=[world["battalion"]]
+    )
+    # Links from public records to the hidden ones.
+    world["battalion"].parent = hidden_unit
+    world["battalion"].save()
+    UnitFactory(slug="child-of-hidden", parent=hidden_unit)
+    world["daniil"].sites.add(hidden_site)
+    world["daniil"].units.add(hidden_unit)
+    CitationFactory(testimony=world["daniil"], publication=hidden_publication)
+    CitationFactory(testimony=world["daniil"], publication=publication_of_hidden_source)
+    SiteUnitFactory(site=world["mine"], unit=hidden_unit)
+    SiteUnitFactory(site=hidden_site, unit=world["brigade"])
+    SiteUnitFactory(site=world["store"], unit=world["brigade"], publication=hidden_publication)
+    CommanderFactory(unit=world["brigade"], name="Named commander", publication=hidden_publication)
+    world["mine"].reported_in.add(hidden_publication, publication_of_hidden_source)
+    world["publication"].cites.add(hidden_publication)
+
+    text = everything_in_the_api(client)
+    assert MARK not in text and MARK.lower() not in text and "99999" not in text
+    for url in (
+        f"/api/testimonies/{hidden_testimony.pk}/",
+        "/api/sites/zqxhidden-site/",
+        "/api/units/zqxhidden-unit/",
+        "/api/sources/zqxhidden-source/",
+    ):
+        assert get_json(client, url, status=404) == {"detail": "No public record has this identifier."}
+    # A link whose publication is hidden keeps the public fact without the publication.
+    store = get_json(client, "/api/sites/store/")
+    assert [(link["unit"]["slug"], link["publication"]) for link in store["units"]] == [("brigade", None)]
+    battalion = get_json(client, "/api/units/battalion/")
+    assert battalion["parent"] is None
+
+
+def test_restricted_witness_fields_never_reach_the_api(client, world):
+    text = everything_in_the_api(client)
+    for secret in (*SECRETS, "Riga"):
+        assert secret not in text
+    for field in Testimony.RESTRICTED_FIELDS:
+        assert f'"{field}"' not in text
+    # Nor can they be searched or filtered on.
+    assert api_list(client, "testimonies", q="Secretovich")["count"] == 0
+    # An unknown parameter such as real_name is no filter: it narrows nothing, so it reveals nothing.
+    assert api_list(client, "testimonies", real_name="Ivan Secretovich Realname")["count"] == 2
+
+
+def test_records_carry_exactly_their_documented_fields(client, world):
+    for resource in RESOURCES:
+        documented = [field.name for field in resource.fields]
+        for record in api_list(client, resource.name)["results"]:
+            assert list(record) == documented
+    for internal in ("status", "version", "created_by", "updated_by", "published_by", "published_at"):
+        assert not any(internal in [field.name for field in resource.fields] for resource in RESOURCES)
+
+
+def test_testimony_representation(client, world):
+    daniil = get_json(client, f"/api/testimonies/{world['daniil'].pk}/")
+    assert daniil["url"] == f"http://testserver{world['daniil'].get_absolute_url()}"
+    assert daniil["quote"] == "Нас держали в шахте." and daniil["quote_language"] == "ru"
+    assert daniil["translation"] == "They kept us in the mine."
+    assert daniil["sites"] == [{"slug": "mine", "name": "Coal mine"}]
+    assert daniil["abuse_types"] == [{"slug": "beating", "name": "Beating"}]
+    [citation] = daniil["citations"]
+    assert citation["locator"] == "03:12"
+    assert citation["publication"]["source"] == "astra"
+    assert citation["publication"]["title"] == "Hidden prisons"
+
+
+def test_site_and_unit_representations_link_to_their_testimonies(client, world):
+    mine = get_json(client, "/api/sites/mine/")
+    assert mine["latitude"] == 48.0159 and mine["longitude"] == 37.8028
+    assert mine["units"][0]["unit"] == {"slug": "battalion", "name": "1st Battalion"}
+    assert mine["testimonies"] == "http://testserver/api/testimonies/?site=mine"
+    assert [t["id"] for t in get_json(client, mine["testimonies"])["results"]] == [world["daniil"].pk]
+    battalion = get_json(client, "/api/units/battalion/")
+    assert battalion["parent"] == {"slug": "brigade", "name": "5th Brigade"}
+    assert battalion["commanders"][0]["call_sign"] == "Cap"
+    assert get_json(client, "/api/units/brigade/")["sub_units"] == [{"slug": "battalion", "name": "1st Battalion"}]
+    astra = get_json(client, "/api/sources/astra/")
+    assert [publication["title"] for publication in astra["publications"]] == ["Hidden prisons"]
+    assert [t["id"] for t in get_json(client, astra["testimonies"])["results"]] == [world["daniil"].pk]
+
+
+# --- pagination and filters -------------------------------------------------------------------------------------
+
+
+def test_lists_are_paginated(client):
+    TestimonyFactory.create_batch(7)
+    first = api_list(client, "testimonies", per_page=3)
+    assert first["count"] == 7 and len(first["results"]) == 3 and first["previous"] is None
+    assert first["next"] == "http://testserver/api/testimonies/?per_page=3&page=2"
+    second = get_json(client, first["next"])
+    third = get_json(client, second["next"])
+    assert len(third["results"]) == 1 and third["next"] is None
+    assert third["previous"] == "http://testserver/api/testimonies/?per_page=3&page=2"
+    seen = [record["id"] for page in (first, second, third) for record in page["results"]]
+    assert sorted(seen) == sorted(Testimony.objects.values_list("pk", flat=True))
+    assert len(api_list(client, "testimonies")["results"]) == 7  # default page size 25
+
+
+def test_records_with_the_same_sort_key_never_jump_between_pages(client):
+    SiteFactory.create_batch(6, name="Same name")
+    slugs = [api_list(client, "sites", per_page=2, page=page)["results"] for page in (1, 2, 3)]
+    assert len({site["slug"] for page in slugs for site in page}) == 6
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"page": "2"}, 404),
+        ({"page": "0"}, 400),
+        ({"page": "abc"}, 400),
+        ({"per_page": "0"}, 400),
+        ({"per_page": "101"}, 400),
+        ({"per_page": "lots"}, 400),
+    ],
+)
+def test_bad_pages_are_refused_with_a_reason(client, world, params, status):
+    body = get_json(client, "/api/testimonies/", params, status=status)
+    assert body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("testimonies", {"site": "mine"}, {"daniil"}),
+        ("testimonies", {"unit": "battalion"}, {"daniil"}),
+        ("testimonies", {"source": "astra"}, {"daniil"}),
+        ("testimonies", {"abuse_type": "beating"}, {"daniil"}),
+        ("testimonies", {"region": "Nizhny Novgorod"}, {"relative"}),
+        ("testimonies", {"witness_role": "relative"}, {"relative"}),
+        ("testimonies", {"q": "шахте"}, {"daniil"}),
+        ("sites", {"region": "Donetsk"}, {"mine"}),
+        ("sites", {"territory": "russia"}, {"store"}),
+        ("sites", {"unit": "battalion"}, {"mine"}),
+        ("units", {"kind": "battalion"}, {"battalion"}),
+        ("units", {"parent": "brigade"}, {"battalion"}),
+        ("sources", {"q": "astr"}, {"source"}),
+    ],
+)
+def test_lists_take_the_filters_of_the_list_pages(client, world, name, params, expected):
+    results = api_list(client, name, **params)["results"]
+    assert {record["id"] for record in results} == {world[key].pk for key in expected}
+
+
+def test_sorting(client, world):
+    by_name = [site["slug"] for site in api_list(client, "sites", sort="name")["results"]]
+    assert by_name == ["mine", "store"]
+    assert [site["slug"] for site in api_list(client, "sites", sort="-name")["results"]] == ["store", "mine"]
+
+
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+@pytest.mark.parametrize("params", GARBAGE, ids=str)
+def test_bad_parameters_never_fail_the_server(client, world, name, params):
+    response = client.get(f"/api/{name}/", params)
+    assert response.status_code in (200, 400, 404)
+    assert response.json()
+
+
+def test_invalid_filters_are_refused_with_the_reasons(client, world):
+    body = get_json(client, "/api/testimonies/", {"site": "no-such-site", "date_after": "yesterday"}, status=400)
+    assert set(body["errors"]) == {"site", "date"}
+    assert body["errors"]["site"][0]["message"]
+
+
+# --- read-only --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_are_refused(world, superuser, method):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(superuser)  # not even staff can write through the API
+    before = {model: model.objects.count() for model in ENDPOINTS.values()}
+    urls = [f"/api/{name}/" for name in ENDPOINTS] + [
+        f"/api/testimonies/{world['daniil'].pk}/",
+        "/api/sites/mine/",
+        "/api/units/brigade/",
+        "/api/sources/astra/",
+        "/api/schema/",
+    ]
+    for url in urls:
+        response = getattr(client, method)(url, data=json.dumps({"name": "changed"}), content_type="application/json")
+        assert response.status_code == 405, url
+        assert response["Allow"] == "GET, HEAD, OPTIONS"
+        assert response.json()["detail"] == "This API is read-only."
+    assert {model: model.objects.count() for model in ENDPOINTS.values()} == before
+    assert Site.objects.get(slug="mine").name == "Coal mine"
+
+
+def test_reading_methods_are_allowed(client, world):
+    assert client.head("/api/sites/").status_code == 200
+    options = client.options("/api/sites/")
+    assert options.status_code == 200 and options["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_any_web_page_may_read_the_api(client, world):
+    assert client.get("/api/sites/")["Access-Control-Allow-Origin"] == "*"
+
+
+# --- the OpenAPI schema -----------------------------------------------------------------------------------------
+
+
+def test_schema_is_valid_openapi_and_covers_every_endpoint(client):
+    schema = get_json(client, "/api/schema/")
+    validate_openapi(schema)
+    assert schema["openapi"].startswith("3.1")
+    for name in ENDPOINTS:
+        assert f"/api/{name}/" in schema["paths"]
+        assert any(path.startswith(f"/api/{name}/{{") for path in schema["paths"])
+    assert "/export/sites.geojson" in schema["paths"]
+    assert schema["servers"] == [{"url": "http://testserver"}]
+
+
+def test_schema_is_the_same_in_every_language(client):
+    english = get_json(client, "/api/schema/")
+    client.cookies["django_language"] = "ru"
+    assert get_json(client, "/api/schema/") == english
+
+
+def schema_validator(component: str) -> Draft202012Validator:
+    resource = Resource.from_contents(openapi_schema(), default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:testimony-db-api", resource)
+    return Draft202012Validator({"$ref": f"urn:testimony-db-api#/components/schemas/{component}"}, registry=registry)
+
+
+def test_every_response_matches_the_schema(client, world):
+    for resource in RESOURCES:
+        page = api_list(client, resource.name)
+        schema_validator(f"{resource.title}Page").validate(page)
+        for record in page["results"]:
+            key = record[resource.lookup]
+            schema_validator(resource.title).validate(get_json(client, f"/api/{resource.name}/{key}/"))
+    schema_validator("Error").validate(get_json(client, "/api/sites/nothing/", status=404))
+    schema_validator("Error").validate(get_json(client, "/api/sites/", {"unit": "nothing"}, status=400))
+    geojson = json.loads(b"".join(client.get("/export/sites.geojson").streaming_content))
+    schema_validator("SiteFeatureCollection").validate(geojson)
+
+
+def test_schema_rejects_an_undocumented_field(client, world):
+    """The response check above is only worth something if an extra field (a leak) would fail it."""
+    record = get_json(client, f"/api/testimonies/{world['daniil'].pk}/")
+    schema_validator("Testimony").validate(record)
+    with pytest.raises(JsonSchemaValidationError, match="real_name"):
+        schema_validator("Testimony").validate({**record, "real_name": "x"})
+
+
+def test_every_documented_parameter_is_a_filter_the_list_accepts(client, world):
+    schema = openapi_schema()
+    for resource in RESOURCES:
+        parameters = schema["paths"][f"/api/{resource.name}/"]["get"]["parameters"]
+        filterset = resource.filterset_class()
+        form_fields = set(filterset.form.fields)
+        for parameter in parameters:
+            name = parameter["name"]
+            if name in ("page", "per_page"):
+                continue
+            assert name in form_fields or name.rsplit("_", 1)[0] in form_fields, (resource.name, name)
+            for value in parameter["schema"].get("enum", []):
+                get_json(client, f"/api/{resource.name}/", {name: value})
