@@ -2,6 +2,7 @@ from django.views.generic import DetailView
 
 from testimonies.csv_export import CsvExportView
 from testimonies.listing import PublicFilterListView
+from testimonies.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
@@ -15,7 +16,7 @@ class SiteListView(PublicFilterListView):
     export_url_name = "sites:site_export"
 
 
-class SiteDetailView(DetailView):
+class SiteDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Site.objects.for_public_detail()
     template_name = "sites/site_detail.html"
 

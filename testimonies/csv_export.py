@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from .curation import RESTRICTED_FIELDS_PERMISSION
+from .security import ReadOnlyViewMixin
 
 MULTI_VALUE_SEPARATOR = "; "
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -137,7 +138,7 @@ def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[di
     return export_queryset(queryset, columns).iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
-class CsvExportView(View):
+class CsvExportView(ReadOnlyViewMixin, View):
     """A public CSV export: the same FilterSet as the list page, over the model's `.public()` records."""
 
     filterset_class = None

@@ -7,6 +7,8 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
+from .security import ReadOnlyViewMixin
+
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
 
 
@@ -18,7 +20,7 @@ def clamp_page_size(raw, default: int, maximum: int) -> int:
     return min(max(size, 1), maximum)
 
 
-class PublicFilterListView(FilterView):
+class PublicFilterListView(ReadOnlyViewMixin, FilterView):
     """A FilterView that never fails on what a reader types into the address bar.
 
     Invalid filter values are ignored with a message (the valid ones still apply), a page number that is not
