@@ -6,7 +6,7 @@ GUNICORN := $(VENV)/bin/gunicorn
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint format check-migrations demo clean
+.PHONY: run serve backup restore test lint format check-migrations demo clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -29,6 +29,14 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
 	$(GUNICORN) config.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# One archive with the database and the media files, in backups/ (BACKUP_ROOT); restore asks first.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=backups/testimony-<time>.tar.gz"; exit 2; }
+	$(PY) manage.py restore "$(ARCHIVE)"
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -155,6 +155,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Where `manage.py backup` (`make backup`) writes its archives.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", BASE_DIR / "backups"))
 
 # Security headers that cost nothing locally; HTTPS-only settings follow the environment.
 SECURE_CONTENT_TYPE_NOSNIFF = True
