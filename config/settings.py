@@ -214,6 +214,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 # addresses), and an address after too many failures on any usernames (password spraying).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# No banner on every manage.py command; failures are still logged, with the username and address only.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "testimonies.security.lockout_response"  # renders templates/admin/lockout.html
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
