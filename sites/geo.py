@@ -21,6 +21,7 @@ from testimonies.csv_export import (
     invalid_filters_response,
 )
 from testimonies.json_api import DATE, INTEGER, STRING, URL, array_of, obj
+from testimonies.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
@@ -92,7 +93,7 @@ def feature_collection_chunks(features: Iterable[dict]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-class SiteGeoJsonView(View):
+class SiteGeoJsonView(ReadOnlyViewMixin, View):
     """/export/sites.geojson: the public sites with coordinates, with the filters of the site list."""
 
     def get(self, request, *args, **kwargs):

@@ -4,6 +4,7 @@ from django_filters.views import FilterView
 
 from testimonies.csv_export import CsvExportView
 from testimonies.listing import PublicFilterListView, PublicFilterMixin
+from testimonies.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
@@ -23,7 +24,7 @@ class SiteListView(PublicFilterListView):
         return context
 
 
-class SiteMapView(PublicFilterMixin, FilterView):
+class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     """The public sites with coordinates as markers, with the filters of the site list and the same sites listed
     below the map for readers without JavaScript or a pointer."""
 
@@ -67,7 +68,7 @@ class SiteMapView(PublicFilterMixin, FilterView):
         }
 
 
-class SiteDetailView(DetailView):
+class SiteDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Site.objects.for_public_detail()
     template_name = "sites/site_detail.html"
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from .curation import RESTRICTED_FIELDS_PERMISSION
+from .security import ReadOnlyViewMixin
 
 MULTI_VALUE_SEPARATOR = "; "
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -147,7 +148,7 @@ def invalid_filters_response(filterset) -> HttpResponseBadRequest | None:
     )
 
 
-class CsvExportView(View):
+class CsvExportView(ReadOnlyViewMixin, View):
     """A public CSV export: the same FilterSet as the list page, over the model's `.public()` records."""
 
     filterset_class = None

@@ -13,6 +13,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
+from .security import ReadOnlyViewMixin
+
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
 
 
@@ -93,7 +95,7 @@ class PublicFilterMixin:
         return str(dict(field.choices).get(value, value))
 
 
-class PublicFilterListView(PublicFilterMixin, FilterView):
+class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     """A filtered, paginated public list: a page number that is not a number or out of range shows the nearest
     valid page, and the page size is clamped."""
 

@@ -8,11 +8,12 @@ from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from .filters import SourceFilter, TestimonyFilter
 from .listing import PublicFilterListView
 from .models import TESTIMONIES_ON_DETAIL_PAGE, Source, Testimony
+from .security import ReadOnlyViewMixin
 
 RECENT_TESTIMONIES_ON_HOME = 5
 
 
-class HomeView(TemplateView):
+class HomeView(ReadOnlyViewMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
@@ -35,7 +36,7 @@ class TestimonyListView(PublicFilterListView):
     export_url_name = "testimonies:testimony_export"
 
 
-class TestimonyDetailView(DetailView):
+class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Testimony.objects.for_public_detail()
     template_name = "testimonies/testimony_detail.html"
 
@@ -47,7 +48,7 @@ class SourceListView(PublicFilterListView):
     export_url_name = "testimonies:source_export"
 
 
-class SourceDetailView(DetailView):
+class SourceDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Source.objects.for_public_detail()
     template_name = "testimonies/source_detail.html"
 

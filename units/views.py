@@ -2,6 +2,7 @@ from django.views.generic import DetailView
 
 from testimonies.csv_export import CsvExportView
 from testimonies.listing import PublicFilterListView
+from testimonies.security import ReadOnlyViewMixin
 
 from .exports import UNIT_COLUMNS
 from .filters import UnitFilter
@@ -15,7 +16,7 @@ class UnitListView(PublicFilterListView):
     export_url_name = "units:unit_export"
 
 
-class UnitDetailView(DetailView):
+class UnitDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Unit.objects.for_public_detail()
     template_name = "units/unit_detail.html"
 

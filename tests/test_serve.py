@@ -1,0 +1,145 @@
+"""`make serve` runs the real thing: gunicorn with whitenoise, production settings, behind an HTTPS proxy."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.test_production_settings import production_env
+
+HOST = "testimony.example.org"
+PROXY_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(port, path, method="GET", headers=PROXY_HEADERS):
+    """One request sent as written (http.client does not normalise `..` in the path, unlike a browser)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("serve")
+    media = tmp_path / "media"
+    (media / "evidence").mkdir(parents=True)
+    (media / "evidence" / "witness.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>')
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    command = [
+        "make",
+        "--no-print-directory",
+        "-o",
+        ".venv/.installed",  # never reinstall from inside a test
+        "serve",
+        f"PY={sys.executable}",
+        f"GUNICORN={bin_dir / 'gunicorn'}",
+        f"PORT={port}",
+    ]
+    env = production_env(tmp_path, WEB_CONCURRENCY="2")
+    log = (tmp_path / "serve.log").open("w+")
+    process = subprocess.Popen(  # noqa: S603 (make with fixed arguments)
+        command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                request(port, "/")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"make serve did not come up:\n{log.read()}")
+                time.sleep(0.25)
+        yield {"port": port, "tmp_path": tmp_path, "log": log}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_serves_pages_with_the_production_headers(server):
+    status, headers, body = request(server["port"], "/")
+
+    assert status == 200, body[:500]
+    assert b"Testimony DB" in body
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "upgrade-insecure-requests" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Set-Cookie" not in headers, "the public site sets no cookie"
+
+
+def test_plain_http_is_redirected_to_https(server):
+    status, headers, _ = request(server["port"], "/sites/", headers={"Host": HOST})
+
+    assert status == 301
+    assert headers["Location"] == f"https://{HOST}/sites/"
+
+
+def test_static_files_come_from_whitenoise_with_hashed_names(server):
+    _, _, body = request(server["port"], "/")
+    stylesheet = re.search(rb'href="(/static/css/site\.[0-9a-f]{12}\.css)"', body)
+    assert stylesheet, "the page links the hashed (manifest) name of the stylesheet"
+
+    status, headers, css = request(server["port"], stylesheet.group(1).decode())
+
+    assert status == 200 and b".site-header" in css
+    assert "immutable" in headers["Cache-Control"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../config/settings.py",
+        "/static/%2e%2e/config/settings.py",
+        "/static/..%2fconfig/settings.py",
+        "/static/css/../../config/settings.py",
+        "/static/../.secret_key",
+        "/media/evidence/witness.svg",
+        "/media/../config/settings.py",
+        "/../config/settings.py",
+    ],
+)
+def test_no_path_reaches_files_outside_the_collected_static_files(server, path):
+    status, _, body = request(server["port"], path)
+
+    assert status in (400, 404), (path, status)
+    assert b"SECRET_KEY" not in body and b"<svg" not in body
+
+
+def test_public_pages_refuse_writes(server):
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        status, _, _ = request(server["port"], "/testimonies/", method=method)
+        # CSRF protection refuses unsafe methods before the view's own 405.
+        assert status in (403, 405), method
+
+
+def test_admin_login_page_is_served_with_two_factor_when_required(server):
+    status, headers, body = request(server["port"], "/admin/login/")
+
+    assert status == 200
+    assert b'name="otp_token"' in body
+    assert "__Host-csrftoken" in headers.get("Set-Cookie", "")
+    assert "Secure" in headers["Set-Cookie"] and "HttpOnly" in headers["Set-Cookie"]
