@@ -1,14 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
 
 from .models import Site, SiteUnit
 
 
-class SiteUnitInline(admin.TabularInline):
+class SiteUnitInline(ReviewedLinkInline):
     model = SiteUnit
-    extra = 0
     autocomplete_fields = ("unit", "publication")
     fields = ("unit", "role", "period_start", "period_end", "publication", "confidence")
 
@@ -31,7 +29,7 @@ class SiteAdmin(CuratedAdmin):
 
 
 @admin.register(SiteUnit)
-class SiteUnitAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class SiteUnitAdmin(ReviewedLinkAdmin):
     list_display = ("site", "unit", "role", "period_start", "period_end", "publication", "confidence")
     list_filter = ("role", "confidence")
     list_select_related = ("site", "unit", "publication__source")

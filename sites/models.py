@@ -173,6 +173,9 @@ class SiteUnit(CitedLinkModel):
     objects = SiteUnitQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # Read-only for editors when either end is published or withheld (testimonies.curation.link_locked_for).
+    REVIEWED_PARENTS = ("site", "unit")
+
     class Meta:
         ordering = ["site__name", "unit__name"]
         verbose_name = _("site–unit link")

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
+from .admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline, StaffExportMixin
 from .curation import RESTRICTED_FIELDS_PERMISSION
 from .models import AbuseType, Citation, Publication, Source, Testimony
 
@@ -57,9 +57,8 @@ class AbuseTypeAdmin(StaffExportMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(ReviewedLinkInline):
     model = Citation
-    extra = 0
     autocomplete_fields = ("publication",)
     fields = ("publication", "locator", "quoted_passage", "accessed_on", "confidence")
 
@@ -122,7 +121,7 @@ class TestimonyAdmin(CuratedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class CitationAdmin(ReviewedLinkAdmin):
     list_display = ("testimony", "publication", "locator", "confidence", "accessed_on")
     list_filter = ("confidence", "publication__source")
     list_select_related = ("testimony", "publication__source")

@@ -326,6 +326,9 @@ class Citation(models.Model):
     objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # A citation of a published or withheld testimony is read-only for editors (testimonies.curation.link_locked_for).
+    REVIEWED_PARENTS = ("testimony",)
+
     class Meta:
         ordering = ["publication__published_on", "id"]
         verbose_name = _("citation")
