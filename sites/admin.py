@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from testimonies.admin import EvidenceImageInline
 from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
 
 from .models import Site, SiteUnit
@@ -19,7 +20,7 @@ class SiteAdmin(CuratedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("reported_in",)
     date_hierarchy = "first_reported"
-    inlines = [SiteUnitInline]
+    inlines = [SiteUnitInline, EvidenceImageInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
         ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),

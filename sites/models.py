@@ -23,7 +23,7 @@ class SiteQuerySet(CuratedQuerySet):
         return search(self, text, ("name", "settlement", "region", "description"))
 
     def for_public_detail(self):
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Publication, Testimony
+        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, EvidenceImage, Publication, Testimony
 
         return self.public().prefetch_related(
             models.Prefetch(
@@ -41,6 +41,7 @@ class SiteQuerySet(CuratedQuerySet):
                 queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
+            models.Prefetch("evidence", queryset=EvidenceImage.objects.public(), to_attr="public_evidence"),
         )
 
     def for_public_list(self):

@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .csv_export import staff_export_response
 from .curation import (
     REVIEWER_STATUSES,
+    CuratedModel,
     PublicationStatus,
     link_locked_for,
     may_publish,
@@ -59,7 +60,9 @@ class CuratedAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk and self.check_version:
+        # Only a form that changes something can overwrite someone else's work (an inline row left as it was
+        # is not refused because someone saved that row meanwhile).
+        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version"}:
             self.refuse_stale_edit(cleaned_data.get("seen_version"))
         return cleaned_data
 
@@ -211,14 +214,22 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        previous_status = None
-        if change:
-            # From the database, not the form: a history revert's form starts from an old version.
-            previous_status, stored_version = type(obj).objects.filter(pk=obj.pk).values_list("status", "version")[0]
-            obj.version = stored_version + 1
-        obj.record_status_change(request.user, previous_status)
-        obj.record_editor(request.user)
+        # Status and version from the database, not the form: a history revert's form starts from an old version.
+        obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline records with a publication status (evidence images) get the same stamps and history user."""
+        if not issubclass(formset.model, CuratedModel):
+            return super().save_formset(request, form, formset, change)
+        for record in formset.save(commit=False):
+            record.stamp_save(request.user)
+            record._history_user = request.user
+            record.save()
+        for record in formset.deleted_objects:
+            record._history_user = request.user
+            record.delete()
+        formset.save_m2m()
 
 
 # --- Links that state a fact about published records ----------------------------------------------------------------

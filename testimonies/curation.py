@@ -118,6 +118,16 @@ class CuratedModel(models.Model):
                 self.created_by = user
             self.updated_by = user
 
+    def stamp_save(self, user) -> None:
+        """Before the save of a change by `user`: the next version (counted from the database, not from a form
+        that may have started from an old one), who published the record and when, and who changed it."""
+        previous_status = None
+        if not self._state.adding:
+            previous_status, stored_version = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            self.version = stored_version + 1
+        self.record_status_change(user, previous_status)
+        self.record_editor(user)
+
     def record_status_change(self, user, previous_status: str | None) -> None:
         """Stamp who published the record and when, on the save that publishes it."""
         if self.status == PublicationStatus.PUBLISHED and previous_status != PublicationStatus.PUBLISHED:

@@ -12,4 +12,9 @@ urlpatterns = [
     path("sources/", views.SourceListView.as_view(), name="source_list"),
     path("sources/<slug:slug>/", views.SourceDetailView.as_view(), name="source_detail"),
     path("export/sources.csv", views.SourceExportView.as_view(), name="source_export"),
+    path("evidence/<int:pk>/", views.EvidenceImageView.as_view(), name="evidence_image"),
+    path(
+        "evidence/<int:pk>/thumbnail/", views.EvidenceImageView.as_view(variant="thumbnail"), name="evidence_thumbnail"
+    ),
+    path("media/evidence/<path:name>", views.EvidenceFileView.as_view(), name="evidence_file"),
 ]
