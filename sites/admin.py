@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from testimonies.admin import EvidenceImageInline
 from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from testimonies.admin_import import CsvImportAdminMixin
 
 from .models import Site, SiteUnit
 
@@ -13,7 +14,8 @@ class SiteUnitInline(ReviewedLinkInline):
 
 
 @admin.register(Site)
-class SiteAdmin(CuratedAdmin):
+class SiteAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "sites"
     list_display = ("name", "kind", "region", "territory", "settlement", "first_reported", "status")
     list_filter = ("status", "kind", "territory", "region", "location_precision")
     search_fields = ("name", "settlement", "region", "description")

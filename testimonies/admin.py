@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline, StaffExportMixin
+from .admin_import import CsvImportAdminMixin
 from .curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from .forms import EvidenceImageForm, EvidenceInlineFormSet
 from .models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
@@ -15,7 +16,8 @@ from .views import evidence_response
 
 
 @admin.register(Source)
-class SourceAdmin(CuratedAdmin):
+class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
     search_fields = ("name", "description", "website")
@@ -188,7 +190,8 @@ class EvidenceImageAdmin(CuratedAdmin):
 
 
 @admin.register(Testimony)
-class TestimonyAdmin(CuratedAdmin):
+class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "testimonies"
     list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
     list_display_links = ("id", "witness_label")
     list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")

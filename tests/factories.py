@@ -175,5 +175,8 @@ class EvidenceImageFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, testimony=None, site=None, content=b"", **kwargs):
         if testimony is None and site is None:
             testimony = TestimonyFactory()
-        reviewer = UserFactory(username="evidence-factory", is_superuser=True)
+        # Looked up first: creating a user hashes its password, which is slow.
+        reviewer = get_user_model().objects.filter(username="evidence-factory").first() or UserFactory(
+            username="evidence-factory", is_superuser=True
+        )
         return attach_evidence(testimony or site, upload(content), reviewer, **kwargs)

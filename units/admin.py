@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from testimonies.admin_import import CsvImportAdminMixin
 
 from .models import Commander, Unit
 
@@ -26,7 +27,8 @@ class SubUnitInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(CuratedAdmin):
+class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "units"
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
     list_select_related = ("parent",)
