@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
+from sites.models import Site
 from testimonies import evidence as evidence_module
 from testimonies.curation import PublicationStatus, set_status
 from testimonies.evidence import attach_evidence, process_upload
@@ -422,6 +423,34 @@ def test_an_editor_uploads_in_the_inline_of_a_draft(client, editor, factory):
     assert evidence.parent == record and evidence.status == "draft"
     assert (evidence.uploaded_by, evidence.created_by, evidence.history.get().history_user) == (editor, editor, editor)
     assert "comment" not in reopened(evidence.display).info and not evidence.original
+
+
+def test_an_editor_adds_a_site_with_an_image_in_one_go(client, editor):
+    client.force_login(editor)
+    data = form_data(client.get(admin_url(Site, "add")), Site)
+    data.update(
+        {
+            "name": ["Makiivka factory"],
+            "slug": ["makiivka"],
+            "kind": ["former_factory"],
+            "region": ["Donetsk"],
+            "territory": ["occupied_ukraine"],
+            "evidence-TOTAL_FORMS": ["2"],
+            "evidence-0-upload": upload(image_bytes(seed=21)),
+            "evidence-0-status": ["draft"],
+            "evidence-1-upload": upload(image_bytes(seed=21)),
+            "evidence-1-status": ["draft"],
+        }
+    )
+    response = client.post(admin_url(Site, "add"), data)
+    assert response.status_code == 200 and "The same image was uploaded twice" in response.content.decode()
+    assert not Site.objects.exists() and not EvidenceImage.objects.exists()
+
+    # (An uploaded file is read by the first request; give both again.)
+    data["evidence-0-upload"], data["evidence-1-upload"] = upload(image_bytes(seed=21)), upload(image_bytes(seed=22))
+    assert client.post(admin_url(Site, "add"), data).status_code == 302
+    site = Site.objects.get()
+    assert site.evidence.count() == 2 and set(site.evidence.values_list("uploaded_by", flat=True)) == {editor.pk}
 
 
 def test_the_inline_shows_why_an_upload_is_refused(client, editor):

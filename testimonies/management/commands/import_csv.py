@@ -52,7 +52,8 @@ class Command(BaseCommand):
         if result.problems:
             for problem in result.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(result.problems)} errors; nothing was imported.")
+            count = len(result.problems)
+            raise CommandError(f"{count} error{'s' if count > 1 else ''}; nothing was imported.")
         for outcome in result.outcomes:
             if outcome.action != "unchanged" and options["verbosity"] > 1:
                 self.stdout.write(f"row {outcome.row}: {outcome.action} {outcome.record} {', '.join(outcome.columns)}")
