@@ -247,3 +247,13 @@ LOGGING = {
     # Django's own loggers would otherwise print through its default console handler and again through root.
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Evidence images (testimonies.evidence). Display images and thumbnails go to MEDIA_ROOT/evidence/ and are served
+# by the application only while public: never let the web server serve MEDIA_ROOT. Originals that a reviewer
+# keeps go to PRIVATE_MEDIA_ROOT, which must lie outside MEDIA_ROOT and STATIC_ROOT and is never served.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+# Pillow's own default (about 89 million pixels) lets a small file claim a huge canvas; 40 million pixels is a
+# 7,700 × 5,200 photo.
+EVIDENCE_MAX_IMAGE_PIXELS = int(os.environ.get("EVIDENCE_MAX_IMAGE_PIXELS", 40_000_000))
+EVIDENCE_THUMBNAIL_SIZE = 320

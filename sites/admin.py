@@ -1,27 +1,28 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
+from testimonies.admin import EvidenceImageInline
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from testimonies.admin_import import CsvImportAdminMixin
 
 from .models import Site, SiteUnit
 
 
-class SiteUnitInline(admin.TabularInline):
+class SiteUnitInline(ReviewedLinkInline):
     model = SiteUnit
-    extra = 0
     autocomplete_fields = ("unit", "publication")
     fields = ("unit", "role", "period_start", "period_end", "publication", "confidence")
 
 
 @admin.register(Site)
-class SiteAdmin(CuratedAdmin):
+class SiteAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "sites"
     list_display = ("name", "kind", "region", "territory", "settlement", "first_reported", "status")
     list_filter = ("status", "kind", "territory", "region", "location_precision")
     search_fields = ("name", "settlement", "region", "description")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("reported_in",)
     date_hierarchy = "first_reported"
-    inlines = [SiteUnitInline]
+    inlines = [SiteUnitInline, EvidenceImageInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
         ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),
@@ -31,7 +32,7 @@ class SiteAdmin(CuratedAdmin):
 
 
 @admin.register(SiteUnit)
-class SiteUnitAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class SiteUnitAdmin(ReviewedLinkAdmin):
     list_display = ("site", "unit", "role", "period_start", "period_end", "publication", "confidence")
     list_filter = ("role", "confidence")
     list_select_related = ("site", "unit", "publication__source")

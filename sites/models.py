@@ -48,7 +48,7 @@ class SiteQuerySet(CuratedQuerySet):
         )
 
     def for_public_detail(self):
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Testimony
+        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, EvidenceImage, Testimony
 
         return self.for_public_api().prefetch_related(
             models.Prefetch(
@@ -56,6 +56,7 @@ class SiteQuerySet(CuratedQuerySet):
                 queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
+            models.Prefetch("evidence", queryset=EvidenceImage.objects.public(), to_attr="public_evidence"),
         )
 
     def for_public_list(self):
@@ -194,6 +195,9 @@ class SiteUnit(CitedLinkModel):
 
     objects = SiteUnitQuerySet.as_manager()
     history = HistoricalRecords()
+
+    # Read-only for editors when either end is published or withheld (testimonies.curation.link_locked_for).
+    REVIEWED_PARENTS = ("site", "unit")
 
     class Meta:
         ordering = ["site__name", "unit__name"]

@@ -1,15 +1,23 @@
 from django.contrib import admin
 from django.db.models import Q
+from django.http import Http404
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
-from .curation import RESTRICTED_FIELDS_PERMISSION
-from .models import AbuseType, Citation, Publication, Source, Testimony
+from .admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline, StaffExportMixin
+from .admin_import import CsvImportAdminMixin
+from .curation import RESTRICTED_FIELDS_PERMISSION, may_publish
+from .forms import EvidenceImageForm, EvidenceInlineFormSet
+from .models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
+from .views import evidence_response
 
 
 @admin.register(Source)
-class SourceAdmin(CuratedAdmin):
+class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
     search_fields = ("name", "description", "website")
@@ -57,15 +65,133 @@ class AbuseTypeAdmin(StaffExportMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(ReviewedLinkInline):
     model = Citation
-    extra = 0
     autocomplete_fields = ("publication",)
     fields = ("publication", "locator", "quoted_passage", "accessed_on", "confidence")
 
 
+def evidence_preview(evidence):
+    """A thumbnail linking to the display image, through the staff file view (drafts have no public URL)."""
+    if evidence is None or not evidence.pk:
+        return "–"
+    url_name = "admin:testimonies_evidenceimage_file"
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" width="160"></a>',
+        reverse(url_name, args=[evidence.pk, "display"]),
+        reverse(url_name, args=[evidence.pk, "thumbnail"]),
+    )
+
+
+class EvidenceImageInline(admin.TabularInline):
+    """Evidence images on the change page of a testimony or a site: upload, caption and status."""
+
+    model = EvidenceImage
+    form = EvidenceImageForm
+    formset = EvidenceInlineFormSet
+    extra = 0
+    fields = ("preview", "upload", "caption", "status", "seen_version")
+    readonly_fields = ("preview",)
+
+    @admin.display(description=_("image"))
+    def preview(self, obj):
+        return evidence_preview(obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return (*fields, "keep_original") if may_publish(request.user) else fields
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.current_user = request.user
+        return formset
+
+
+@admin.register(EvidenceImage)
+class EvidenceImageAdmin(CuratedAdmin):
+    form = EvidenceImageForm
+    list_display = ("preview", "__str__", "testimony", "site", "status", "content_type", "size", "uploaded_at")
+    list_filter = ("status", "content_type")
+    list_select_related = ("testimony", "site")
+    search_fields = ("caption", "sha256")
+    autocomplete_fields = ("testimony", "site")
+    date_hierarchy = "uploaded_at"
+    readonly_fields = (
+        *CuratedAdmin.readonly_fields,
+        "preview",
+        "sha256",
+        "size",
+        "width",
+        "height",
+        "content_type",
+        "original_kept",
+        "uploaded_by",
+        "uploaded_at",
+    )
+
+    @admin.display(description=_("image"))
+    def preview(self, obj):
+        return evidence_preview(obj)
+
+    @admin.display(description=_("size of the uploaded file"), ordering="byte_size")
+    def size(self, obj):
+        return filesizeformat(obj.byte_size)
+
+    @admin.display(description=_("original kept (private)"), boolean=True)
+    def original_kept(self, obj):
+        return bool(obj.original)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            upload = ("upload", "keep_original") if may_publish(request.user) else ("upload",)
+            return ((None, {"fields": ("testimony", "site", *upload, "caption")}), AUDIT_FIELDSET)
+        file_facts = (
+            "sha256",
+            "size",
+            "width",
+            "height",
+            "content_type",
+            "original_kept",
+            "uploaded_by",
+            "uploaded_at",
+        )
+        return (
+            (None, {"fields": ("preview", "testimony", "site", "caption")}),
+            (_("File"), {"fields": file_facts}),
+            AUDIT_FIELDSET,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The record an image documents is fixed at upload: moving it could put it on a public page unreviewed.
+        readonly = super().get_readonly_fields(request, obj)
+        return (*readonly, "testimony", "site") if obj is not None else readonly
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/file/<str:variant>/",
+                self.admin_site.admin_view(self.file_view),
+                name=f"{opts.app_label}_{opts.model_name}_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, object_id, variant):
+        """The display image or thumbnail of any evidence record, public or not, for staff who may view it."""
+        evidence = self.get_object(request, object_id)
+        if (
+            evidence is None
+            or variant not in ("display", "thumbnail")
+            or not self.has_view_permission(request, evidence)
+        ):
+            raise Http404
+        return evidence_response(request, evidence, variant)
+
+
 @admin.register(Testimony)
-class TestimonyAdmin(CuratedAdmin):
+class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "testimonies"
     list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
     list_display_links = ("id", "witness_label")
     list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
@@ -73,7 +199,7 @@ class TestimonyAdmin(CuratedAdmin):
     search_fields = ("quote", "translation", "witness_label")
     autocomplete_fields = ("sites", "units", "abuse_types")
     date_hierarchy = "given_on"
-    inlines = [CitationInline]
+    inlines = [CitationInline, EvidenceImageInline]
     fieldsets = (
         (None, {"fields": ("witness_label", "witness_role", "verification")}),
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
@@ -122,7 +248,7 @@ class TestimonyAdmin(CuratedAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class CitationAdmin(ReviewedLinkAdmin):
     list_display = ("testimony", "publication", "locator", "confidence", "accessed_on")
     list_filter = ("confidence", "publication__source")
     list_select_related = ("testimony", "publication__source")

@@ -5,13 +5,22 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
+from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .csv_export import staff_export_response
-from .curation import PUBLISH_PERMISSION, REVIEWER_STATUSES, PublicationStatus, may_set_status, set_status
+from .curation import (
+    REVIEWER_STATUSES,
+    CuratedModel,
+    PublicationStatus,
+    link_locked_for,
+    may_publish,
+    may_set_status,
+    set_status,
+)
 
 AUDIT_FIELDS = (
     "status",
@@ -51,7 +60,9 @@ class CuratedAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk and self.check_version:
+        # Only a form that changes something can overwrite someone else's work (an inline row left as it was
+        # is not refused because someone saved that row meanwhile).
+        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version"}:
             self.refuse_stale_edit(cleaned_data.get("seen_version"))
         return cleaned_data
 
@@ -157,7 +168,24 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class ReviewerRevertMixin:
+    """Reverting to an earlier version (simple-history's revert form saves without asking the change
+    permission) is for reviewers only."""
+
+    def has_publish_permission(self, request) -> bool:
+        return may_publish(request.user)
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not self.has_publish_permission(request)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and self.revert_disabled(request):
+            raise PermissionDenied
+        request.reverting_to_history = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
@@ -167,9 +195,6 @@ class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_per_page = 50
     save_on_top = True
     actions = [_status_action(status) for status in PublicationStatus]
-
-    def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm(PUBLISH_PERMISSION)
 
     def has_change_permission(self, request, obj=None):
         # A change to a published or withheld record would reach the public (or the withheld record's
@@ -192,20 +217,116 @@ class CuratedAdmin(StaffExportMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        previous_status = None
-        if change:
-            # From the database, not the form: a history revert's form starts from an old version.
-            previous_status, stored_version = type(obj).objects.filter(pk=obj.pk).values_list("status", "version")[0]
-            obj.version = stored_version + 1
-        obj.record_status_change(request.user, previous_status)
-        obj.record_editor(request.user)
+        # Status and version from the database, not the form: a history revert's form starts from an old version.
+        obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
 
-    def revert_disabled(self, request, obj=None):
-        return super().revert_disabled(request, obj) or not self.has_publish_permission(request)
+    def save_formset(self, request, form, formset, change):
+        """Inline records with a publication status (evidence images) get the same stamps and history user."""
+        if not issubclass(formset.model, CuratedModel):
+            return super().save_formset(request, form, formset, change)
+        for record in formset.save(commit=False):
+            record.stamp_save(request.user)
+            record._history_user = request.user
+            record.save()
+        for record in formset.deleted_objects:
+            record._history_user = request.user
+            record.delete()
+        formset.save_m2m()
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST" and self.revert_disabled(request):
-            raise PermissionDenied
-        request.reverting_to_history = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+
+# --- Links that state a fact about published records ----------------------------------------------------------------
+#
+# A citation, a site–unit link or a commander's post is shown on its parent records' public pages, so a change to
+# one whose parent is published or withheld reaches the public without review. Those links are read-only for
+# editors wherever they can be reached: their own admin, the inlines of their parents and the history revert.
+
+
+def locked_message(locked) -> str:
+    return _(
+        "Only reviewers can add, change or delete a link of a published or withheld record (%(records)s). "
+        "Ask a reviewer, or have the record moved back to draft first."
+    ) % {"records": ", ".join(f"{record._meta.verbose_name} “{record}”" for record in locked)}
+
+
+class ReviewedLinkForm(forms.ModelForm):
+    """Refuses a new or changed link that touches a published or withheld parent, unless a reviewer saves it."""
+
+    current_user = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # DeleteProtectedModelForm (inlines) reports an existing row the user may not change as unchanged.
+        if self.instance._state.adding or self.has_changed():
+            new_parents = {
+                name: getattr(cleaned_data.get(name), "pk", None) for name in self._meta.model.REVIEWED_PARENTS
+            }
+            # The stored parents come from `self.instance`, which the form changes only after clean().
+            locked = link_locked_for(self.current_user, self.instance, **new_parents)
+            if locked:
+                raise ValidationError(locked_message(locked), code="needs_reviewer")
+        return cleaned_data
+
+
+class ReviewedLinkFormSet(BaseInlineFormSet):
+    """Also refuses deleting such a link (the errors of a form marked for deletion are otherwise ignored)."""
+
+    current_user = None
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if not form.instance._state.adding:
+                locked = link_locked_for(self.current_user, form.instance)
+                if locked:
+                    raise ValidationError(locked_message(locked), code="needs_reviewer")
+
+
+class ReviewedLinkPermissions:
+    """Permissions of a link admin or inline, given the link (`obj` of a link admin) or its parent (`obj` of an
+    inline): nothing may be added, changed or deleted there by an editor when a parent is published or withheld."""
+
+    def locked_for(self, request, obj) -> bool:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.locked_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.locked_for(request, obj)
+
+
+class ReviewedLinkAdmin(ReviewedLinkPermissions, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
+    """The standalone admin of a link model with `REVIEWED_PARENTS` (Citation, SiteUnit, Commander)."""
+
+    form = ReviewedLinkForm
+
+    def locked_for(self, request, obj) -> bool:
+        return obj is not None and bool(link_locked_for(request.user, obj))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.current_user = request.user
+        return form
+
+
+class ReviewedLinkInline(ReviewedLinkPermissions, admin.TabularInline):
+    """The inline of such links on the change page of one of their parents."""
+
+    form = ReviewedLinkForm
+    formset = ReviewedLinkFormSet
+    extra = 0
+
+    def locked_for(self, request, obj) -> bool:
+        # `obj` is the parent record of the page, as stored: a form may have changed its status in memory.
+        if obj is None or obj.pk is None or may_publish(request.user):
+            return False
+        return type(obj).objects.filter(pk=obj.pk, status__in=REVIEWER_STATUSES).exists()
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and not self.locked_for(request, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.current_user = formset.form.current_user = request.user
+        return formset

@@ -7,6 +7,7 @@ class TestimoniesConfig(AppConfig):
     name = "testimonies"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
         from .roles import ensure_roles
 
         # After migrate has created every permission, keep the role groups in step with them.

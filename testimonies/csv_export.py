@@ -29,10 +29,18 @@ def neutralise_formula(value):
     """Prefix text cells that a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection).
 
     Only text is touched: numbers and dates come from typed columns and are written as they are, so a
-    negative longitude stays a number.
+    negative longitude stays a number. Text that already begins with apostrophes before a trigger gets one
+    more, so that `restore_formula` can undo exactly this on import.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
         return "'" + value
+    return value
+
+
+def restore_formula(value: str) -> str:
+    """Undo `neutralise_formula` for a cell read back from an export: drop the one apostrophe it added."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return value[1:]
     return value
 
 

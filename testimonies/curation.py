@@ -22,12 +22,17 @@ class PublicationStatus(models.TextChoices):
 REVIEWER_STATUSES = frozenset({PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD})
 
 
+def may_publish(user) -> bool:
+    """Whether `user` is a reviewer (None, for a command run without a user, is not)."""
+    return user is not None and user.has_perm(PUBLISH_PERMISSION)
+
+
 def may_set_status(user, current: str | None, new: str) -> bool:
     """Editors move records between draft and review; publishing and withholding need a reviewer."""
     if current == new:
         return True
     if new in REVIEWER_STATUSES or current in REVIEWER_STATUSES:
-        return user.has_perm(PUBLISH_PERMISSION)
+        return may_publish(user)
     return True
 
 
@@ -113,11 +118,45 @@ class CuratedModel(models.Model):
                 self.created_by = user
             self.updated_by = user
 
+    def stamp_save(self, user) -> None:
+        """Before the save of a change by `user`: the next version (counted from the database, not from a form
+        that may have started from an old one), who published the record and when, and who changed it."""
+        previous_status = None
+        if not self._state.adding:
+            previous_status, stored_version = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            self.version = stored_version + 1
+        self.record_status_change(user, previous_status)
+        self.record_editor(user)
+
     def record_status_change(self, user, previous_status: str | None) -> None:
         """Stamp who published the record and when, on the save that publishes it."""
         if self.status == PublicationStatus.PUBLISHED and previous_status != PublicationStatus.PUBLISHED:
             self.published_at = timezone.now()
             self.published_by = user if user is not None and user.is_authenticated else None
+
+
+def locked_parents(link_model: type[models.Model], parent_pks: dict[str, set]) -> list[models.Model]:
+    """Of the parent records of a link (field name → primary keys, stored and new), those that are published or
+    withheld, read from the database: a change to such a link reaches the public (or the withheld record's
+    readers) without review, so only a reviewer may make it."""
+    locked = []
+    for name, pks in parent_pks.items():
+        pks = {pk for pk in pks if pk is not None}
+        if pks:
+            parent_model = link_model._meta.get_field(name).related_model
+            locked += parent_model.objects.filter(pk__in=pks, status__in=REVIEWER_STATUSES).order_by("pk")
+    return locked
+
+
+def link_locked_for(user, link: models.Model, **new_parents) -> list[models.Model]:
+    """The published or withheld parents that forbid `user` to add, change or delete `link`: none for a reviewer.
+
+    `link.REVIEWED_PARENTS` names its parent fields; `new_parents` gives parents it is being moved to (pks).
+    """
+    if may_publish(user):
+        return []
+    parent_pks = {name: {getattr(link, f"{name}_id"), new_parents.get(name)} for name in type(link).REVIEWED_PARENTS}
+    return locked_parents(type(link), parent_pks)
 
 
 def set_status(queryset: models.QuerySet, status: str, user) -> int:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
 from .search import match_condition, search
+from .storage import EvidenceStorage, PrivateStorage
 
 # Detail pages list the most recent testimonies and link to the filtered list for the rest.
 TESTIMONIES_ON_DETAIL_PAGE = 20
@@ -196,6 +198,7 @@ class TestimonyQuerySet(CuratedQuerySet):
                 queryset=Citation.objects.public().select_related("publication__source"),
                 to_attr="public_citations",
             ),
+            models.Prefetch("evidence", queryset=EvidenceImage.objects.public(), to_attr="public_evidence"),
         )
 
 
@@ -332,6 +335,9 @@ class Citation(models.Model):
     objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # A citation of a published or withheld testimony is read-only for editors (testimonies.curation.link_locked_for).
+    REVIEWED_PARENTS = ("testimony",)
+
     class Meta:
         ordering = ["publication__published_on", "id"]
         verbose_name = _("citation")
@@ -342,3 +348,115 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.publication} {self.locator}".strip()
+
+
+class EvidenceImageQuerySet(CuratedQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        # Published itself, and attached to a public testimony or a public site.
+        from sites.models import SiteQuerySet
+
+        return super().public_condition(prefix) & (
+            TestimonyQuerySet.public_condition(f"{prefix}testimony__")
+            | SiteQuerySet.public_condition(f"{prefix}site__")
+        )
+
+
+class EvidenceImage(CuratedModel):
+    """An image that documents a testimony or a site, stored stripped of its metadata (testimonies.evidence)."""
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        WEBP = "image/webp", "WebP"
+
+    testimony = models.ForeignKey(
+        Testimony,
+        verbose_name=_("testimony"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="evidence",
+    )
+    site = models.ForeignKey(
+        "sites.Site", verbose_name=_("site"), on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
+    )
+    caption = models.TextField(
+        _("public caption"),
+        blank=True,
+        help_text=_("Shown with the image. Never a name, a face description or a place that identifies a witness."),
+    )
+    # What the record states about the uploaded file, filled by testimonies.evidence and never edited.
+    sha256 = models.CharField(_("SHA-256 of the uploaded file"), max_length=64, editable=False, db_index=True)
+    byte_size = models.PositiveBigIntegerField(_("size of the uploaded file (bytes)"), editable=False)
+    width = models.PositiveIntegerField(_("width (pixels)"), editable=False)
+    height = models.PositiveIntegerField(_("height (pixels)"), editable=False)
+    content_type = models.CharField(_("content type"), max_length=20, choices=ContentType.choices, editable=False)
+    # Looked up by name when a file URL is requested (testimonies.views.EvidenceFileView).
+    display = models.FileField(
+        _("display image"), storage=EvidenceStorage(), max_length=200, editable=False, db_index=True
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=EvidenceStorage(), max_length=200, editable=False, db_index=True
+    )
+    original = models.FileField(
+        _("original file (private)"), storage=PrivateStorage(), max_length=200, blank=True, editable=False
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = EvidenceImageQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence image")
+        verbose_name_plural = _("evidence images")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(testimony__isnull=False, site__isnull=True)
+                | Q(testimony__isnull=True, site__isnull=False),
+                name="evidence_exactly_one_parent",
+                violation_error_message=_("Attach the image to a testimony or to a site (one of them, not both)."),
+            ),
+            models.UniqueConstraint(
+                fields=["testimony", "sha256"],
+                condition=Q(testimony__isnull=False),
+                name="evidence_unique_per_testimony",
+                violation_error_message=_("This image is already attached to this testimony."),
+            ),
+            models.UniqueConstraint(
+                fields=["site", "sha256"],
+                condition=Q(site__isnull=False),
+                name="evidence_unique_per_site",
+                violation_error_message=_("This image is already attached to this site."),
+            ),
+        ]
+
+    def __str__(self):
+        caption = Truncator(self.caption).chars(50) if self.caption else _("image")
+        return f"{caption} ({self.sha256[:12]})"
+
+    @property
+    def parent(self):
+        return self.testimony if self.testimony_id else self.site
+
+    @property
+    def extension(self) -> str:
+        from .evidence import EXTENSIONS
+
+        return EXTENSIONS[self.content_type]
+
+    def save(self, *args, **kwargs):
+        # Every path stores the files through testimonies.evidence, which checks and strips them first.
+        if not (self.display and self.thumbnail and self.sha256):
+            raise ValueError("Evidence images are added through testimonies.evidence, never saved without files.")
+        super().save(*args, **kwargs)

@@ -16,4 +16,9 @@ urlpatterns = [
     *api_urls(api.TESTIMONIES, converter="int"),
     *api_urls(api.SOURCES),
     path("api/schema/", api.SchemaView.as_view(), name="api_schema"),
+    path("evidence/<int:pk>/", views.EvidenceImageView.as_view(), name="evidence_image"),
+    path(
+        "evidence/<int:pk>/thumbnail/", views.EvidenceImageView.as_view(variant="thumbnail"), name="evidence_thumbnail"
+    ),
+    path("media/evidence/<path:name>", views.EvidenceFileView.as_view(), name="evidence_file"),
 ]

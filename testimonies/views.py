@@ -1,3 +1,9 @@
+from pathlib import PurePosixPath
+
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.shortcuts import get_object_or_404
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from sites.models import Site
@@ -7,7 +13,7 @@ from .csv_export import CsvExportView
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from .filters import SourceFilter, TestimonyFilter
 from .listing import PublicFilterListView
-from .models import TESTIMONIES_ON_DETAIL_PAGE, Source, Testimony
+from .models import TESTIMONIES_ON_DETAIL_PAGE, EvidenceImage, Source, Testimony
 from .security import ReadOnlyViewMixin
 
 RECENT_TESTIMONIES_ON_HOME = 5
@@ -73,3 +79,47 @@ class SourceExportView(CsvExportView):
     file_stem = "sources"
     detail_viewname = "testimonies:source_detail"
     detail_url_kwarg = "slug"
+
+
+def evidence_response(request, evidence: EvidenceImage, variant: str):
+    """One file of an evidence image, with a content type from the record (never from a file name), no
+    sniffing, and a file name that is the hash of the served bytes."""
+    file = getattr(evidence, variant)
+    stem = PurePosixPath(file.name).stem[:64]
+    etag = f'"{stem}"'
+    # Revalidated on every use (no-cache), so that a withheld image is not shown again from a cache.
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = file.storage.open(file.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=evidence.content_type, filename=f"{stem}.{evidence.extension}")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+class EvidenceImageView(ReadOnlyViewMixin, View):
+    """/evidence/<id>/ and /evidence/<id>/thumbnail/: a public evidence image by its record number."""
+
+    variant = "display"
+
+    def get(self, request, pk):
+        return evidence_response(request, get_object_or_404(EvidenceImage.objects.public(), pk=pk), self.variant)
+
+
+class EvidenceFileView(ReadOnlyViewMixin, View):
+    """/media/evidence/<name>: the URL of a stored file, served only while its record is public.
+
+    The name is only ever compared with the stored names, never used to open a path.
+    """
+
+    def get(self, request, name):
+        evidence = EvidenceImage.objects.public().filter(Q(display=name) | Q(thumbnail=name)).first()
+        if evidence is None:
+            raise Http404
+        return evidence_response(request, evidence, "display" if evidence.display.name == name else "thumbnail")

@@ -1,12 +1,15 @@
 import datetime
+import io
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sites.models import Site, SiteUnit
 from testimonies.curation import PublicationStatus
-from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
+from testimonies.evidence import attach_evidence
+from testimonies.models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
 from units.models import Commander, Unit
 
 
@@ -140,3 +143,40 @@ class CitationFactory(factory.django.DjangoModelFactory):
     publication = factory.SubFactory(PublicationFactory)
     locator = factory.Sequence(lambda n: f"para. {n}")
     quoted_passage = "They kept us underground."
+
+
+def image_bytes(image_format="PNG", size=(48, 32), color=None, seed=0, **save_options) -> bytes:
+    """A small real image; `seed` gives each call its own pixels (and so its own hash)."""
+    from PIL import Image
+
+    image = Image.new("RGB", size, color or (seed % 256, (seed // 256) % 256, 120))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+def upload(content: bytes, name="photo.png", content_type="image/png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+class EvidenceImageFactory(factory.django.DjangoModelFactory):
+    """Evidence through the real upload path (`attach_evidence`), as a reviewer would add it."""
+
+    class Meta:
+        model = EvidenceImage
+
+    testimony = None
+    site = None
+    caption = factory.Sequence(lambda n: f"Photograph {n} of the basement")
+    status = PublicationStatus.PUBLISHED
+    content = factory.Sequence(lambda n: image_bytes(seed=n))
+
+    @classmethod
+    def _create(cls, model_class, testimony=None, site=None, content=b"", **kwargs):
+        if testimony is None and site is None:
+            testimony = TestimonyFactory()
+        # Looked up first: creating a user hashes its password, which is slow.
+        reviewer = get_user_model().objects.filter(username="evidence-factory").first() or UserFactory(
+            username="evidence-factory", is_superuser=True
+        )
+        return attach_evidence(testimony or site, upload(content), reviewer, **kwargs)

@@ -14,6 +14,7 @@ from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
     CommanderFactory,
+    EvidenceImageFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -51,6 +52,7 @@ def make_testimony(**kwargs):
         sites=[SiteFactory()], units=[UnitFactory()], abuse_types=[AbuseTypeFactory()], **kwargs
     )
     CitationFactory(testimony=testimony)
+    EvidenceImageFactory(testimony=testimony)
     return testimony
 
 
@@ -58,6 +60,7 @@ def make_site():
     site = SiteFactory(first_reported="2024-05-01")
     SiteUnitFactory(site=site, publication=PublicationFactory())
     site.reported_in.add(PublicationFactory())
+    EvidenceImageFactory(site=site)
     return site
 
 
@@ -80,6 +83,7 @@ INSTANCE_BUILDERS = {
     "testimonies.AbuseType": AbuseTypeFactory,
     "testimonies.Testimony": make_testimony,
     "testimonies.Citation": CitationFactory,
+    "testimonies.EvidenceImage": EvidenceImageFactory,
     "sites.Site": make_site,
     "sites.SiteUnit": lambda: SiteUnitFactory(publication=PublicationFactory()),
     "units.Unit": make_unit,

@@ -8,6 +8,7 @@ from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
     CommanderFactory,
+    EvidenceImageFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -38,6 +39,10 @@ def build(size: int) -> dict:
             sites=[site, other_site], units=[unit, child], abuse_types=abuse_types[: index + 1]
         )
         CitationFactory(testimony=testimony, publication=publication)
+        EvidenceImageFactory(site=site)
+    # The testimony of the detail page (the last one) has `size` images too, plus one that is not public.
+    EvidenceImageFactory.create_batch(size, testimony=testimony)
+    EvidenceImageFactory(testimony=testimony, status="draft")
     abuse_type = abuse_types[0].slug
     return {
         "size": size,

@@ -23,6 +23,7 @@ from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
     CommanderFactory,
+    EvidenceImageFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -370,7 +371,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 24, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 27, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -382,6 +383,12 @@ def every_public_url(small_world):
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("testimonies:api_schema")]
     urls += [f"/api/{name}/" for name in API_LISTS]
     urls += [api_detail_url(name, model.objects.public().first()) for name, model in API_LISTS.items()]
+    evidence = EvidenceImageFactory(testimony=Testimony.objects.public().first())
+    urls += [
+        reverse("testimonies:evidence_image", args=[evidence.pk]),
+        reverse("testimonies:evidence_thumbnail", args=[evidence.pk]),
+        evidence.display.url,
+    ]
     assert len(urls) == len(public_url_patterns())
     return urls
 

@@ -6,10 +6,11 @@ from django.urls import reverse
 
 from sites.models import Site
 from testimonies.curation import PublicationStatus
-from testimonies.models import Source, Testimony
+from testimonies.models import EvidenceImage, Source, Testimony
 from tests.factories import (
     CitationFactory,
     CommanderFactory,
+    EvidenceImageFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -36,6 +37,8 @@ def public_world():
     SiteUnitFactory(site=site, unit=unit)
     testimony = TestimonyFactory(witness_label="Public witness", sites=[site], units=[unit])
     CitationFactory(testimony=testimony, publication=publication)
+    EvidenceImageFactory(testimony=testimony, caption="Public image of a testimony")
+    EvidenceImageFactory(site=site, caption="Public image of a site")
     return {"source": source, "publication": publication, "unit": unit, "site": site, "testimony": testimony}
 
 
@@ -95,12 +98,21 @@ def hide_publication(world, status):
     return publication
 
 
+def hide_evidence(world, status):
+    """Images that are not public themselves, on public records; and a published image of a hidden testimony."""
+    EvidenceImageFactory(site=world["site"], status=status, caption=f"{MARK} image of a site")
+    EvidenceImageFactory(testimony=world["testimony"], status=status, caption=f"{MARK} image")
+    hidden_testimony = TestimonyFactory(status=status, sites=[world["site"]])
+    return EvidenceImageFactory(testimony=hidden_testimony, caption=f"{MARK} image of a hidden testimony")
+
+
 HIDERS = {
     "testimony": hide_testimony,
     "site": hide_site,
     "unit": hide_unit,
     "source": hide_source,
     "publication": hide_publication,
+    "evidence": hide_evidence,
 }
 
 
@@ -116,6 +128,10 @@ def test_non_public_record_leaks_nowhere(client, public_world, kind, status):
     assert MARK.lower() not in public_text
     if kind == "unit":
         assert "99999" not in public_text
+    for evidence in EvidenceImage.objects.exclude(pk__in=EvidenceImage.objects.public()):
+        for url in (evidence.display.url, evidence.thumbnail.url):
+            assert url not in public_text
+            assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("status", HIDDEN_STATUSES)
@@ -172,7 +188,15 @@ def test_published_records_are_visible_as_a_control(client, public_world):
     """The matrix above is only meaningful if a published record does show up where it was looked for."""
     assert search_hits(client, "Public") >= 12
     public_text = everything_public(client)
-    for text in ("Public witness", "Public basement", "Public brigade", "Public source", "Public report"):
+    for text in (
+        "Public witness",
+        "Public basement",
+        "Public brigade",
+        "Public source",
+        "Public report",
+        "Public image of a testimony",
+        "Public image of a site",
+    ):
         assert text in public_text
     for model in (Testimony, Site, Unit, Source):
         assert model.objects.public().count() == 1

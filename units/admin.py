@@ -1,14 +1,13 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, StaffExportMixin
+from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from testimonies.admin_import import CsvImportAdminMixin
 
 from .models import Commander, Unit
 
 
-class CommanderInline(admin.TabularInline):
+class CommanderInline(ReviewedLinkInline):
     model = Commander
-    extra = 0
     autocomplete_fields = ("publication",)
     fields = ("name", "call_sign", "position", "period_start", "period_end", "publication", "confidence")
 
@@ -28,7 +27,8 @@ class SubUnitInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(CuratedAdmin):
+class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "units"
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
     list_select_related = ("parent",)
@@ -44,7 +44,7 @@ class UnitAdmin(CuratedAdmin):
 
 
 @admin.register(Commander)
-class CommanderAdmin(StaffExportMixin, SimpleHistoryAdmin):
+class CommanderAdmin(ReviewedLinkAdmin):
     list_display = ("name", "call_sign", "position", "unit", "period_start", "period_end", "confidence")
     list_filter = ("confidence",)
     list_select_related = ("unit",)

@@ -157,6 +157,9 @@ class Commander(CitedLinkModel):
     objects = CommanderQuerySet.as_manager()
     history = HistoricalRecords()
 
+    # A commander of a published or withheld unit is read-only for editors (testimonies.curation.link_locked_for).
+    REVIEWED_PARENTS = ("unit",)
+
     class Meta:
         ordering = ["unit__name", "-period_start", "name"]
         verbose_name = _("commander")

@@ -27,10 +27,34 @@ out of every cell.
   line breaks inside a quote kept.
 - Many-to-many values are joined with `{MULTI_VALUE_SEPARATOR}` in one cell (type *list*).
 - Dates are ISO 8601 (`YYYY-MM-DD`); an empty cell means unknown.
-- Text cells that begin with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed are prefixed with `'`
-  so that spreadsheets do not run them as formulas. Numeric columns (*integer*, *decimal*) are never prefixed.
+- Text cells that begin with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed (also after leading
+  apostrophes) are prefixed with `'` so that spreadsheets do not run them as formulas; the import removes exactly
+  that one `'` again. Numeric columns (*integer*, *decimal*) are never prefixed.
 - Invalid filter values give HTTP 400 with an explanation, and nothing is exported.
 - Join the files on `slug` (sites, units, sources) and `id` (testimonies).
+
+## Importing an edited file
+
+`python manage.py import_csv <testimonies|sites|units|sources> <file> [--dry-run] [--user <username>]`, or *Import
+CSV* on the admin list of the same records, reads a file with these columns, so an export can be edited and
+imported again. Nothing is written unless every row is valid; every error is reported by row (the header is
+row 1) and column.
+
+- Rows are matched by `slug` (sites, units, sources) or `id` (testimonies); a new testimony has an empty `id`
+  (a row without one that has the witness label and quote of an existing testimony updates it). A column left
+  out of the file leaves that field as it is.
+- Read: the record's own columns, and `site_slugs`, `unit_slugs`, `abuse_type_slugs` (testimonies),
+  `unit_roles` and `publication_ids` (sites), `parent_slug` (units; it may name a unit further down the file).
+  Ignored, because they are computed or belong to another file: `url`, the `*_names` columns, `source_slugs`,
+  `publication_ids` and `citation_urls` of testimonies, `unit_slugs` and `testimony_ids` of sites, `commanders`,
+  `commander_call_signs`, `site_slugs` and `testimony_ids` of units, `publication_titles` and `publication_urls`
+  of sources, and `id` of the files matched by slug. Any other column is an error; restricted witness fields
+  are refused.
+- Lists name the public related records: links to records that are not public are kept, never removed.
+- Two extra columns are read when present: `status` (new records are drafts without it; only reviewers may
+  import `published` or `withheld`, and only reviewers change a record that is published or withheld) and
+  `version` (the row is refused when the record was saved after that version).
+- A row equal to its record writes nothing: importing the same file twice changes nothing the second time.
 """
 
 

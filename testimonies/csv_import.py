@@ -1,0 +1,689 @@
+"""Bulk import of testimonies, sites, units and sources from CSV files in the format of the public exports.
+
+An exported file can be edited and imported again: records are matched by `slug` (sites, units, sources) or
+`id` (testimonies), new ones are created, related records are found by their slugs, and the computed columns
+(`url`, names, counts of other files) are ignored. The rules:
+
+- **All or nothing.** Every row is checked, every error is reported with its row (the header is row 1) and
+  column, and the import is applied in one transaction only when there is no error at all. A dry run checks
+  everything the same way (writing inside the transaction) and rolls back.
+- **No change, no write.** A row whose values equal the stored ones is left alone: re-importing a file, or
+  importing an export unchanged, writes no history, bumps no version and changes no `updated_at`.
+- **Publication rules.** New records are drafts. An optional `status` column is honoured only as far as
+  `may_set_status` allows, so an editor can never publish or withhold through an import. Changing a record
+  that is published or withheld needs a reviewer, as in the admin; so does changing a site–unit link that
+  touches one (testimonies.curation.link_locked_for).
+- **Only public columns.** Restricted witness fields are refused as columns and never touched.
+- **What the export leaves out is kept.** An export lists only public related records; a relation to a record
+  that is not public (a draft site of a testimony, a withheld parent unit) is kept when the file is imported,
+  never removed because the file could not show it.
+- **Not lost to someone else.** Matched records are locked for the transaction (select_for_update), and an
+  optional `version` column refuses a row whose record was saved by someone after the file was made.
+- Every write goes through `save()` or `delete()`, so history records it, with the importing user and the
+  change reason "Imported from CSV", and the audit stamps are set as in the admin.
+"""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.db import DatabaseError, models, transaction
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext as _
+
+from sites.exports import SITE_COLUMNS
+from sites.models import Site, SiteUnit
+from units.exports import UNIT_COLUMNS
+from units.models import Unit
+
+from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
+from .curation import REVIEWER_STATUSES, PublicationStatus, link_locked_for, may_publish, may_set_status
+from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
+from .models import AbuseType, Publication, Source, Testimony
+
+CHANGE_REASON = "Imported from CSV"
+# Columns an import understands beyond those of the public export.
+STATUS, VERSION = "status", "version"
+WHOLE_ROW = ""
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Problem:
+    row: int  # 1 is the header; 0 is the file as a whole
+    column: str
+    message: str
+
+    def __str__(self):
+        where = _("row %(row)d") % {"row": self.row} if self.row else _("file")
+        if self.column:
+            where += f", {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    row: int
+    record: str
+    action: str  # "create", "update" or "unchanged"
+    columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def applied(self) -> bool:
+        return not self.dry_run and not self.problems
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(outcome.action for outcome in self.outcomes)
+
+    def summary(self) -> str:
+        counts = self.counts
+        return _("%(rows)d rows: %(create)d to create, %(update)d to update, %(unchanged)d unchanged.") % {
+            "rows": len(self.outcomes),
+            "create": counts["create"],
+            "update": counts["update"],
+            "unchanged": counts["unchanged"],
+        }
+
+
+class RowRefused(Exception):
+    """Raised inside the transaction so that nothing is written; the problems are in the result."""
+
+
+@dataclass
+class Plan:
+    """What one row will do to its record."""
+
+    row: int
+    record: models.Model
+    adding: bool
+    changed: list[str] = field(default_factory=list)  # columns (fields and relations) that differ from the stored
+    stored_status: str | None = None
+    invalid: list[str] = field(default_factory=list)  # fields whose cell could not be read
+    many: dict[str, set] = field(default_factory=dict)  # m2m field → final primary keys
+    extra: dict = field(default_factory=dict)  # kind-specific relations, applied after the save
+
+
+class CsvImporter:
+    """Shared machinery; one subclass per exported file. Columns of the export that are plain model fields are
+    imported as such; `relations` are the columns a subclass resolves; every other export column is ignored."""
+
+    kind: str  # the export file, without .csv
+    model: type[models.Model]
+    export_columns: list
+    key: str = "slug"
+    relations: tuple[str, ...] = ()
+    # Export columns that look importable but belong to another file or are derived.
+    derived: tuple[str, ...] = ()
+
+    def __init__(self, user, check_permissions: bool = True):
+        self.user = user
+        self.check_permissions = check_permissions
+        self.problems: list[Problem] = []
+        self.plans: list[Plan] = []
+        self.locked = False
+        model_fields = {f.name for f in self.model._meta.concrete_fields}
+        self.fields = [
+            column.name
+            for column in self.export_columns
+            if column.expression is None
+            and column.python is None
+            and column.name in model_fields
+            and column.name not in {"id", *self.derived}
+        ]
+        self.known = {column.name for column in self.export_columns} | {STATUS, VERSION}
+
+    # --- Entry point ---------------------------------------------------------------------------------------------
+
+    def run(self, text: str, dry_run: bool = False) -> ImportResult:
+        self.locked = not dry_run
+        result = ImportResult(kind=self.kind, dry_run=dry_run)
+        self.result = result
+        try:
+            with transaction.atomic():
+                self.load(text)
+                if self.problems:
+                    raise RowRefused
+                if dry_run:
+                    transaction.set_rollback(True)
+        except RowRefused:
+            pass
+        result.problems = sorted(self.problems, key=lambda problem: (problem.row, problem.column))
+        return result
+
+    def refuse(self, row: int, column: str, message) -> None:
+        self.problems.append(Problem(row, column, str(message)))
+
+    # --- Reading -------------------------------------------------------------------------------------------------
+
+    def load(self, text: str) -> None:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        if not rows or not any(rows[0]):
+            self.refuse(0, WHOLE_ROW, _("The file is empty; the first row must name the columns."))
+            return
+        header = [name.strip() for name in rows[0]]
+        if not self.check_header(header):
+            return
+        cells_by_row = []
+        for index, cells in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                self.refuse(
+                    index,
+                    WHOLE_ROW,
+                    _("This row has %(cells)d cells; the header has %(columns)d.")
+                    % {"cells": len(cells), "columns": len(header)},
+                )
+                continue
+            cells_by_row.append(
+                (index, {name: restore_formula(cell) for name, cell in zip(header, cells, strict=True)})
+            )
+        self.plan_rows(cells_by_row)
+        self.check_together()
+        if not self.problems:
+            self.write()
+
+    def check_header(self, header: list[str]) -> bool:
+        problems_before = len(self.problems)
+        duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
+        if duplicates:
+            self.refuse(1, ", ".join(duplicates), _("This column appears more than once."))
+        if self.key not in header:
+            self.refuse(1, self.key, _("The file needs this column to match rows with records."))
+        restricted = sorted(set(header) & set(getattr(self.model, "RESTRICTED_FIELDS", ())))
+        if restricted:
+            self.refuse(
+                1, ", ".join(restricted), _("Restricted witness fields are never imported; remove these columns.")
+            )
+        unknown = sorted(set(header) - self.known - set(restricted))
+        if unknown:
+            self.refuse(
+                1,
+                ", ".join(unknown),
+                _("Unknown column. The columns of %(file)s are: %(columns)s.")
+                % {"file": f"{self.kind}.csv", "columns": ", ".join(sorted(self.known))},
+            )
+        used = {self.key, *self.fields, *self.relations, STATUS, VERSION}
+        self.result.ignored_columns = [name for name in header if name in self.known and name not in used]
+        return len(self.problems) == problems_before
+
+    # --- Planning: check every row without writing -------------------------------------------------------------
+
+    def plan_rows(self, cells_by_row) -> None:
+        records = self.existing_records([cells.get(self.key, "").strip() for _row, cells in cells_by_row])
+        seen = {}
+        for row, cells in cells_by_row:
+            key = cells[self.key].strip()
+            if key and key in seen:
+                self.refuse(row, self.key, _("The same record is already in row %(row)d.") % {"row": seen[key]})
+                continue
+            if key:
+                seen[key] = row
+            problems_before = len(self.problems)
+            record = self.match(row, key, cells, records)
+            if len(self.problems) > problems_before:
+                continue
+            plan = Plan(row=row, record=record or self.model(), adding=record is None)
+            plan.stored_status = None if plan.adding else plan.record.status
+            self.plan_fields(plan, cells)
+            self.plan_status_and_version(plan, cells)
+            self.plan_relations(plan, cells)
+            self.check_record(plan)
+            self.plans.append(plan)
+
+    def existing_records(self, keys: list[str]) -> dict:
+        queryset = self.model.objects.all()
+        if self.locked:
+            queryset = queryset.select_for_update()
+        return {str(getattr(record, self.key)): record for record in queryset.filter(**{f"{self.key}__in": keys})}
+
+    def match(self, row: int, key: str, cells: dict, records: dict):
+        return records.get(key)
+
+    def plan_fields(self, plan: Plan, cells: dict) -> None:
+        for name in self.fields:
+            if name not in cells:
+                continue
+            model_field = self.model._meta.get_field(name)
+            raw = cells[name]
+            if model_field.choices or name == self.key:
+                raw = raw.strip()
+            if raw == "":
+                value = None if model_field.null else ""
+            else:
+                try:
+                    value = model_field.to_python(raw)
+                except ValidationError as error:
+                    self.refuse(plan.row, name, " ".join(error.messages))
+                    plan.invalid.append(name)
+                    continue
+            if plan.adding or getattr(plan.record, name) != value:
+                setattr(plan.record, name, value)
+                if not plan.adding:
+                    plan.changed.append(name)
+
+    def plan_status_and_version(self, plan: Plan, cells: dict) -> None:
+        stored_status = plan.stored_status
+        new_status = cells.get(STATUS, "").strip()
+        if new_status:
+            if new_status not in PublicationStatus.values:
+                self.refuse(
+                    plan.row,
+                    STATUS,
+                    _("“%(value)s” is not a status; use one of %(choices)s.")
+                    % {"value": new_status, "choices": ", ".join(PublicationStatus.values)},
+                )
+                return
+            if not may_set_status(self.user, stored_status, new_status):
+                self.refuse(plan.row, STATUS, _("Only reviewers can import a record as published or withheld."))
+                return
+            if new_status != stored_status:
+                plan.record.status = new_status
+                if not plan.adding:
+                    plan.changed.append(STATUS)
+        elif plan.adding:
+            plan.record.status = PublicationStatus.DRAFT
+        seen_version = cells.get(VERSION, "").strip()
+        if seen_version and not plan.adding and seen_version != str(plan.record.version):
+            self.refuse(
+                plan.row,
+                VERSION,
+                _(
+                    "The record was saved after your file was made (it is at version %(now)s, the file has "
+                    "%(seen)s). Export it again and redo your change."
+                )
+                % {"now": plan.record.version, "seen": seen_version},
+            )
+
+    def plan_relations(self, plan: Plan, cells: dict) -> None:
+        """Resolve the relation columns present in `cells` (subclasses)."""
+
+    def check_record(self, plan: Plan) -> None:
+        """Permissions, the reviewer rule and the model's own validation of a new or changed row (the cells that
+        could not be read are left out, so that every other error of the row is reported too)."""
+        action = "add" if plan.adding else "change"
+        if not plan.adding and not plan.changed:
+            return
+        opts = self.model._meta
+        if self.check_permissions and not self.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+            self.refuse(
+                plan.row,
+                WHOLE_ROW,
+                _("You may not %(action)s %(records)s.")
+                % {
+                    "action": _("add") if plan.adding else _("change"),
+                    "records": opts.verbose_name_plural,
+                },
+            )
+            return
+        if plan.stored_status in REVIEWER_STATUSES and not may_publish(self.user):
+            self.refuse(
+                plan.row,
+                WHOLE_ROW,
+                _("This record is %(status)s: only reviewers can change it (%(columns)s).")
+                % {"status": PublicationStatus(plan.stored_status).label.lower(), "columns": ", ".join(plan.changed)},
+            )
+            return
+        exclude = {*plan.invalid, *self.unchecked_fields(plan)}
+        try:
+            plan.record.full_clean(exclude=exclude, validate_constraints=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                column = WHOLE_ROW if name == NON_FIELD_ERRORS else name
+                for message in messages:
+                    self.refuse(plan.row, column, message)
+        # One constraint at a time, so that each error names the columns its constraint is about.
+        for constraint in self.model._meta.constraints:
+            try:
+                constraint.validate(self.model, plan.record, exclude=exclude)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.refuse(plan.row, ", ".join(constraint_fields(constraint)), message)
+
+    def unchecked_fields(self, plan: Plan) -> list[str]:
+        return []
+
+    def check_together(self) -> None:
+        """Checks across rows, once each row is planned (subclasses)."""
+
+    # --- Writing: only when every row passed ---------------------------------------------------------------------
+
+    def write(self) -> None:
+        for plan in self.ordered(self.plans):
+            action = "create" if plan.adding else "update" if plan.changed else "unchanged"
+            self.result.outcomes.append(Outcome(plan.row, str(plan.record), action, plan.changed))
+            if action == "unchanged":
+                continue
+            try:
+                with transaction.atomic():
+                    self.before_save(plan)
+                    self.save(plan.record, plan.adding)
+                    self.apply_relations(plan)
+            except (DatabaseError, ValidationError) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                for message in messages:
+                    self.refuse(plan.row, WHOLE_ROW, message)
+        self.result.outcomes.sort(key=lambda outcome: outcome.row)
+
+    def ordered(self, plans: list[Plan]) -> list[Plan]:
+        return plans
+
+    def save(self, record, adding: bool) -> None:
+        record.stamp_save(self.user)
+        record._history_user = self.user if self.user is not None and self.user.is_authenticated else None
+        record._change_reason = CHANGE_REASON
+        record.save()
+
+    def before_save(self, plan: Plan) -> None:
+        """Set what could only be known once the rows before were saved (subclasses)."""
+
+    def apply_relations(self, plan: Plan) -> None:
+        for name, pks in plan.many.items():
+            manager = getattr(plan.record, name)
+            if plan.adding or set(manager.values_list("pk", flat=True)) != pks:
+                manager.set(pks)
+
+    # --- Relations by slug -----------------------------------------------------------------------------------------
+
+    many_to_many: dict[str, tuple] = {}  # column → (m2m field, target model, lookup)
+
+    def resolve_many(self, plan: Plan, cells: dict) -> None:
+        """Many-to-many columns: the file gives the public related records; links to records that are not public
+        are kept (the export could not show them)."""
+        for column, (name, target, lookup) in self.many_to_many.items():
+            if column not in cells:
+                continue
+            wanted = split_list(cells[column])
+            if lookup == "pk" and not all(value.isdigit() for value in wanted):
+                self.refuse(plan.row, column, _("Give record numbers separated by “; ”."))
+                continue
+            found = dict(target.objects.filter(**{f"{lookup}__in": wanted}).values_list(lookup, "pk"))
+            missing = [value for value in wanted if str(value) not in {str(key) for key in found}]
+            if missing:
+                self.refuse(
+                    plan.row,
+                    column,
+                    _("No %(record)s with %(lookup)s %(values)s.")
+                    % {"record": target._meta.verbose_name, "lookup": lookup, "values": ", ".join(missing)},
+                )
+                continue
+            kept = set()
+            if not plan.adding:
+                current = getattr(plan.record, name).all()
+                kept = set(current.exclude(pk__in=target.objects.public()).values_list("pk", flat=True))
+            plan.many[name] = set(found.values()) | kept
+            if not plan.adding and set(getattr(plan.record, name).values_list("pk", flat=True)) != plan.many[name]:
+                plan.changed.append(column)
+
+
+def constraint_fields(constraint) -> list[str]:
+    """The fields a unique or check constraint is about, in the order it names them."""
+    if getattr(constraint, "fields", None):
+        return list(constraint.fields)
+    names = []
+
+    def walk(node):
+        for child in node.children:
+            if isinstance(child, models.Q):
+                walk(child)
+            else:
+                name = child[0].split(LOOKUP_SEP)[0]
+                if name not in names:
+                    names.append(name)
+
+    walk(constraint.condition)
+    return names
+
+
+def split_list(cell: str) -> list[str]:
+    return [value.strip() for value in cell.split(MULTI_VALUE_SEPARATOR.strip()) if value.strip()]
+
+
+class SourceImporter(CsvImporter):
+    kind = "sources"
+    model = Source
+    export_columns = SOURCE_COLUMNS
+
+
+class TestimonyImporter(CsvImporter):
+    """Rows are matched by `id`; a row without one creates a testimony, unless one with the same witness label
+    and quote exists (so that importing the same new rows twice does not duplicate them)."""
+
+    kind = "testimonies"
+    model = Testimony
+    export_columns = TESTIMONY_COLUMNS
+    key = "id"
+    many_to_many = {
+        "site_slugs": ("sites", Site, "slug"),
+        "unit_slugs": ("units", Unit, "slug"),
+        "abuse_type_slugs": ("abuse_types", AbuseType, "slug"),
+    }
+    relations = tuple(many_to_many)
+
+    def existing_records(self, keys):
+        ids = [int(key) for key in keys if key.isdigit()]
+        queryset = self.model.objects.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")
+        if self.locked:
+            queryset = queryset.select_for_update()
+        return {str(record.pk): record for record in queryset.filter(pk__in=ids)}
+
+    def match(self, row, key, cells, records):
+        if key:
+            if not key.isdigit():
+                self.refuse(row, "id", _("“%(value)s” is not a record number.") % {"value": key})
+            elif key not in records:
+                self.refuse(
+                    row, "id", _("No testimony has id %(id)s; leave the id empty to add a new one.") % {"id": key}
+                )
+            return records.get(key)
+        same = Testimony.objects.filter(witness_label=cells.get("witness_label", ""), quote=cells.get("quote", ""))
+        if self.locked:
+            same = same.select_for_update()
+        matches = list(same.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")[:2])
+        if len(matches) > 1:
+            self.refuse(row, "id", _("Several testimonies have this witness label and quote; give the id."))
+        return matches[0] if len(matches) == 1 else None
+
+    def plan_relations(self, plan, cells):
+        self.resolve_many(plan, cells)
+
+    def unchecked_fields(self, plan):
+        # Never loaded for an import (and so never written back by its save).
+        return [*Testimony.RESTRICTED_FIELDS, "search_vector"]
+
+
+class SiteImporter(CsvImporter):
+    """`unit_roles` (unit-slug:role) adds and removes site–unit links to public units; the link's period,
+    publication and confidence are kept, and links to units that are not public are never removed."""
+
+    kind = "sites"
+    model = Site
+    export_columns = SITE_COLUMNS
+    many_to_many = {"publication_ids": ("reported_in", Publication, "pk")}
+    relations = ("unit_roles", *many_to_many)
+    derived = ("unit_slugs", "testimony_ids")
+
+    def plan_relations(self, plan, cells):
+        self.resolve_many(plan, cells)
+        if "unit_roles" not in cells:
+            return
+        wanted = set()
+        for item in split_list(cells["unit_roles"]):
+            slug, _sep, role = item.rpartition(":")
+            if not slug or role not in SiteUnit.Role.values:
+                self.refuse(
+                    plan.row,
+                    "unit_roles",
+                    _("“%(item)s” is not unit-slug:role with a role of %(roles)s.")
+                    % {"item": item, "roles": ", ".join(SiteUnit.Role.values)},
+                )
+                return
+            wanted.add((slug, role))
+        units = {unit.slug: unit for unit in Unit.objects.filter(slug__in={slug for slug, _role in wanted})}
+        missing = sorted({slug for slug, _role in wanted} - set(units))
+        if missing:
+            self.refuse(plan.row, "unit_roles", _("No unit with slug %(slugs)s.") % {"slugs": ", ".join(missing)})
+            return
+        current = {}
+        if not plan.adding:
+            links = SiteUnit.objects.filter(site=plan.record).select_related("unit")
+            current = {(link.unit.slug, link.role): link for link in links}
+        public_units = set(Unit.objects.public().filter(site_units__site=plan.record.pk).values_list("pk", flat=True))
+        add = [(units[slug], role) for slug, role in sorted(wanted - set(current))]
+        # Only links to public units can be removed: the export shows no other.
+        remove = [link for key, link in sorted(current.items()) if key not in wanted and link.unit_id in public_units]
+        plan.extra["links"] = (add, remove)
+        if add or remove:
+            if not plan.adding:
+                plan.changed.append("unit_roles")
+            self.check_links(plan, add, remove)
+
+    def check_links(self, plan, add, remove):
+        needed = (["sites.add_siteunit"] if add else []) + (["sites.delete_siteunit"] if remove else [])
+        if self.check_permissions and not all(self.user.has_perm(permission) for permission in needed):
+            self.refuse(plan.row, "unit_roles", _("You may not add or delete site–unit links."))
+            return
+        locked = []
+        for unit, role in add:
+            locked += link_locked_for(self.user, SiteUnit(site_id=plan.record.pk, unit=unit, role=role))
+        for link in remove:
+            locked += link_locked_for(self.user, link)
+        if locked:
+            names = sorted({f"{record._meta.verbose_name} “{record}”" for record in locked})
+            self.refuse(
+                plan.row,
+                "unit_roles",
+                _("Only reviewers can change links of published or withheld records: %(records)s.")
+                % {"records": ", ".join(names)},
+            )
+
+    def apply_relations(self, plan):
+        super().apply_relations(plan)
+        add, remove = plan.extra.get("links", ((), ()))
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        for link in remove:
+            link._history_user = user
+            link._change_reason = CHANGE_REASON
+            link.delete()
+        for unit, role in add:
+            link = SiteUnit(site=plan.record, unit=unit, role=role)
+            link.full_clean()
+            link._history_user = user
+            link._change_reason = CHANGE_REASON
+            link.save()
+
+
+KEEP = object()
+
+
+class UnitImporter(CsvImporter):
+    """`parent_slug` names a unit in the database or in the same file; an empty cell removes a public parent
+    but keeps one that is not public (the export shows none)."""
+
+    kind = "units"
+    model = Unit
+    export_columns = UNIT_COLUMNS
+    relations = ("parent_slug",)
+    derived = ("commanders", "commander_call_signs", "site_slugs", "testimony_ids")
+
+    def plan_relations(self, plan, cells):
+        if "parent_slug" not in cells:
+            return
+        slug = cells["parent_slug"].strip()
+        current = None if plan.adding else plan.record.parent
+        if not slug:
+            if current is not None and not Unit.objects.public().filter(pk=current.pk).exists():
+                return  # a parent the export could not show
+            wanted = None
+        else:
+            wanted = slug
+        if (current.slug if current else None) != wanted:
+            plan.extra["parent_slug"] = wanted
+            if not plan.adding:
+                plan.changed.append("parent_slug")
+
+    def check_together(self):
+        """Parents name a unit of the database or of the file, and no unit becomes its own ancestor."""
+        by_slug = {plan.record.slug: plan for plan in self.plans}
+        wanted = {plan.record.slug: plan.extra["parent_slug"] for plan in self.plans if "parent_slug" in plan.extra}
+        names = {slug for slug in wanted.values() if slug}
+        stored = {unit.slug: unit for unit in Unit.objects.filter(slug__in=names)}
+        parent_of = dict(Unit.objects.filter(parent__isnull=False).values_list("slug", "parent__slug"))
+        parent_of.update(wanted)
+        for slug, parent in wanted.items():
+            plan = by_slug[slug]
+            if parent and parent not in stored and parent not in by_slug:
+                self.refuse(plan.row, "parent_slug", _("No unit with slug %(slug)s.") % {"slug": parent})
+                continue
+            seen, current = {slug}, parent
+            while current:
+                if current in seen:
+                    self.refuse(plan.row, "parent_slug", _("A unit cannot be its own parent or ancestor."))
+                    break
+                seen.add(current)
+                current = parent_of.get(current)
+
+    def ordered(self, plans):
+        """Parents created by the same file first."""
+        by_slug = {plan.record.slug: plan for plan in plans}
+        done, ordered = set(), []
+
+        def visit(plan):
+            if plan.record.slug in done:
+                return
+            done.add(plan.record.slug)
+            parent = plan.extra.get("parent_slug")
+            if parent in by_slug:
+                visit(by_slug[parent])
+            ordered.append(plan)
+
+        for plan in plans:
+            visit(plan)
+        return ordered
+
+    def before_save(self, plan):
+        if "parent_slug" in plan.extra:
+            slug = plan.extra["parent_slug"]
+            # Checked in check_together: the unit exists (now) and is no ancestor of this one.
+            plan.record.parent = Unit.objects.get(slug=slug) if slug else None
+
+
+IMPORTERS = {importer.kind: importer for importer in (TestimonyImporter, SiteImporter, UnitImporter, SourceImporter)}
+
+
+def decode(data: bytes) -> str:
+    """The text of an uploaded file: UTF-8, with or without the byte-order mark the export adds for Excel."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(_("The file is larger than 50 MB; split it."), code="too_large")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            _("The file is not UTF-8 text (byte %(position)d). Save it as “CSV UTF-8”.") % {"position": error.start},
+            code="encoding",
+        ) from None
+
+
+def import_csv(kind: str, text: str, user, dry_run: bool = False, check_permissions: bool = True) -> ImportResult:
+    """Import `text` (a CSV file in the format of `<kind>.csv`) as `user`; see the module's documentation.
+
+    `check_permissions=False` is for `manage.py import_csv` without `--user` (shell access): the model
+    permissions are not asked, but the publication rules still treat the import as an editor's.
+    """
+    try:
+        importer_class = IMPORTERS[kind]
+    except KeyError:
+        raise ObjectDoesNotExist(f"Unknown kind {kind!r}; one of {', '.join(IMPORTERS)}") from None
+    return importer_class(user, check_permissions).run(text, dry_run=dry_run)

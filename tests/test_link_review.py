@@ -1,0 +1,306 @@
+"""Links that state a fact about a record (citations, site–unit links, commanders' posts) are read-only for
+editors when a record they belong to is published or withheld: in their own admin, in the inlines of their
+parents, on delete and on revert. Reviewers may change them, and editors may change links of drafts."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
+
+from sites.admin import SiteUnitInline
+from sites.models import Site, SiteUnit
+from testimonies.admin import CitationInline
+from testimonies.curation import PublicationStatus
+from testimonies.models import Citation, Testimony
+from testimonies.roles import EDITOR, REVIEWER
+from tests.admin_forms import admin_url, form_data
+from tests.factories import (
+    CitationFactory,
+    CommanderFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    TestimonyFactory,
+    UnitFactory,
+    UserFactory,
+)
+from units.admin import CommanderInline
+from units.models import Commander, Unit
+
+pytestmark = pytest.mark.django_db
+
+LOCKED = [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD]
+OPEN = [PublicationStatus.DRAFT, PublicationStatus.REVIEW]
+LINK_MODELS = [Citation, SiteUnit, Commander]
+
+
+def login(client, role, username, *extra_permissions):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=role))
+    # Editors have no delete permission of their own; give it, so that only the lock can be what refuses.
+    for codename in extra_permissions:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def editor(client):
+    return login(client, EDITOR, "editor", "delete_citation", "delete_siteunit", "delete_commander")
+
+
+@pytest.fixture
+def reviewer(client):
+    return login(client, REVIEWER, "reviewer")
+
+
+def make_link(model, status, end="site"):
+    """A link whose parent (for a site–unit link: the `end` named) has `status`, its other parents a draft."""
+    if model is Citation:
+        return CitationFactory(testimony=TestimonyFactory(status=status))
+    if model is Commander:
+        return CommanderFactory(unit=UnitFactory(status=status))
+    other = PublicationStatus.DRAFT
+    return SiteUnitFactory(
+        site=SiteFactory(status=status if end == "site" else other),
+        unit=UnitFactory(status=status if end == "unit" else other),
+    )
+
+
+def editable_field(model) -> str:
+    return {Citation: "locator", SiteUnit: "period_start", Commander: "position"}[model]
+
+
+def snapshot(link):
+    return type(link).objects.filter(pk=link.pk).values().first()
+
+
+# --- The standalone admins --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", LOCKED)
+@pytest.mark.parametrize(
+    ("model", "end"),
+    [(Citation, "testimony"), (SiteUnit, "site"), (SiteUnit, "unit"), (Commander, "unit")],
+    ids=["citation", "siteunit-site", "siteunit-unit", "commander"],
+)
+def test_editor_sees_a_link_of_a_published_or_withheld_record_read_only(client, editor, model, status, end):
+    link = make_link(model, status, end)
+    before = snapshot(link)
+    url = admin_url(model, "change", link.pk)
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'name="{editable_field(model)}"' not in page.content.decode()
+    assert client.post(url, {editable_field(model): "2024-01-01"}).status_code == 403
+    assert client.post(admin_url(model, "delete", link.pk), {"post": "yes"}).status_code == 403
+    client.post(
+        admin_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"}
+    )
+    assert snapshot(link) == before
+
+
+@pytest.mark.parametrize("status", OPEN)
+@pytest.mark.parametrize("model", LINK_MODELS, ids=lambda model: model.__name__)
+def test_editor_changes_and_deletes_a_link_of_a_draft(client, editor, model, status):
+    """The control: the same requests succeed when no parent is published or withheld."""
+    link = make_link(model, status)
+    url = admin_url(model, "change", link.pk)
+    data = form_data(client.get(url), model)
+    value = "2024-01-01" if model is SiteUnit else "changed by an editor"
+    data[editable_field(model)] = [value]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    link.refresh_from_db()
+    assert str(getattr(link, editable_field(model))) == value
+    assert client.post(admin_url(model, "delete", link.pk), {"post": "yes"}).status_code == 302
+    assert not model.objects.filter(pk=link.pk).exists()
+
+
+@pytest.mark.parametrize("status", LOCKED)
+@pytest.mark.parametrize("model", LINK_MODELS, ids=lambda model: model.__name__)
+def test_reviewer_changes_a_link_of_a_published_or_withheld_record(client, reviewer, model, status):
+    link = make_link(model, status)
+    url = admin_url(model, "change", link.pk)
+    data = form_data(client.get(url), model)
+    data[editable_field(model)] = ["2024-01-01"] if model is SiteUnit else ["checked by a reviewer"]
+    assert client.post(url, data).status_code == 302
+    link.refresh_from_db()
+    assert str(getattr(link, editable_field(model))) in ("2024-01-01", "checked by a reviewer")
+
+
+def add_data(model, parent):
+    publication = PublicationFactory()
+    if model is Citation:
+        return {"testimony": parent.pk, "publication": publication.pk, "confidence": "medium", "locator": "p. 1"}
+    if model is Commander:
+        return {"unit": parent.pk, "name": "Alexei Korchagin", "confidence": "medium"}
+    other = UnitFactory(status=PublicationStatus.DRAFT) if isinstance(parent, Site) else None
+    return {
+        "site": parent.pk if isinstance(parent, Site) else SiteFactory(status=PublicationStatus.DRAFT).pk,
+        "unit": other.pk if other else parent.pk,
+        "role": "operated",
+        "confidence": "medium",
+    }
+
+
+PARENTS = {
+    "citation of a testimony": (Citation, TestimonyFactory),
+    "site–unit link of a site": (SiteUnit, SiteFactory),
+    "site–unit link of a unit": (SiteUnit, UnitFactory),
+    "commander of a unit": (Commander, UnitFactory),
+}
+
+
+@pytest.mark.parametrize("status", LOCKED)
+@pytest.mark.parametrize("case", list(PARENTS))
+def test_editor_cannot_add_a_link_to_a_published_or_withheld_record(client, editor, case, status):
+    model, parent_factory = PARENTS[case]
+    parent = parent_factory(status=status)
+    response = client.post(admin_url(model, "add"), add_data(model, parent))
+    assert response.status_code == 200
+    assert "Only reviewers can add, change or delete a link" in response.content.decode()
+    assert not model.objects.exists()
+
+
+@pytest.mark.parametrize("case", list(PARENTS))
+def test_editor_adds_a_link_to_a_draft_and_a_reviewer_to_anything(client, editor, case):
+    model, parent_factory = PARENTS[case]
+    assert client.post(admin_url(model, "add"), add_data(model, parent_factory(status="draft"))).status_code == 302
+    login(client, REVIEWER, "reviewer")
+    response = client.post(admin_url(model, "add"), add_data(model, parent_factory(status="published")))
+    assert response.status_code == 302
+    assert model.objects.count() == 2
+
+
+def test_editor_cannot_move_a_link_of_a_draft_onto_a_published_record(client, editor):
+    citation = CitationFactory(testimony=TestimonyFactory(status="draft"))
+    published = TestimonyFactory(status="published")
+    url = admin_url(Citation, "change", citation.pk)
+    data = form_data(client.get(url), Citation)
+    data["testimony"] = [str(published.pk)]
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
+    citation.refresh_from_db()
+    assert citation.testimony_id != published.pk
+
+
+def test_editor_cannot_revert_a_link_but_a_reviewer_can(client, editor):
+    citation = CitationFactory(testimony=TestimonyFactory(status="draft"), locator="p. 1")
+    citation.locator = "p. 2"
+    citation.save()
+    first = citation.history.earliest()
+    url = admin_url(Citation, "simple_history", citation.pk, first.history_id)
+    assert client.post(url, form_data(client.get(url), Citation.history.model)).status_code == 403
+    citation.refresh_from_db()
+    assert citation.locator == "p. 2"
+    login(client, REVIEWER, "reviewer")
+    assert client.post(url, form_data(client.get(url), Citation.history.model)).status_code == 302
+    citation.refresh_from_db()
+    assert citation.locator == "p. 1"
+
+
+# --- The inlines on the parents' pages ------------------------------------------------------------------------------
+
+
+def request_of(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
+@pytest.mark.parametrize("status", LOCKED)
+@pytest.mark.parametrize(
+    ("inline_class", "parent_model", "factory"),
+    [
+        (CitationInline, Testimony, TestimonyFactory),
+        (SiteUnitInline, Site, SiteFactory),
+        (CommanderInline, Unit, UnitFactory),
+    ],
+)
+def test_inlines_of_a_published_or_withheld_parent_are_read_only_for_editors(
+    editor, inline_class, parent_model, factory, status
+):
+    parent = factory(status=status)
+    inline = inline_class(parent_model, admin.site)
+    request = request_of(editor)
+    assert not inline.has_add_permission(request, parent)
+    assert not inline.has_change_permission(request, parent)
+    assert not inline.has_delete_permission(request, parent)
+    assert inline.has_view_permission(request, parent)
+    draft = factory(status=PublicationStatus.DRAFT)
+    assert inline.has_add_permission(request, draft) and inline.has_change_permission(request, draft)
+    reviewer = UserFactory(username="inline-reviewer")
+    reviewer.groups.add(Group.objects.get(name=REVIEWER))
+    assert inline.has_change_permission(request_of(reviewer), parent)
+
+
+def test_inline_formset_is_read_only_when_the_parent_is_published(editor, rf):
+    testimony = TestimonyFactory(status="published")
+    citation = CitationFactory(testimony=testimony, locator="p. 1")
+    request = request_of(editor)
+    formset_class = CitationInline(Testimony, admin.site).get_formset(request, testimony)
+    data = {
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "1",
+        "citations-0-id": str(citation.pk),
+        "citations-0-testimony": str(testimony.pk),
+        "citations-0-publication": str(citation.publication_id),
+        "citations-0-locator": "p. 99",
+        "citations-0-confidence": "high",
+    }
+    formset = formset_class(data, instance=testimony)
+    assert not formset.can_delete
+    assert formset.is_valid()
+    formset.save()
+    citation.refresh_from_db()
+    assert (citation.locator, citation.confidence) == ("p. 1", "medium")
+
+
+def site_page_data(client, site):
+    return form_data(client.get(admin_url(Site, "change", site.pk)), Site)
+
+
+def test_editor_cannot_link_a_draft_site_to_a_published_unit_in_the_inline(client, editor):
+    site = SiteFactory(status="draft")
+    published_unit = UnitFactory(status="published")
+    data = site_page_data(client, site)
+    data.update(
+        {
+            "site_units-TOTAL_FORMS": ["1"],
+            "site_units-0-unit": [str(published_unit.pk)],
+            "site_units-0-role": ["operated"],
+            "site_units-0-confidence": ["medium"],
+        }
+    )
+    response = client.post(admin_url(Site, "change", site.pk), data)
+    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
+    assert not SiteUnit.objects.exists()
+
+    draft_unit = UnitFactory(status="draft")
+    data["site_units-0-unit"] = [str(draft_unit.pk)]
+    data["seen_version"] = [str(Site.objects.get(pk=site.pk).version)]
+    assert client.post(admin_url(Site, "change", site.pk), data).status_code == 302
+    assert SiteUnit.objects.get().unit == draft_unit
+
+
+def test_editor_cannot_delete_or_change_a_link_to_a_published_unit_in_the_inline(client, editor):
+    site = SiteFactory(status="draft")
+    link = SiteUnitFactory(site=site, unit=UnitFactory(status="published"))
+    data = site_page_data(client, site)
+    data["site_units-0-DELETE"] = ["on"]
+    response = client.post(admin_url(Site, "change", site.pk), data)
+    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
+    assert SiteUnit.objects.filter(pk=link.pk).exists()
+
+    data = site_page_data(client, site)
+    data["site_units-0-role"] = ["guarded"]
+    response = client.post(admin_url(Site, "change", site.pk), data)
+    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
+    link.refresh_from_db()
+    assert link.role == "operated"
+
+    # Saving the site without touching the link is fine.
+    data = site_page_data(client, site)
+    data["description"] = ["Edited by an editor."]
+    assert client.post(admin_url(Site, "change", site.pk), data).status_code == 302
