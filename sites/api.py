@@ -38,18 +38,20 @@ SITE_UNIT = obj(
 )
 
 
+def site_unit_link(link, other_end: str) -> dict:
+    """A site–unit link as seen from one end: the record at `other_end` ("unit" or "site") and the facts."""
+    return {
+        other_end: named_ref(getattr(link, other_end)),
+        "role": link.role,
+        "period_start": to_json(link.period_start),
+        "period_end": to_json(link.period_end),
+        "confidence": link.confidence,
+        "publication": publication_ref(link.public_publication),
+    }
+
+
 def site_units(site, request) -> list[dict]:
-    return [
-        {
-            "unit": named_ref(link.unit),
-            "role": link.role,
-            "period_start": to_json(link.period_start),
-            "period_end": to_json(link.period_end),
-            "confidence": link.confidence,
-            "publication": publication_ref(link.public_publication),
-        }
-        for link in site.public_site_units
-    ]
+    return [site_unit_link(link, "unit") for link in site.public_site_units]
 
 
 SITES = ApiResource(

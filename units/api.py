@@ -1,5 +1,6 @@
 """The units of the JSON API (/api/units/); the machinery is in testimonies/json_api.py."""
 
+from sites.api import site_unit_link
 from sites.models import SiteUnit
 from testimonies.curation import Confidence
 from testimonies.json_api import (
@@ -66,17 +67,7 @@ def commanders(unit, request) -> list[dict]:
 
 
 def unit_sites(unit, request) -> list[dict]:
-    return [
-        {
-            "site": named_ref(link.site),
-            "role": link.role,
-            "period_start": to_json(link.period_start),
-            "period_end": to_json(link.period_end),
-            "confidence": link.confidence,
-            "publication": publication_ref(link.public_publication),
-        }
-        for link in unit.public_site_units
-    ]
+    return [site_unit_link(link, "site") for link in unit.public_site_units]
 
 
 UNITS = ApiResource(
