@@ -63,9 +63,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "testimonies",
-    "sites",
-    "units",
+    # This project's apps, from the bottom layer up (README, "How the code is layered"). Named by their
+    # configuration class: each apps.py imports core's ProjectAppConfig, so Django could not pick one by itself.
+    "core.apps.CoreConfig",
+    "units.apps.UnitsConfig",
+    "sites.apps.SitesConfig",
+    "testimonies.apps.TestimoniesConfig",
+    "archive.apps.ArchiveConfig",
 ]
 
 MIDDLEWARE = [
@@ -221,10 +225,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # No banner on every manage.py command; failures are still logged, with the username and address only.
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "testimonies.security.lockout_response"  # renders templates/admin/lockout.html
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"  # renders templates/admin/lockout.html
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "testimonies.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 # When on, the admin admits only staff who also enter a code from a registered TOTP device (config/urls.py).
 REQUIRE_STAFF_2FA = env_bool("REQUIRE_STAFF_2FA")
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Testimony DB")

@@ -19,6 +19,7 @@ urlpatterns = [
     # exempt from CSRF so that public pages need no CSRF cookie: the public site sets no cookie until a reader
     # picks a language, and a forged request could only change the display language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("", include("archive.urls")),
     path("", include("testimonies.urls")),
     path("", include("sites.urls")),
     path("", include("units.urls")),

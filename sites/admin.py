@@ -1,8 +1,7 @@
 from django.contrib import admin
 
-from testimonies.admin import EvidenceImageInline
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
-from testimonies.admin_import import CsvImportAdminMixin
+from core.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from core.admin_import import CsvImportAdminMixin
 
 from .models import Site, SiteUnit
 
@@ -22,7 +21,8 @@ class SiteAdmin(CsvImportAdminMixin, CuratedAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("reported_in",)
     date_hierarchy = "first_reported"
-    inlines = [SiteUnitInline, EvidenceImageInline]
+    # testimonies/admin.py adds the evidence images (core.admin_base.add_inline).
+    inlines = [SiteUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
         ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),

@@ -1,7 +1,7 @@
-"""The sites of the JSON API (/api/sites/); the machinery is in testimonies/json_api.py."""
+"""The sites of the JSON API (/api/sites/); the machinery is in core/json_api.py."""
 
-from testimonies.curation import Confidence
-from testimonies.json_api import (
+from core.curation import Confidence
+from core.json_api import (
     DATE,
     INTEGER,
     NAMED_REF,
@@ -13,13 +13,12 @@ from testimonies.json_api import (
     ApiResource,
     api_list_url,
     array_of,
+    cited_link,
     code,
-    named_ref,
     nullable,
     obj,
     public_url,
     publication_ref,
-    to_json,
 )
 
 from .filters import SiteFilter
@@ -38,20 +37,8 @@ SITE_UNIT = obj(
 )
 
 
-def site_unit_link(link, other_end: str) -> dict:
-    """A site–unit link as seen from one end: the record at `other_end` ("unit" or "site") and the facts."""
-    return {
-        other_end: named_ref(getattr(link, other_end)),
-        "role": link.role,
-        "period_start": to_json(link.period_start),
-        "period_end": to_json(link.period_end),
-        "confidence": link.confidence,
-        "publication": publication_ref(link.public_publication),
-    }
-
-
 def site_units(site, request) -> list[dict]:
-    return [site_unit_link(link, "unit") for link in site.public_site_units]
+    return [cited_link(link, "unit") for link in site.public_site_units]
 
 
 SITES = ApiResource(

@@ -1,6 +1,5 @@
-from django.apps import AppConfig
+from core.apps import ProjectAppConfig
 
 
-class SitesConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
+class SitesConfig(ProjectAppConfig):
     name = "sites"

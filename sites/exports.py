@@ -3,11 +3,15 @@
 from django.db.models import F, OuterRef, Value
 from django.db.models.functions import Concat
 
-from testimonies.csv_export import Column, joined, public_url
-from testimonies.models import Publication, Testimony
+from core.csv_export import Column, joined, public_url
+from core.curation import public_related
 from units.models import Unit
 
 from .models import Site, SiteUnit
+
+# Testimonies and publications belong to a higher app; reached through the relations they declare.
+public_testimonies = public_related(Site, "testimonies")
+public_publications = public_related(Site, "reported_in")
 
 SITE_COLUMNS = [
     Column("id", "Record number of the site.", "integer"),
@@ -50,12 +54,12 @@ SITE_COLUMNS = [
         "testimony_ids",
         "Record numbers of the public testimonies about the site; join with testimonies.csv `id`.",
         "list",
-        joined(Testimony.objects.public().filter(sites=OuterRef("pk")), "pk"),
+        joined(public_testimonies.filter(sites=OuterRef("pk")), "pk"),
     ),
     Column(
         "publication_ids",
         "Record numbers of the publications that report the site.",
         "list",
-        joined(Publication.objects.public().filter(sites=OuterRef("pk")), "pk"),
+        joined(public_publications.filter(sites=OuterRef("pk")), "pk"),
     ),
 ]

@@ -1,11 +1,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from testimonies.filters import public_site_regions
-from testimonies.listing import FastSelect
+from core.listing import FastSelect
 from units.models import Unit
 
 from .models import Site, SiteUnit
+
+
+def public_site_regions():
+    return [(region, region) for region in Site.objects.public().regions()]
 
 
 class SiteFilter(django_filters.FilterSet):

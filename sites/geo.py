@@ -13,15 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from testimonies.csv_export import (
+from core.csv_export import (
     MULTI_VALUE_SEPARATOR,
     URL_PLACEHOLDER,
     ExportContext,
     export_rows,
     invalid_filters_response,
 )
-from testimonies.json_api import DATE, INTEGER, STRING, URL, array_of, obj
-from testimonies.security import ReadOnlyViewMixin
+from core.json_api import DATE, INTEGER, STRING, URL, array_of, obj
+from core.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter

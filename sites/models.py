@@ -8,15 +8,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from testimonies.curation import (
+from core.curation import (
+    RECORDS_ON_DETAIL_PAGE,
     CitedLinkModel,
     CitedLinkQuerySet,
     Confidence,
     CuratedModel,
     CuratedQuerySet,
     end_not_before_start,
+    public_related,
 )
-from testimonies.search import search
+from core.search import search
+from units.models import Unit, UnitQuerySet
 
 # Pages of their own under /sites/ (sites/urls.py), which a site with that slug could never be reached past.
 RESERVED_SLUGS = frozenset({"map"})
@@ -26,14 +29,16 @@ class SiteQuerySet(CuratedQuerySet):
     def search(self, text: str):
         return search(self, text, ("name", "settlement", "region", "description"))
 
+    def regions(self) -> list[str]:
+        """The regions of these sites, each once, in order (the region filter's choices: `public().regions()`)."""
+        return list(self.order_by("region").values_list("region", flat=True).distinct())
+
     def with_coordinates(self):
         """Sites that can be placed on a map (the database ensures a site has both coordinates or neither)."""
         return self.filter(latitude__isnull=False, longitude__isnull=False)
 
     def for_public_api(self):
         """Public sites with their public unit links and publications (the API's representation)."""
-        from testimonies.models import Publication
-
         return self.public().prefetch_related(
             models.Prefetch(
                 "site_units",
@@ -42,26 +47,22 @@ class SiteQuerySet(CuratedQuerySet):
             ),
             models.Prefetch(
                 "reported_in",
-                queryset=Publication.objects.public().select_related("source"),
+                queryset=public_related(Site, "reported_in").select_related("source"),
                 to_attr="public_publications",
             ),
         )
 
     def for_public_detail(self):
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, EvidenceImage, Testimony
-
         return self.for_public_api().prefetch_related(
             models.Prefetch(
                 "testimonies",
-                queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
+                queryset=public_related(Site, "testimonies", "for_public_list")[:RECORDS_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
-            models.Prefetch("evidence", queryset=EvidenceImage.objects.public(), to_attr="public_evidence"),
+            models.Prefetch("evidence", queryset=public_related(Site, "evidence"), to_attr="public_evidence"),
         )
 
     def for_public_list(self):
-        from units.models import Unit
-
         return self.public().prefetch_related(
             models.Prefetch("units", queryset=Unit.objects.public().distinct(), to_attr="public_units")
         )
@@ -111,7 +112,7 @@ class Site(CuratedModel):
         "testimonies.Publication", verbose_name=_("reported in"), related_name="sites", blank=True
     )
 
-    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    # Filled by a database trigger on PostgreSQL (core.search); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = SiteQuerySet.as_manager()
@@ -162,8 +163,6 @@ class Site(CuratedModel):
 class SiteUnitQuerySet(CitedLinkQuerySet):
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
-        from units.models import UnitQuerySet
-
         return SiteQuerySet.public_condition(f"{prefix}site__") & UnitQuerySet.public_condition(f"{prefix}unit__")
 
 
@@ -196,7 +195,7 @@ class SiteUnit(CitedLinkModel):
     objects = SiteUnitQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # Read-only for editors when either end is published or withheld (testimonies.curation.link_locked_for).
+    # Read-only for editors when either end is published or withheld (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("site", "unit")
 
     class Meta:

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from testimonies.csv_export import CsvExportView
-from testimonies.listing import PublicFilterListView, PublicFilterMixin
-from testimonies.security import ReadOnlyViewMixin
+from core.csv_export import CsvExportView
+from core.listing import PublicFilterListView, PublicFilterMixin
+from core.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter

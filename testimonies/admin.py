@@ -7,9 +7,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline, StaffExportMixin
-from .admin_import import CsvImportAdminMixin
-from .curation import RESTRICTED_FIELDS_PERMISSION, may_publish
+from core.admin_base import (
+    AUDIT_FIELDSET,
+    CuratedAdmin,
+    ReviewedLinkAdmin,
+    ReviewedLinkInline,
+    StaffExportMixin,
+    add_inline,
+)
+from core.admin_import import CsvImportAdminMixin
+from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
+from sites.models import Site
+
 from .forms import EvidenceImageForm, EvidenceInlineFormSet
 from .models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
 from .views import evidence_response
@@ -105,6 +114,10 @@ class EvidenceImageInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.current_user = request.user
         return formset
+
+
+# Evidence images of a site are edited on the site's page too; sites/admin.py cannot import this module.
+add_inline(Site, EvidenceImageInline)
 
 
 @admin.register(EvidenceImage)

@@ -1,15 +1,7 @@
-"""The testimonies and sources of the JSON API, and the OpenAPI schema of the whole API (/api/schema/)."""
+"""The testimonies and sources of the JSON API (the machinery is in core/json_api.py)."""
 
-from django.utils import translation
-
-from sites.api import SITES
-from sites.filters import SiteFilter
-from sites.geo import GEOJSON_CONTENT_TYPE, feature_collection_schema
-from units.api import UNITS
-
-from .curation import Confidence
-from .filters import SourceFilter, TestimonyFilter
-from .json_api import (
+from core.curation import Confidence
+from core.json_api import (
     DATE,
     INTEGER,
     NAMED_REF,
@@ -18,21 +10,17 @@ from .json_api import (
     URL,
     ApiField,
     ApiResource,
-    ApiView,
     api_list_url,
     array_of,
     code,
-    filter_parameters,
-    json_content,
-    json_response,
     named_ref,
     obj,
-    openapi_document,
     public_url,
     publication_ref,
-    ref,
     to_json,
 )
+
+from .filters import SourceFilter, TestimonyFilter
 from .models import Publication, Source, Testimony
 
 CITATION = obj(
@@ -165,44 +153,3 @@ SOURCES = ApiResource(
         ),
     ],
 )
-
-RESOURCES = [TESTIMONIES, SITES, UNITS, SOURCES]
-
-GEOJSON_PATH = {
-    "/export/sites.geojson": {
-        "get": {
-            "operationId": "sites_geojson",
-            "summary": "Public sites with coordinates as a GeoJSON FeatureCollection (RFC 7946)",
-            "description": (
-                "Coordinates are [longitude, latitude] (WGS 84). The properties are the columns of sites.csv but "
-                "the coordinates; list columns are arrays. Takes the filters of the site list; not paginated."
-            ),
-            "tags": ["sites"],
-            "parameters": filter_parameters(SiteFilter),
-            "responses": {
-                "200": {
-                    "description": "Every public site with coordinates that matches the filters.",
-                    **json_content(ref("SiteFeatureCollection"), GEOJSON_CONTENT_TYPE),
-                },
-                "400": {"description": "A filter that cannot be applied; nothing is exported (plain text)."},
-            },
-        }
-    }
-}
-
-
-def openapi_schema() -> dict:
-    # In English whatever the reader's language, so that the document is the same for everyone.
-    with translation.override("en"):
-        return openapi_document(
-            RESOURCES, extra_paths=GEOJSON_PATH, components={"SiteFeatureCollection": feature_collection_schema()}
-        )
-
-
-class SchemaView(ApiView):
-    """/api/schema/: the OpenAPI 3.1 description of the API and the GeoJSON export."""
-
-    def get(self, request, *args, **kwargs):
-        document = openapi_schema()
-        document["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
-        return json_response(document)

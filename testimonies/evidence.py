@@ -32,16 +32,17 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .curation import may_publish
+from core.curation import PublicationStatus, may_publish, may_set_status
+from sites.models import Site
 
-# Pillow format name → (content type, file extension). The content type served is taken from here, through the
-# stored record, never from a file name.
+from .models import EvidenceImage, Testimony
+
+# Pillow format name → content type. The content type served is taken from the stored record, never from a file name.
 ACCEPTED_FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "WEBP": ("image/webp", "webp"),
+    "JPEG": EvidenceImage.ContentType.JPEG,
+    "PNG": EvidenceImage.ContentType.PNG,
+    "WEBP": EvidenceImage.ContentType.WEBP,
 }
-EXTENSIONS = dict(ACCEPTED_FORMATS.values())
 JPEG_QUALITY = 90
 
 
@@ -60,11 +61,11 @@ class ProcessedImage:
 
     @property
     def content_type(self) -> str:
-        return ACCEPTED_FORMATS[self.format][0]
+        return ACCEPTED_FORMATS[self.format]
 
     @property
     def extension(self) -> str:
-        return ACCEPTED_FORMATS[self.format][1]
+        return EvidenceImage.EXTENSIONS[self.content_type]
 
 
 def refuse(message: str, code: str):
@@ -224,11 +225,6 @@ def attach_evidence(parent, upload, user, caption: str = "", keep_original: bool
     Raises ValidationError (the file, a duplicate, the status) or PermissionDenied (publishing or keeping the
     original without being a reviewer); nothing is written then.
     """
-    from sites.models import Site
-
-    from .curation import PublicationStatus, may_set_status
-    from .models import EvidenceImage, Testimony
-
     status = status or PublicationStatus.DRAFT
     if not may_set_status(user, None, status):
         raise PermissionDenied(_("Only reviewers can publish or withhold evidence."))

@@ -2,10 +2,10 @@
 
 from django.db.models import OuterRef
 
+from core.csv_export import Column, joined, public_url
 from sites.models import Site
 from units.models import Unit
 
-from .csv_export import Column, joined, public_url
 from .models import AbuseType, Citation, Publication, Source, Testimony
 
 

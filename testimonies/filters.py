@@ -1,16 +1,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.listing import FastSelect
+from sites.filters import public_site_regions
 from sites.models import Site
 from units.models import Unit
 
-from .listing import FastSelect
 from .models import AbuseType, Source, Testimony
-
-
-def public_site_regions():
-    regions = Site.objects.public().order_by("region").values_list("region", flat=True).distinct()
-    return [(region, region) for region in regions]
 
 
 class TestimonyFilter(django_filters.FilterSet):

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import CuratedAdminForm
-from .curation import may_publish
+from core.admin_base import CuratedAdminForm
+from core.curation import may_publish
+
 from .evidence import describe, process_upload, store_files
 from .models import EvidenceImage
 

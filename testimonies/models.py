@@ -8,12 +8,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
-from .search import match_condition, search
-from .storage import EvidenceStorage, PrivateStorage
+from core.curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
+from core.search import match_condition, search
+from core.storage import PrivateStorage
+from sites.models import Site, SiteQuerySet
+from units.models import Unit
 
-# Detail pages list the most recent testimonies and link to the filtered list for the rest.
-TESTIMONIES_ON_DETAIL_PAGE = 20
+from .storage import EvidenceStorage
 
 
 class SourceQuerySet(CuratedQuerySet):
@@ -176,9 +177,6 @@ class TestimonyQuerySet(CuratedQuerySet):
         return queryset
 
     def for_public_list(self):
-        from sites.models import Site
-        from units.models import Unit
-
         # Public pages never load restricted witness fields; touching one would cost an extra query per row,
         # which the query-count tests catch.
         return (
@@ -272,7 +270,7 @@ class Testimony(CuratedModel):
 
     RESTRICTED_FIELDS = ("real_name", "contact", "internal_notes")
 
-    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    # Filled by a database trigger on PostgreSQL (core.search); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = TestimonyQuerySet.as_manager()
@@ -335,7 +333,7 @@ class Citation(models.Model):
     objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # A citation of a published or withheld testimony is read-only for editors (testimonies.curation.link_locked_for).
+    # A citation of a published or withheld testimony is read-only for editors (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("testimony",)
 
     class Meta:
@@ -354,8 +352,6 @@ class EvidenceImageQuerySet(CuratedQuerySet):
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
         # Published itself, and attached to a public testimony or a public site.
-        from sites.models import SiteQuerySet
-
         return super().public_condition(prefix) & (
             TestimonyQuerySet.public_condition(f"{prefix}testimony__")
             | SiteQuerySet.public_condition(f"{prefix}site__")
@@ -369,6 +365,9 @@ class EvidenceImage(CuratedModel):
         JPEG = "image/jpeg", "JPEG"
         PNG = "image/png", "PNG"
         WEBP = "image/webp", "WebP"
+
+    # The file extension of each content type, for the names of stored and served files.
+    EXTENSIONS = {ContentType.JPEG: "jpg", ContentType.PNG: "png", ContentType.WEBP: "webp"}
 
     testimony = models.ForeignKey(
         Testimony,
@@ -451,9 +450,7 @@ class EvidenceImage(CuratedModel):
 
     @property
     def extension(self) -> str:
-        from .evidence import EXTENSIONS
-
-        return EXTENSIONS[self.content_type]
+        return self.EXTENSIONS[self.content_type]
 
     def save(self, *args, **kwargs):
         # Every path stores the files through testimonies.evidence, which checks and strips them first.

@@ -1,12 +1,12 @@
 from django.urls import path
 
+from core.json_api import api_urls
+
 from . import api, views
-from .json_api import api_urls
 
 app_name = "testimonies"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("testimonies/", views.TestimonyListView.as_view(), name="testimony_list"),
     path("testimonies/<int:pk>/", views.TestimonyDetailView.as_view(), name="testimony_detail"),
     path("export/testimonies.csv", views.TestimonyExportView.as_view(), name="testimony_export"),
@@ -15,7 +15,6 @@ urlpatterns = [
     path("export/sources.csv", views.SourceExportView.as_view(), name="source_export"),
     *api_urls(api.TESTIMONIES, converter="int"),
     *api_urls(api.SOURCES),
-    path("api/schema/", api.SchemaView.as_view(), name="api_schema"),
     path("evidence/<int:pk>/", views.EvidenceImageView.as_view(), name="evidence_image"),
     path(
         "evidence/<int:pk>/thumbnail/", views.EvidenceImageView.as_view(variant="thumbnail"), name="evidence_thumbnail"

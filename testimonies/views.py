@@ -4,35 +4,16 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.views import View
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView
 
-from sites.models import Site
-from units.models import Unit
+from core.csv_export import CsvExportView
+from core.curation import RECORDS_ON_DETAIL_PAGE
+from core.listing import PublicFilterListView
+from core.security import ReadOnlyViewMixin
 
-from .csv_export import CsvExportView
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from .filters import SourceFilter, TestimonyFilter
-from .listing import PublicFilterListView
-from .models import TESTIMONIES_ON_DETAIL_PAGE, EvidenceImage, Source, Testimony
-from .security import ReadOnlyViewMixin
-
-RECENT_TESTIMONIES_ON_HOME = 5
-
-
-class HomeView(ReadOnlyViewMixin, TemplateView):
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            counts={
-                "testimonies": Testimony.objects.public().count(),
-                "sites": Site.objects.public().count(),
-                "units": Unit.objects.public().count(),
-                "sources": Source.objects.public().count(),
-            },
-            recent_testimonies=Testimony.objects.for_public_list()[:RECENT_TESTIMONIES_ON_HOME],
-            **kwargs,
-        )
+from .models import EvidenceImage, Source, Testimony
 
 
 class TestimonyListView(PublicFilterListView):
@@ -59,7 +40,7 @@ class SourceDetailView(ReadOnlyViewMixin, DetailView):
     template_name = "testimonies/source_detail.html"
 
     def get_context_data(self, **kwargs):
-        testimonies = self.object.public_testimonies().for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE]
+        testimonies = self.object.public_testimonies().for_public_list()[:RECORDS_ON_DETAIL_PAGE]
         return super().get_context_data(testimonies=testimonies, **kwargs)
 
 

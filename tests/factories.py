@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.curation import PublicationStatus
 from sites.models import Site, SiteUnit
-from testimonies.curation import PublicationStatus
 from testimonies.evidence import attach_evidence
 from testimonies.models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
 from units.models import Commander, Unit

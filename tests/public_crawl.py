@@ -10,7 +10,7 @@ from testimonies.models import Source, Testimony
 from units.models import Unit
 
 LIST_AND_EXPORT_URLS = [
-    "testimonies:home",
+    "archive:home",
     "testimonies:testimony_list",
     "sites:site_list",
     "units:unit_list",
@@ -36,7 +36,7 @@ def api_detail_url(name: str, record) -> str:
 def public_urls() -> list[str]:
     urls = [reverse(name) for name in LIST_AND_EXPORT_URLS + MAP_AND_GEOJSON]
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
-    urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("testimonies:api_schema")]
+    urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("archive:api_schema")]
     for name, model in API_LISTS.items():
         for record in model.objects.public():
             urls += [record.get_absolute_url(), api_detail_url(name, record)]

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from core.curation import PublicationStatus
 from sites.models import Site
 from testimonies import models as testimony_models
-from testimonies.curation import PublicationStatus
 from tests import factories
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (

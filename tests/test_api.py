@@ -10,9 +10,9 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from archive.api import RESOURCES, openapi_schema
+from core.curation import PublicationStatus
 from sites.models import Site
-from testimonies.api import RESOURCES, openapi_schema
-from testimonies.curation import PublicationStatus
 from testimonies.models import Source, Testimony
 from tests.factories import (
     AbuseTypeFactory,

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from core.backups import MANIFEST, BackupError, create_backup
 from sites.models import Site
-from testimonies.backups import MANIFEST, BackupError, create_backup
 from testimonies.models import Testimony
 from tests.factories import (
     AbuseTypeFactory,

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from testimonies.curation import PublicationStatus
+from core.curation import PublicationStatus
 from tests.factories import SiteFactory
 
 CHROMIUM = shutil.which("chromium")

@@ -4,9 +4,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from archive import demo_data
+from core.curation import PublicationStatus
 from sites.models import Site, SiteUnit
-from testimonies import demo_data
-from testimonies.curation import PublicationStatus
 from testimonies.models import AbuseType, Citation, Publication, Source
 from testimonies.models import Testimony as WitnessTestimony  # not "Test*": pytest would try to collect it
 from units.models import Commander, Unit

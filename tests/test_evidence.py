@@ -15,12 +15,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
+from core.curation import PublicationStatus, set_status
+from core.roles import EDITOR, REVIEWER
 from sites.models import Site
 from testimonies import evidence as evidence_module
-from testimonies.curation import PublicationStatus, set_status
 from testimonies.evidence import attach_evidence, process_upload
 from testimonies.models import EvidenceImage, Testimony
-from testimonies.roles import EDITOR, REVIEWER
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     EvidenceImageFactory,
@@ -555,7 +555,7 @@ def test_anonymous_visitors_reach_no_upload_or_preview(client):
 
 
 def test_a_private_media_root_inside_media_root_fails_the_system_check(settings, tmp_path):
-    from testimonies.checks import private_media_is_not_public
+    from core.checks import private_media_is_not_public
 
     assert private_media_is_not_public(None) == []
     settings.PRIVATE_MEDIA_ROOT = Path(settings.MEDIA_ROOT) / "originals"

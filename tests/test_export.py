@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.csv_export import MULTI_VALUE_SEPARATOR, neutralise_formula
 from sites.models import Site
-from testimonies.csv_export import MULTI_VALUE_SEPARATOR, neutralise_formula
 from testimonies.exports import TESTIMONY_COLUMNS
 from tests.factories import (
     AbuseTypeFactory,
@@ -155,7 +155,7 @@ def test_non_public_related_records_are_left_out_of_cells(client, records):
 def test_data_dictionary_documents_every_column_and_is_current():
     from pathlib import Path
 
-    from testimonies.management.commands.data_dictionary import EXPORTS, data_dictionary
+    from archive.management.commands.data_dictionary import EXPORTS, data_dictionary
 
     committed = (Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md").read_text()
     assert committed == data_dictionary(), "run: python manage.py data_dictionary > docs/data-dictionary.md"

@@ -304,7 +304,7 @@ def test_open_data_does_not_depend_on_the_language(client):
 
 
 def test_admin_action_labels_follow_the_language_of_the_request():
-    from testimonies.admin_base import CuratedAdmin
+    from core.admin_base import CuratedAdmin
 
     action = next(action for action in CuratedAdmin.actions if action.__name__ == "mark_published")
     with translation.override("en"):

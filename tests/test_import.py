@@ -12,11 +12,11 @@ from django.db import connection
 from django.db.models.signals import post_save
 from django.urls import reverse
 
+from core.csv_export import neutralise_formula, restore_formula
+from core.csv_import import import_csv
+from core.roles import EDITOR, REVIEWER
 from sites.models import Site, SiteUnit
-from testimonies.csv_export import neutralise_formula, restore_formula
-from testimonies.csv_import import import_csv
 from testimonies.models import AbuseType, Source, Testimony
-from testimonies.roles import EDITOR, REVIEWER
 from tests.admin_forms import admin_url
 from tests.factories import (
     AbuseTypeFactory,

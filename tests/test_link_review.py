@@ -7,12 +7,12 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 
+from core.curation import PublicationStatus
+from core.roles import EDITOR, REVIEWER
 from sites.admin import SiteUnitInline
 from sites.models import Site, SiteUnit
 from testimonies.admin import CitationInline
-from testimonies.curation import PublicationStatus
 from testimonies.models import Citation, Testimony
-from testimonies.roles import EDITOR, REVIEWER
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     CitationFactory,

@@ -20,7 +20,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import config.urls
-from testimonies.security import client_ip
+from core.security import client_ip
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

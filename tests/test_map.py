@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from jsonschema import Draft202012Validator
 
+from core.curation import PublicationStatus
 from sites.geo import PROPERTY_COLUMNS, feature_collection_schema
-from testimonies.curation import PublicationStatus
 from testimonies.models import Testimony
 from tests.factories import SiteFactory, SiteUnitFactory, TestimonyFactory, UnitFactory
 

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.urls import resolve
 from django.utils.http import urlencode
 
+from core.curation import PublicationStatus
 from sites.models import Site, SiteUnit
 from testimonies import models as testimony_models
-from testimonies.curation import PublicationStatus
 from testimonies.models import AbuseType, Citation, Publication, Source
 from tests import factories
 from tests.factories import (

@@ -86,7 +86,7 @@ def test_source_page_shows_publications_and_testimonies(client, linked):
 
 
 def test_home_page_counts_and_recent_testimonies(client, linked):
-    response = client.get(reverse("testimonies:home"))
+    response = client.get(reverse("archive:home"))
     assert response.context["counts"] == {"testimonies": 1, "sites": 1, "units": 2, "sources": 1}
     assert list(response.context["recent_testimonies"]) == [linked["testimony"]]
     html = response.content.decode()

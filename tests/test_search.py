@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from testimonies.curation import PublicationStatus, set_status
+from core.curation import PublicationStatus, set_status
 from testimonies.models import Testimony
 from tests.admin_forms import admin_url, form_data
 from tests.factories import SiteFactory, TestimonyFactory, UnitFactory

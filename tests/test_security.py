@@ -378,9 +378,9 @@ def test_every_public_view_answers_get_and_head_only():
 
 @pytest.fixture
 def every_public_url(small_world):
-    urls = [reverse(name) for name in ("testimonies:home", *LISTS_AND_EXPORTS)]
+    urls = [reverse(name) for name in ("archive:home", *LISTS_AND_EXPORTS)]
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source)]
-    urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("testimonies:api_schema")]
+    urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
     urls += [f"/api/{name}/" for name in API_LISTS]
     urls += [api_detail_url(name, model.objects.public().first()) for name, model in API_LISTS.items()]
     evidence = EvidenceImageFactory(testimony=Testimony.objects.public().first())

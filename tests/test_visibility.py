@@ -4,8 +4,8 @@ filter choice and search; restricted witness fields never reach the public."""
 import pytest
 from django.urls import reverse
 
+from core.curation import PublicationStatus
 from sites.models import Site
-from testimonies.curation import PublicationStatus
 from testimonies.models import EvidenceImage, Source, Testimony
 from tests.factories import (
     CitationFactory,
@@ -140,7 +140,7 @@ def test_counts_ignore_non_public_records(client, public_world, status):
     SiteFactory(status=status)
     UnitFactory(status=status)
     SourceFactory(status=status)
-    response = client.get(reverse("testimonies:home"))
+    response = client.get(reverse("archive:home"))
     assert response.context["counts"] == {"testimonies": 1, "sites": 1, "units": 1, "sources": 1}
     for name in ("testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list"):
         assert client.get(reverse(name)).context["result_count"] == 1

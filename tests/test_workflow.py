@@ -4,10 +4,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
+from core.curation import PublicationStatus, set_status
+from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from sites.models import Site
-from testimonies.curation import PublicationStatus, set_status
 from testimonies.models import Testimony
-from testimonies.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from tests.admin_forms import admin_url, form_data
 from tests.factories import SiteFactory, TestimonyFactory, UserFactory
 

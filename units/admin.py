@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from testimonies.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
-from testimonies.admin_import import CsvImportAdminMixin
+from core.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from core.admin_import import CsvImportAdminMixin
 
 from .models import Commander, Unit
 

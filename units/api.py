@@ -1,9 +1,7 @@
-"""The units of the JSON API (/api/units/); the machinery is in testimonies/json_api.py."""
+"""The units of the JSON API (/api/units/); the machinery is in core/json_api.py."""
 
-from sites.api import site_unit_link
-from sites.models import SiteUnit
-from testimonies.curation import Confidence
-from testimonies.json_api import (
+from core.curation import Confidence, related_model
+from core.json_api import (
     DATE,
     INTEGER,
     NAMED_REF,
@@ -14,6 +12,7 @@ from testimonies.json_api import (
     ApiResource,
     api_list_url,
     array_of,
+    cited_link,
     code,
     named_ref,
     nullable,
@@ -41,7 +40,7 @@ COMMANDER = obj(
 UNIT_SITE = obj(
     {
         "site": NAMED_REF,
-        "role": code(SiteUnit.Role),
+        "role": code(related_model(Unit, "site_units").Role),
         "period_start": DATE,
         "period_end": DATE,
         "confidence": code(Confidence),
@@ -67,7 +66,7 @@ def commanders(unit, request) -> list[dict]:
 
 
 def unit_sites(unit, request) -> list[dict]:
-    return [site_unit_link(link, "site") for link in unit.public_site_units]
+    return [cited_link(link, "site") for link in unit.public_site_units]
 
 
 UNITS = ApiResource(

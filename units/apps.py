@@ -1,6 +1,5 @@
-from django.apps import AppConfig
+from core.apps import ProjectAppConfig
 
 
-class UnitsConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
+class UnitsConfig(ProjectAppConfig):
     name = "units"

@@ -2,11 +2,15 @@
 
 from django.db.models import OuterRef, Subquery
 
-from sites.models import Site, SiteUnit
-from testimonies.csv_export import Column, joined, public_url
-from testimonies.models import Testimony
+from core.csv_export import Column, joined, public_url
+from core.curation import public_related
 
 from .models import Commander, Unit
+
+# Sites, their unit links and testimonies belong to higher apps; reached through the relations they declare.
+public_site_links = public_related(Unit, "site_units")
+public_sites = public_related(Unit, "sites")
+public_testimonies = public_related(Unit, "testimonies")
 
 UNIT_COLUMNS = [
     Column("id", "Record number of the unit.", "integer"),
@@ -42,9 +46,7 @@ UNIT_COLUMNS = [
         "Slugs of the sites linked to the unit; join with sites.csv `slug`.",
         "list",
         joined(
-            Site.objects.public().filter(
-                pk__in=SiteUnit.objects.public().filter(unit=OuterRef(OuterRef("pk"))).values("site")
-            ),
+            public_sites.filter(pk__in=public_site_links.filter(unit=OuterRef(OuterRef("pk"))).values("site")),
             "slug",
         ),
     ),
@@ -52,6 +54,6 @@ UNIT_COLUMNS = [
         "testimony_ids",
         "Record numbers of the public testimonies naming the unit.",
         "list",
-        joined(Testimony.objects.public().filter(units=OuterRef("pk")), "pk"),
+        joined(public_testimonies.filter(units=OuterRef("pk")), "pk"),
     ),
 ]

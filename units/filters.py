@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from testimonies.listing import FastSelect
+from core.listing import FastSelect
 
 from .models import Unit
 

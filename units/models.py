@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from testimonies.curation import (
+from core.curation import (
+    RECORDS_ON_DETAIL_PAGE,
     CitedLinkModel,
     CitedLinkQuerySet,
     Confidence,
@@ -13,8 +14,9 @@ from testimonies.curation import (
     CuratedQuerySet,
     end_not_before_start,
     is_public,
+    public_related,
 )
-from testimonies.search import search
+from core.search import search
 
 
 class UnitQuerySet(CuratedQuerySet):
@@ -29,8 +31,6 @@ class UnitQuerySet(CuratedQuerySet):
 
     def for_public_api(self):
         """Public units with their public parent, sub-units, commanders and site links (the API's representation)."""
-        from sites.models import SiteUnit
-
         return (
             self.public()
             .with_public_parent()
@@ -43,19 +43,17 @@ class UnitQuerySet(CuratedQuerySet):
                 ),
                 models.Prefetch(
                     "site_units",
-                    queryset=SiteUnit.objects.public().with_public_publication().select_related("site"),
+                    queryset=public_related(Unit, "site_units").with_public_publication().select_related("site"),
                     to_attr="public_site_units",
                 ),
             )
         )
 
     def for_public_detail(self):
-        from testimonies.models import TESTIMONIES_ON_DETAIL_PAGE, Testimony
-
         return self.for_public_api().prefetch_related(
             models.Prefetch(
                 "testimonies",
-                queryset=Testimony.objects.for_public_list()[:TESTIMONIES_ON_DETAIL_PAGE],
+                queryset=public_related(Unit, "testimonies", "for_public_list")[:RECORDS_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
         )
@@ -91,7 +89,7 @@ class Unit(CuratedModel):
     garrison = models.CharField(_("garrison or location"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
 
-    # Filled by a database trigger on PostgreSQL (testimonies.search); unused on SQLite.
+    # Filled by a database trigger on PostgreSQL (core.search); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = UnitQuerySet.as_manager()
@@ -157,7 +155,7 @@ class Commander(CitedLinkModel):
     objects = CommanderQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # A commander of a published or withheld unit is read-only for editors (testimonies.curation.link_locked_for).
+    # A commander of a published or withheld unit is read-only for editors (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("unit",)
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from testimonies.json_api import api_urls
+from core.json_api import api_urls
 
 from . import views
 from .api import UNITS

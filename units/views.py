@@ -1,8 +1,8 @@
 from django.views.generic import DetailView
 
-from testimonies.csv_export import CsvExportView
-from testimonies.listing import PublicFilterListView
-from testimonies.security import ReadOnlyViewMixin
+from core.csv_export import CsvExportView
+from core.listing import PublicFilterListView
+from core.security import ReadOnlyViewMixin
 
 from .exports import UNIT_COLUMNS
 from .filters import UnitFilter

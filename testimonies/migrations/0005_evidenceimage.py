@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import simple_history.models
+import core.storage
 import testimonies.storage
 from django.conf import settings
 from django.db import migrations, models
@@ -72,7 +73,7 @@ class Migration(migrations.Migration):
                 ('content_type', models.CharField(choices=[('image/jpeg', 'JPEG'), ('image/png', 'PNG'), ('image/webp', 'WebP')], editable=False, max_length=20, verbose_name='content type')),
                 ('display', models.FileField(db_index=True, editable=False, max_length=200, storage=testimonies.storage.EvidenceStorage(), upload_to='', verbose_name='display image')),
                 ('thumbnail', models.FileField(db_index=True, editable=False, max_length=200, storage=testimonies.storage.EvidenceStorage(), upload_to='', verbose_name='thumbnail')),
-                ('original', models.FileField(blank=True, editable=False, max_length=200, storage=testimonies.storage.PrivateStorage(), upload_to='', verbose_name='original file (private)')),
+                ('original', models.FileField(blank=True, editable=False, max_length=200, storage=core.storage.PrivateStorage(), upload_to='', verbose_name='original file (private)')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
                 ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
                 ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),

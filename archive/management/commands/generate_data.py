@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from testimonies.synthetic import SyntheticArchive
+from archive.synthetic import SyntheticArchive
 
 
 class Command(BaseCommand):

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from core.curation import PublicationStatus
 from sites.models import Site, SiteUnit
+from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
 from units.models import Unit
 
-from .curation import PublicationStatus
 from .demo_data import ABUSE_TYPES
-from .models import AbuseType, Citation, Publication, Source, Testimony
 
 BATCH = 5000
 STATUS_WEIGHTS = {

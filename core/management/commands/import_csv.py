@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from testimonies.csv_import import IMPORTERS, decode, import_csv
+from core.csv_import import IMPORTERS, decode, import_csv
 
 
 class Command(BaseCommand):

@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import RequestFactory
 
-from testimonies.csv_export import export_queryset
+from archive.synthetic import SyntheticArchive
+from core.csv_export import export_queryset
 from testimonies.exports import TESTIMONY_COLUMNS
 from testimonies.models import Testimony
-from testimonies.synthetic import SyntheticArchive
 from testimonies.views import TestimonyExportView
 
 

@@ -156,6 +156,19 @@ def publication_ref(publication) -> dict | None:
     }
 
 
+def cited_link(link, other_end: str) -> dict:
+    """A link that rests on a publication (a site–unit link), seen from one end: the record at `other_end`
+    ("unit" or "site"), its role and period, and the publication that says so (needs `with_public_publication()`)."""
+    return {
+        other_end: named_ref(getattr(link, other_end)),
+        "role": link.role,
+        "period_start": to_json(link.period_start),
+        "period_end": to_json(link.period_end),
+        "confidence": link.confidence,
+        "publication": publication_ref(link.public_publication),
+    }
+
+
 def json_response(data, status: int = 200) -> JsonResponse:
     response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     # Public, read-only open data: any web page may read it; no cookie or credential changes what it holds.

@@ -1,4 +1,4 @@
-"""Bulk import of testimonies, sites, units and sources from CSV files in the format of the public exports.
+"""Bulk import from CSV files in the format of the public exports: the machinery each app's importers.py uses.
 
 An exported file can be edited and imported again: records are matched by `slug` (sites, units, sources) or
 `id` (testimonies), new ones are created, related records are found by their slugs, and the computed columns
@@ -12,7 +12,7 @@ An exported file can be edited and imported again: records are matched by `slug`
 - **Publication rules.** New records are drafts. An optional `status` column is honoured only as far as
   `may_set_status` allows, so an editor can never publish or withhold through an import. Changing a record
   that is published or withheld needs a reviewer, as in the admin; so does changing a site–unit link that
-  touches one (testimonies.curation.link_locked_for).
+  touches one (core.curation.link_locked_for).
 - **Only public columns.** Restricted witness fields are refused as columns and never touched.
 - **What the export leaves out is kept.** An export lists only public related records; a relation to a record
   that is not public (a draft site of a testimony, a withheld parent unit) is kept when the file is imported,
@@ -33,15 +33,8 @@ from django.db import DatabaseError, models, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 
-from sites.exports import SITE_COLUMNS
-from sites.models import Site, SiteUnit
-from units.exports import UNIT_COLUMNS
-from units.models import Unit
-
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
-from .curation import REVIEWER_STATUSES, PublicationStatus, link_locked_for, may_publish, may_set_status
-from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
-from .models import AbuseType, Publication, Source, Testimony
+from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -296,7 +289,14 @@ class CsvImporter:
         elif plan.adding:
             plan.record.status = PublicationStatus.DRAFT
         seen_version = cells.get(VERSION, "").strip()
-        if seen_version and not plan.adding and seen_version != str(plan.record.version):
+        if not seen_version or plan.adding:
+            return
+        if not seen_version.isdigit():
+            self.refuse(plan.row, VERSION, _("“%(value)s” is not a version number.") % {"value": seen_version})
+            return
+        # Matched records are locked already when the import writes (existing_records).
+        stale = plan.record.stale_edit(int(seen_version), lock=False)
+        if stale is not None:
             self.refuse(
                 plan.row,
                 VERSION,
@@ -304,7 +304,7 @@ class CsvImporter:
                     "The record was saved after your file was made (it is at version %(now)s, the file has "
                     "%(seen)s). Export it again and redo your change."
                 )
-                % {"now": plan.record.version, "seen": seen_version},
+                % {"now": stale.current_version, "seen": seen_version},
             )
 
     def plan_relations(self, plan: Plan, cells: dict) -> None:
@@ -451,216 +451,15 @@ def split_list(cell: str) -> list[str]:
     return [value.strip() for value in cell.split(MULTI_VALUE_SEPARATOR.strip()) if value.strip()]
 
 
-class SourceImporter(CsvImporter):
-    kind = "sources"
-    model = Source
-    export_columns = SOURCE_COLUMNS
+# The importer of each exported file, by kind ("sites" reads sites.csv). Filled by each app's importers.py through
+# `register`; core.apps loads those modules at start-up.
+IMPORTERS: dict[str, type[CsvImporter]] = {}
 
 
-class TestimonyImporter(CsvImporter):
-    """Rows are matched by `id`; a row without one creates a testimony, unless one with the same witness label
-    and quote exists (so that importing the same new rows twice does not duplicate them)."""
-
-    kind = "testimonies"
-    model = Testimony
-    export_columns = TESTIMONY_COLUMNS
-    key = "id"
-    many_to_many = {
-        "site_slugs": ("sites", Site, "slug"),
-        "unit_slugs": ("units", Unit, "slug"),
-        "abuse_type_slugs": ("abuse_types", AbuseType, "slug"),
-    }
-    relations = tuple(many_to_many)
-
-    def existing_records(self, keys):
-        ids = [int(key) for key in keys if key.isdigit()]
-        queryset = self.model.objects.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")
-        if self.locked:
-            queryset = queryset.select_for_update()
-        return {str(record.pk): record for record in queryset.filter(pk__in=ids)}
-
-    def match(self, row, key, cells, records):
-        if key:
-            if not key.isdigit():
-                self.refuse(row, "id", _("“%(value)s” is not a record number.") % {"value": key})
-            elif key not in records:
-                self.refuse(
-                    row, "id", _("No testimony has id %(id)s; leave the id empty to add a new one.") % {"id": key}
-                )
-            return records.get(key)
-        same = Testimony.objects.filter(witness_label=cells.get("witness_label", ""), quote=cells.get("quote", ""))
-        if self.locked:
-            same = same.select_for_update()
-        matches = list(same.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")[:2])
-        if len(matches) > 1:
-            self.refuse(row, "id", _("Several testimonies have this witness label and quote; give the id."))
-        return matches[0] if len(matches) == 1 else None
-
-    def plan_relations(self, plan, cells):
-        self.resolve_many(plan, cells)
-
-    def unchecked_fields(self, plan):
-        # Never loaded for an import (and so never written back by its save).
-        return [*Testimony.RESTRICTED_FIELDS, "search_vector"]
-
-
-class SiteImporter(CsvImporter):
-    """`unit_roles` (unit-slug:role) adds and removes site–unit links to public units; the link's period,
-    publication and confidence are kept, and links to units that are not public are never removed."""
-
-    kind = "sites"
-    model = Site
-    export_columns = SITE_COLUMNS
-    many_to_many = {"publication_ids": ("reported_in", Publication, "pk")}
-    relations = ("unit_roles", *many_to_many)
-    derived = ("unit_slugs", "testimony_ids")
-
-    def plan_relations(self, plan, cells):
-        self.resolve_many(plan, cells)
-        if "unit_roles" not in cells:
-            return
-        wanted = set()
-        for item in split_list(cells["unit_roles"]):
-            slug, _sep, role = item.rpartition(":")
-            if not slug or role not in SiteUnit.Role.values:
-                self.refuse(
-                    plan.row,
-                    "unit_roles",
-                    _("“%(item)s” is not unit-slug:role with a role of %(roles)s.")
-                    % {"item": item, "roles": ", ".join(SiteUnit.Role.values)},
-                )
-                return
-            wanted.add((slug, role))
-        units = {unit.slug: unit for unit in Unit.objects.filter(slug__in={slug for slug, _role in wanted})}
-        missing = sorted({slug for slug, _role in wanted} - set(units))
-        if missing:
-            self.refuse(plan.row, "unit_roles", _("No unit with slug %(slugs)s.") % {"slugs": ", ".join(missing)})
-            return
-        current = {}
-        if not plan.adding:
-            links = SiteUnit.objects.filter(site=plan.record).select_related("unit")
-            current = {(link.unit.slug, link.role): link for link in links}
-        public_units = set(Unit.objects.public().filter(site_units__site=plan.record.pk).values_list("pk", flat=True))
-        add = [(units[slug], role) for slug, role in sorted(wanted - set(current))]
-        # Only links to public units can be removed: the export shows no other.
-        remove = [link for key, link in sorted(current.items()) if key not in wanted and link.unit_id in public_units]
-        plan.extra["links"] = (add, remove)
-        if add or remove:
-            if not plan.adding:
-                plan.changed.append("unit_roles")
-            self.check_links(plan, add, remove)
-
-    def check_links(self, plan, add, remove):
-        needed = (["sites.add_siteunit"] if add else []) + (["sites.delete_siteunit"] if remove else [])
-        if self.check_permissions and not all(self.user.has_perm(permission) for permission in needed):
-            self.refuse(plan.row, "unit_roles", _("You may not add or delete site–unit links."))
-            return
-        locked = []
-        for unit, role in add:
-            locked += link_locked_for(self.user, SiteUnit(site_id=plan.record.pk, unit=unit, role=role))
-        for link in remove:
-            locked += link_locked_for(self.user, link)
-        if locked:
-            names = sorted({f"{record._meta.verbose_name} “{record}”" for record in locked})
-            self.refuse(
-                plan.row,
-                "unit_roles",
-                _("Only reviewers can change links of published or withheld records: %(records)s.")
-                % {"records": ", ".join(names)},
-            )
-
-    def apply_relations(self, plan):
-        super().apply_relations(plan)
-        add, remove = plan.extra.get("links", ((), ()))
-        user = self.user if self.user is not None and self.user.is_authenticated else None
-        for link in remove:
-            link._history_user = user
-            link._change_reason = CHANGE_REASON
-            link.delete()
-        for unit, role in add:
-            link = SiteUnit(site=plan.record, unit=unit, role=role)
-            link.full_clean()
-            link._history_user = user
-            link._change_reason = CHANGE_REASON
-            link.save()
-
-
-KEEP = object()
-
-
-class UnitImporter(CsvImporter):
-    """`parent_slug` names a unit in the database or in the same file; an empty cell removes a public parent
-    but keeps one that is not public (the export shows none)."""
-
-    kind = "units"
-    model = Unit
-    export_columns = UNIT_COLUMNS
-    relations = ("parent_slug",)
-    derived = ("commanders", "commander_call_signs", "site_slugs", "testimony_ids")
-
-    def plan_relations(self, plan, cells):
-        if "parent_slug" not in cells:
-            return
-        slug = cells["parent_slug"].strip()
-        current = None if plan.adding else plan.record.parent
-        if not slug:
-            if current is not None and not Unit.objects.public().filter(pk=current.pk).exists():
-                return  # a parent the export could not show
-            wanted = None
-        else:
-            wanted = slug
-        if (current.slug if current else None) != wanted:
-            plan.extra["parent_slug"] = wanted
-            if not plan.adding:
-                plan.changed.append("parent_slug")
-
-    def check_together(self):
-        """Parents name a unit of the database or of the file, and no unit becomes its own ancestor."""
-        by_slug = {plan.record.slug: plan for plan in self.plans}
-        wanted = {plan.record.slug: plan.extra["parent_slug"] for plan in self.plans if "parent_slug" in plan.extra}
-        names = {slug for slug in wanted.values() if slug}
-        stored = {unit.slug: unit for unit in Unit.objects.filter(slug__in=names)}
-        parent_of = dict(Unit.objects.filter(parent__isnull=False).values_list("slug", "parent__slug"))
-        parent_of.update(wanted)
-        for slug, parent in wanted.items():
-            plan = by_slug[slug]
-            if parent and parent not in stored and parent not in by_slug:
-                self.refuse(plan.row, "parent_slug", _("No unit with slug %(slug)s.") % {"slug": parent})
-                continue
-            seen, current = {slug}, parent
-            while current:
-                if current in seen:
-                    self.refuse(plan.row, "parent_slug", _("A unit cannot be its own parent or ancestor."))
-                    break
-                seen.add(current)
-                current = parent_of.get(current)
-
-    def ordered(self, plans):
-        """Parents created by the same file first."""
-        by_slug = {plan.record.slug: plan for plan in plans}
-        done, ordered = set(), []
-
-        def visit(plan):
-            if plan.record.slug in done:
-                return
-            done.add(plan.record.slug)
-            parent = plan.extra.get("parent_slug")
-            if parent in by_slug:
-                visit(by_slug[parent])
-            ordered.append(plan)
-
-        for plan in plans:
-            visit(plan)
-        return ordered
-
-    def before_save(self, plan):
-        if "parent_slug" in plan.extra:
-            slug = plan.extra["parent_slug"]
-            # Checked in check_together: the unit exists (now) and is no ancestor of this one.
-            plan.record.parent = Unit.objects.get(slug=slug) if slug else None
-
-
-IMPORTERS = {importer.kind: importer for importer in (TestimonyImporter, SiteImporter, UnitImporter, SourceImporter)}
+def register(importer_class: type[CsvImporter]) -> type[CsvImporter]:
+    """Class decorator: make `importer_class` the importer of its `kind`."""
+    IMPORTERS[importer_class.kind] = importer_class
+    return importer_class
 
 
 def decode(data: bytes) -> str:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from testimonies.backups import BackupError, media_files_phrase, restore_backup
+from core.backups import BackupError, media_files_phrase, restore_backup
 
 
 class Command(BaseCommand):

@@ -22,16 +22,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
+
+from .apps import project_app_configs
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media"
 DATABASE_FILES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
-PROJECT_APPS = ("testimonies", "sites", "units")
 
 
 class BackupError(Exception):
@@ -47,8 +47,8 @@ class Result:
 def record_counts(alias: str) -> dict[str, int]:
     """Rows of every model of this project's apps, history and link tables included."""
     counts = {}
-    for app_label in PROJECT_APPS:
-        for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
+    for app_config in project_app_configs():
+        for model in app_config.get_models(include_auto_created=True):
             counts[model._meta.label] = model._base_manager.using(alias).count()
     return counts
 

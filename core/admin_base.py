@@ -67,20 +67,10 @@ class CuratedAdminForm(forms.ModelForm):
         return cleaned_data
 
     def refuse_stale_edit(self, seen_version):
-        # The admin saves inside a transaction: lock the row so that no other save slips in before ours.
-        model = type(self.instance)
-        current_version = model.objects.select_for_update().filter(pk=self.instance.pk).values_list("version")[0][0]
-        if seen_version == current_version:
+        # The admin saves inside a transaction: stale_edit() locks the row until the save is done.
+        stale = self.instance.stale_edit(seen_version)
+        if stale is None:
             return
-        latest = self.instance.history.first()
-        seen = self.instance.history.filter(version=seen_version).first() if seen_version else None
-        changed = (
-            sorted(
-                str(model._meta.get_field(change.field).verbose_name) for change in latest.diff_against(seen).changes
-            )
-            if latest and seen
-            else []
-        )
         raise ValidationError(
             _(
                 "%(user)s saved this record after you opened it, so your changes were not saved. "
@@ -88,8 +78,8 @@ class CuratedAdminForm(forms.ModelForm):
                 "make your changes again."
             )
             % {
-                "user": (latest.history_user if latest and latest.history_user else _("Someone else")),
-                "fields": ", ".join(changed) or _("unknown fields"),
+                "user": stale.saved_by or _("Someone else"),
+                "fields": ", ".join(stale.changed_fields) or _("unknown fields"),
             },
             code="stale",
         )
@@ -185,6 +175,16 @@ class ReviewerRevertMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+# Inlines that a higher app adds to a lower app's admin page (the evidence of a site comes from testimonies):
+# model → inline classes, filled by `add_inline` from the higher app's admin.py.
+CONTRIBUTED_INLINES: dict[type, list] = {}
+
+
+def add_inline(model, inline_class) -> None:
+    """Show `inline_class` on the change page of `model`, after the model admin's own inlines."""
+    CONTRIBUTED_INLINES.setdefault(model, []).append(inline_class)
+
+
 class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
@@ -209,6 +209,9 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
 
     def get_list_filter(self, request):
         return (ReviewQueueFilter, *super().get_list_filter(request))
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *CONTRIBUTED_INLINES.get(self.model, ())]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

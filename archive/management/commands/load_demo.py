@@ -1,12 +1,12 @@
-"""Load the demo data set of `testimonies.demo_data` idempotently: a second run changes nothing."""
+"""Load the demo data set of `archive.demo_data` idempotently: a second run changes nothing."""
 
 from collections import Counter
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from archive import demo_data
 from sites.models import Site, SiteUnit
-from testimonies import demo_data
 from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
 from units.models import Commander, Unit
 

@@ -1,4 +1,4 @@
-"""`manage.py backup`: the database and the media files in one archive (see testimonies/backups.py)."""
+"""`manage.py backup`: the database and the media files in one archive (see core/backups.py)."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-from testimonies.backups import BackupError, create_backup, media_files_phrase
+from core.backups import BackupError, create_backup, media_files_phrase
 
 
 class Command(BaseCommand):

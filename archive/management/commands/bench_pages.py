@@ -24,9 +24,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
+from core.roles import REVIEWER
 from sites.models import Site
 from testimonies.models import AbuseType, Source, Testimony
-from testimonies.roles import REVIEWER
 from units.models import Unit
 
 TARGETS_MS = {"public": (50, 150), "search": (100, None), "admin": (300, None)}

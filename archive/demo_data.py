@@ -13,10 +13,7 @@ from any source.
 
 import datetime
 
-PUBLISHED = "published"
-DRAFT = "draft"
-REVIEW = "review"
-WITHHELD = "withheld"
+from core.curation import PublicationStatus
 
 RAAM_TITLE = "Inside Russia's hidden prison system for deserters"
 
@@ -32,7 +29,7 @@ SOURCES = [
             "Platform Raam, obtained a video of detained soldiers of the 5th Motorized Rifle Brigade and spoke to "
             "former detainees, relatives and a source inside a unit."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "get-lost",
@@ -43,7 +40,7 @@ SOURCES = [
             'Russian initiative ("Idite lesom", "Get Lost") that helps Russian soldiers avoid being sent to the war. '
             "It regularly receives testimonies about illegal detention sites."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "platform-raam",
@@ -55,7 +52,7 @@ SOURCES = [
             'Dutch platform on Russia. Its article "Inside Russia\'s hidden prison system for deserters" '
             "(21 July 2025) brings together ASTRA's reporting and statements of the Get Lost initiative."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
 ]
 
@@ -71,7 +68,7 @@ PUBLICATIONS = [
             "'concentration camp.' (as quoted by Platform Raam; ASTRA's original publication is not identified "
             "in the article)"
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "key": "astra-5th-brigade-video",
@@ -86,7 +83,7 @@ PUBLICATIONS = [
             "attention to their fate; one says he is deaf. They say they are to be sent to the front that day. "
             "(Paraphrase of the article's description; the video itself is not linked.)"
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "key": "get-lost-basements",
@@ -97,7 +94,7 @@ PUBLICATIONS = [
             "these so-called \u201cbasements\u201d aren\u2019t just for deserters \u2014 they\u2019re used to punish "
             "any 'inconvenient' soldier: those who are drunk, wounded, or simply disobedient."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "key": "raam-article",
@@ -111,7 +108,7 @@ PUBLICATIONS = [
             "mines where men are starved, beaten, and forced to return to the front barely alive."
         ),
         "cites": ["astra-detention-sites", "astra-5th-brigade-video", "get-lost-basements"],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
 ]
 
@@ -175,7 +172,7 @@ UNITS = [
             "makeshift detention site. Vladimir Frolov was held in its basement; detained soldiers of the brigade, "
             "on crutches, appealed on video before being sent to the front."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "110th-brigade",
@@ -183,7 +180,7 @@ UNITS = [
         "short_name": "110th Brigade",
         "kind": "brigade",
         "description": "Named by ASTRA, with the 5th brigade, as running the Petrovskaya coal mine site in Donetsk.",
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "1st-slavic-brigade",
@@ -191,7 +188,7 @@ UNITS = [
         "short_name": "1st Slavic Brigade",
         "kind": "brigade",
         "description": "Its soldiers were held at a former mining-supplies factory near Makiivka.",
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "123rd-brigade",
@@ -202,7 +199,7 @@ UNITS = [
             "A serviceman of the brigade went missing; his phone held an audio recording of what appears to be an "
             "interrogation with electric torture."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "1st-motorized-rifle-battalion-123rd-brigade",
@@ -215,7 +212,7 @@ UNITS = [
             'Commanded by Alexei Korchagin, call sign "Cap", whose voice a soldier recognised on the recording '
             "of an interrogation with a field telephone used for electric torture."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "47th-division",
@@ -227,7 +224,7 @@ UNITS = [
             "A former weapons storage room at its headquarters in the Nizhny Novgorod region is the only illegal "
             "detention site the article documents inside Russia itself."
         ),
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "272nd-motorized-rifle-regiment",
@@ -237,7 +234,7 @@ UNITS = [
         "parent": "47th-division",
         "garrison": "Nizhny Novgorod region",
         "description": "The weapons storage room used as a detention site is on its grounds at the 47th Division HQ.",
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "demo-review-unconfirmed-unit",
@@ -246,7 +243,7 @@ UNITS = [
         "description": (
             "DEMO RECORD made up by load_demo to show a unit in review. Not from the article; not a real unit."
         ),
-        "status": REVIEW,
+        "status": PublicationStatus.REVIEW,
     },
 ]
 
@@ -295,7 +292,7 @@ SITES = [
                 "confidence": "medium",
             },
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "makiivka-former-mining-supplies-factory",
@@ -322,7 +319,7 @@ SITES = [
                 "confidence": "medium",
             },
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "weapons-storage-room-47th-division-hq",
@@ -354,7 +351,7 @@ SITES = [
                 "confidence": "medium",
             },
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "5th-brigade-basement",
@@ -376,7 +373,7 @@ SITES = [
                 "confidence": "medium",
             },
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "slug": "demo-draft-unconfirmed-site-near-horlivka",
@@ -390,7 +387,7 @@ SITES = [
         ),
         "reported_in": [],
         "units": [],
-        "status": DRAFT,
+        "status": PublicationStatus.DRAFT,
     },
 ]
 
@@ -431,7 +428,7 @@ TESTIMONIES = [
         "sites": ["petrovskaya-coal-mine"],
         "abuse_types": ["chaining-hanging"],
         "citations": [{"publication": _RAAM, "locator": "section on the Petrovskaya coal mine"}],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Daniil, former platoon commander",
@@ -450,7 +447,7 @@ TESTIMONIES = [
         "sites": ["petrovskaya-coal-mine"],
         "abuse_types": ["killing"],
         "citations": [{"publication": _RAAM, "locator": "section on the Petrovskaya coal mine"}],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Family of Vladimir Frolov",
@@ -478,7 +475,7 @@ TESTIMONIES = [
             {"publication": _RAAM, "locator": "paragraph on Vladimir Frolov"},
             {"publication": _ASTRA, "locator": "as quoted by Platform Raam"},
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Ivan, former detainee",
@@ -497,7 +494,7 @@ TESTIMONIES = [
         "sites": ["makiivka-former-mining-supplies-factory"],
         "abuse_types": ["humiliation", "incommunicado-detention", "forced-contract-signing"],
         "citations": [{"publication": _RAAM, "locator": "section on the Makiivka site"}],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "ASTRA's source",
@@ -517,7 +514,7 @@ TESTIMONIES = [
             {"publication": _RAAM, "locator": "passage on the Nizhny Novgorod weapons storage room"},
             {"publication": _ASTRA, "locator": "as reported by Platform Raam"},
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": 'Soldier who served under "Cap"',
@@ -535,7 +532,7 @@ TESTIMONIES = [
         "units": ["1st-motorized-rifle-battalion-123rd-brigade", "123rd-brigade"],
         "abuse_types": ["electrocution"],
         "citations": [{"publication": _RAAM, "locator": "passage on electric torture in the 123rd Brigade"}],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Anna Uvarova, military volunteer and widow",
@@ -553,7 +550,7 @@ TESTIMONIES = [
         "units": ["5th-motorized-rifle-brigade"],
         "abuse_types": ["forced-return-to-front", "denial-of-medical-care"],
         "citations": [{"publication": _RAAM, "locator": "passage on Anna Uvarova's video"}],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Soldiers of a unit in Novosibirsk",
@@ -575,7 +572,7 @@ TESTIMONIES = [
             {"publication": _RAAM, "locator": "passage on the November 2024 uprising in Novosibirsk"},
             {"publication": _ASTRA, "locator": "as reported by Platform Raam"},
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     {
         "witness_label": "Get Lost project",
@@ -598,7 +595,7 @@ TESTIMONIES = [
             {"publication": _RAAM, "locator": "section on Get Lost"},
             {"publication": "get-lost-basements", "locator": "as quoted by Platform Raam"},
         ],
-        "status": PUBLISHED,
+        "status": PublicationStatus.PUBLISHED,
     },
     # Demo records: made up, to show what the public never sees.
     {
@@ -617,7 +614,7 @@ TESTIMONIES = [
             "Demo record made up by load_demo. The restricted fields (real name, contact, these notes) must never "
             "appear on a public page or in a public export."
         ),
-        "status": DRAFT,
+        "status": PublicationStatus.DRAFT,
     },
     {
         "witness_label": "[Demo review] Account awaiting review",
@@ -628,7 +625,7 @@ TESTIMONIES = [
         "verification": "unverified",
         "units": ["5th-motorized-rifle-brigade"],
         "internal_notes": "Demo record made up by load_demo; waiting for a reviewer.",
-        "status": REVIEW,
+        "status": PublicationStatus.REVIEW,
     },
     {
         "witness_label": "[Demo withheld] Account withheld to protect the witness",
@@ -640,6 +637,6 @@ TESTIMONIES = [
         "sites": ["makiivka-former-mining-supplies-factory"],
         "real_name": "Demo Realname",
         "internal_notes": "Demo record made up by load_demo; withheld because publishing could identify the witness.",
-        "status": WITHHELD,
+        "status": PublicationStatus.WITHHELD,
     },
 ]

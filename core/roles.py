@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import Group, Permission
 
-CURATED_APPS = ("testimonies", "sites", "units")
+from .apps import project_app_labels
+
 EDITOR = "editor"
 REVIEWER = "reviewer"
 WITNESS_IDENTITIES = "restricted-fields"
@@ -11,7 +12,7 @@ WITNESS_IDENTITIES = "restricted-fields"
 def ensure_roles(**kwargs) -> None:
     """editor: create, edit and view every record and its history; reviewer: also publish, withhold, delete
     and revert; restricted-fields: see and change witness identities (given on top of either role)."""
-    app_permissions = Permission.objects.filter(content_type__app_label__in=CURATED_APPS)
+    app_permissions = Permission.objects.filter(content_type__app_label__in=project_app_labels())
     # History rows are written by the application only; staff read them.
     editing = app_permissions.filter(codename__regex=r"^(add|change|view)_").exclude(
         codename__regex=r"^(add|change)_historical|^view_restricted_fields$"

@@ -1,5 +1,7 @@
 """What every curated record shares: a publication status, an audit trail and the one rule of public visibility."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -7,8 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
+# Both permissions are declared on the Testimony model (testimonies/models.py), where they were first needed;
+# moving them would rename them in every deployment's database, so core names them by string.
 PUBLISH_PERMISSION = "testimonies.publish_records"
 RESTRICTED_FIELDS_PERMISSION = "testimonies.view_restricted_fields"
+
+# Detail pages list the most recent related records (testimonies of a site...) and link to the filtered list.
+RECORDS_ON_DETAIL_PAGE = 20
 
 
 class PublicationStatus(models.TextChoices):
@@ -62,6 +69,15 @@ class CuratedQuerySet(PublicQuerySet):
     @classmethod
     def public_condition(cls, prefix: str = "") -> models.Q:
         return models.Q(**{f"{prefix}status": PublicationStatus.PUBLISHED})
+
+
+@dataclass(frozen=True)
+class StaleEdit:
+    """A save that happened after the version an edit started from."""
+
+    current_version: int
+    saved_by: object  # the user of the latest save, or None
+    changed_fields: list[str]  # verbose names of the fields changed since that version, when history tells
 
 
 class CuratedModel(models.Model):
@@ -127,6 +143,30 @@ class CuratedModel(models.Model):
             self.version = stored_version + 1
         self.record_status_change(user, previous_status)
         self.record_editor(user)
+
+    def stale_edit(self, seen_version: int | None, lock: bool = True) -> "StaleEdit | None":
+        """Whether someone saved this record after version `seen_version`, from which an edit started (the admin's
+        form, a row of an imported file): the one rule of optimistic locking. None when the edit is current.
+
+        With `lock`, the row stays locked for the rest of the transaction, so that no other save slips in
+        before the caller's.
+        """
+        stored = type(self).objects.filter(pk=self.pk)
+        if lock:
+            stored = stored.select_for_update()
+        current_version = stored.values_list("version", flat=True).first()
+        if current_version is None or seen_version == current_version:
+            return None
+        latest = self.history.first()
+        seen = self.history.filter(version=seen_version).first() if seen_version else None
+        changed = (
+            sorted(
+                str(self._meta.get_field(change.field).verbose_name) for change in latest.diff_against(seen).changes
+            )
+            if latest and seen
+            else []
+        )
+        return StaleEdit(current_version, latest.history_user if latest else None, changed)
 
     def record_status_change(self, user, previous_status: str | None) -> None:
         """Stamp who published the record and when, on the save that publishes it."""
@@ -199,14 +239,27 @@ def is_public(queryset: models.QuerySet, outer_field: str) -> models.Exists:
     return models.Exists(queryset.public().filter(pk=models.OuterRef(outer_field)))
 
 
+def related_model(model: type[models.Model], relation: str) -> type[models.Model]:
+    """The model at the other end of `relation` (a field or a reverse relation), found through `_meta`.
+
+    This is how a lower app reaches a higher one's records without importing it (a unit page lists the
+    testimonies that name the unit): the relation is declared by the higher app, and the import points down.
+    """
+    return model._meta.get_field(relation).related_model
+
+
+def public_related(model: type[models.Model], relation: str, method: str = "public") -> models.QuerySet:
+    """The records at the other end of `relation` that the public may see, through that model's own `method`
+    (`public()`, or a richer one such as `for_public_list()` that builds on it)."""
+    return getattr(related_model(model, relation).objects, method)()
+
+
 class CitedLinkQuerySet(PublicQuerySet):
     """For links that rest on a publication (site–unit links, commanders' posts)."""
 
     def with_public_publication(self):
-        from testimonies.models import Publication
-
         return self.select_related("publication__source").annotate(
-            publication_is_public=is_public(Publication.objects, "publication")
+            publication_is_public=is_public(related_model(self.model, "publication").objects, "publication")
         )
 
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
+from core.csv_export import MULTI_VALUE_SEPARATOR
 from sites.exports import SITE_COLUMNS
-from testimonies.csv_export import MULTI_VALUE_SEPARATOR
 from testimonies.exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from units.exports import UNIT_COLUMNS
 

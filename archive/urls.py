@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "archive"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("api/schema/", api.SchemaView.as_view(), name="api_schema"),
+]

@@ -1,0 +1,37 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
+
+from . import checks  # noqa: F401 - registers the system checks
+
+
+class ProjectAppConfig(AppConfig):
+    """The configuration of each of this project's own apps (as opposed to Django's and third parties').
+
+    Roles give their permissions and backups count their tables by asking which apps are project apps, so that
+    the list lives in one place: the apps' own configurations.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+def project_app_configs() -> list[AppConfig]:
+    return [config for config in apps.get_app_configs() if isinstance(config, ProjectAppConfig)]
+
+
+def project_app_labels() -> tuple[str, ...]:
+    return tuple(config.label for config in project_app_configs())
+
+
+class CoreConfig(ProjectAppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self):
+        # Not at the top: roles imports auth's models, which cannot be imported before the app registry is ready.
+        from .roles import ensure_roles
+
+        # Each app's importers.py registers its CSV importers (core.csv_import), as admin.py registers ModelAdmins.
+        autodiscover_modules("importers")
+        # After migrate has created every permission, keep the role groups in step with them.
+        post_migrate.connect(ensure_roles, dispatch_uid="core.ensure_roles")

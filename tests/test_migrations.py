@@ -1,0 +1,70 @@
+"""Migrations keep working on a database that an earlier release created.
+
+The database is taken back to the migrations of an earlier release, filled through the historical models of that
+state (as that release's code would have written it), then migrated forward to today's code.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+# The last migration of each app when the code was split into layers (core, units, sites, testimonies, archive):
+# the state of every database that the releases before it created.
+BEFORE_LAYERS = [
+    ("testimonies", "0005_evidenceimage"),
+    ("sites", "0004_site_search_vector"),
+    ("units", "0003_unit_search_vector"),
+]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def migrate_to(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+def latest_targets():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
+
+
+def test_a_database_from_before_the_layers_migrates_to_today_with_its_records():
+    old = migrate_to(BEFORE_LAYERS)
+    Source = old.get_model("testimonies", "Source")
+    Publication = old.get_model("testimonies", "Publication")
+    Unit = old.get_model("units", "Unit")
+    Site = old.get_model("sites", "Site")
+    Testimony = old.get_model("testimonies", "Testimony")
+    source = Source.objects.create(name="ASTRA", slug="astra", kind="media", status="published")
+    publication = Publication.objects.create(source=source, title="Report", status="published")
+    unit = Unit.objects.create(name="5th Brigade", slug="5th-brigade", kind="brigade", status="published")
+    site = Site.objects.create(
+        name="Coal mine", slug="coal-mine", kind="coal_mine", region="Donetsk", territory="occupied_ukraine"
+    )
+    testimony = Testimony.objects.create(witness_label="Daniil", witness_role="former_detainee", quote="…")
+    testimony.sites.add(site)
+    testimony.units.add(unit)
+    site.reported_in.add(publication)
+
+    migrate_to(latest_targets())
+
+    from sites.models import Site as CurrentSite
+    from testimonies.models import Testimony as CurrentTestimony
+
+    migrated = CurrentTestimony.objects.get(witness_label="Daniil")
+    assert list(migrated.sites.values_list("slug", flat=True)) == ["coal-mine"]
+    assert list(migrated.units.values_list("slug", flat=True)) == ["5th-brigade"]
+    assert CurrentSite.objects.get(slug="coal-mine").reported_in.get().title == "Report"
+
+
+def test_the_models_need_no_migration_that_is_not_written():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
