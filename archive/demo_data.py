@@ -6,7 +6,9 @@ Dutch seed text.
 Plain data only; `manage.py load_demo` turns it into records. Cross-references use natural keys: sources, units,
 sites and abuse types by slug, publications by the `key` given here (stored by source + title).
 
-Everything not marked "[Demo ...]" rests on the article. Quotes are the article's English renderings. Records whose
+Everything not marked "[Demo ...]" rests on the article. The article names records in English only: the Russian and
+Ukrainian aliases are this project's renderings (kind "translation" or "transliteration"), except the names that are
+the originals ("Идите лесом", "шахта «Петровская»"). Quotes are the article's English renderings. Records whose
 names start with "[Demo" are made up to show how drafts, records in review and withheld records behave; they are not
 from any source.
 """
@@ -21,6 +23,9 @@ SOURCES = [
     {
         "slug": "astra",
         "name": "ASTRA",
+        "aliases": [
+            {"name": "Астра", "language": "ru", "kind": "transliteration"},
+        ],
         "kind": "media",
         "website": "https://astra.press",
         "languages": "ru",
@@ -34,6 +39,11 @@ SOURCES = [
     {
         "slug": "get-lost",
         "name": "Get Lost",
+        "aliases": [
+            {"name": "Идите лесом", "language": "ru", "kind": "original"},
+            {"name": "Idite lesom", "language": "ru", "kind": "transliteration"},
+            {"name": "Ідіть лісом", "language": "uk", "kind": "translation"},
+        ],
         "kind": "initiative",
         "languages": "ru",
         "description": (
@@ -45,6 +55,9 @@ SOURCES = [
     {
         "slug": "platform-raam",
         "name": "Platform Raam",
+        "aliases": [
+            {"name": "Платформа Раам", "language": "ru", "kind": "transliteration"},
+        ],
         "kind": "platform",
         "country": "Netherlands",
         "languages": "nl, en",
@@ -165,6 +178,10 @@ UNITS = [
     {
         "slug": "5th-motorized-rifle-brigade",
         "name": "5th Motorized Rifle Brigade",
+        "aliases": [
+            {"name": "5-я мотострелковая бригада", "language": "ru", "kind": "translation"},
+            {"name": "5-та мотострілецька бригада", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "5th Brigade",
         "kind": "brigade",
         "description": (
@@ -177,6 +194,10 @@ UNITS = [
     {
         "slug": "110th-brigade",
         "name": "110th Brigade",
+        "aliases": [
+            {"name": "110-я бригада", "language": "ru", "kind": "translation"},
+            {"name": "110-та бригада", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "110th Brigade",
         "kind": "brigade",
         "description": "Named by ASTRA, with the 5th brigade, as running the Petrovskaya coal mine site in Donetsk.",
@@ -185,6 +206,10 @@ UNITS = [
     {
         "slug": "1st-slavic-brigade",
         "name": "1st Slavic Brigade",
+        "aliases": [
+            {"name": "1-я Славянская бригада", "language": "ru", "kind": "translation"},
+            {"name": "1-ша Слов\u2019янська бригада", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "1st Slavic Brigade",
         "kind": "brigade",
         "description": "Its soldiers were held at a former mining-supplies factory near Makiivka.",
@@ -193,6 +218,10 @@ UNITS = [
     {
         "slug": "123rd-brigade",
         "name": "123rd Brigade",
+        "aliases": [
+            {"name": "123-я бригада", "language": "ru", "kind": "translation"},
+            {"name": "123-тя бригада", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "123rd Brigade",
         "kind": "brigade",
         "description": (
@@ -204,6 +233,10 @@ UNITS = [
     {
         "slug": "1st-motorized-rifle-battalion-123rd-brigade",
         "name": "1st Motorized Rifle Battalion, 123rd Brigade",
+        "aliases": [
+            {"name": "1-й мотострелковый батальон 123-й бригады", "language": "ru", "kind": "translation"},
+            {"name": "1-й мотострілецький батальйон 123-ї бригади", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "1st MRB",
         "unit_number": "40463",
         "kind": "battalion",
@@ -217,6 +250,10 @@ UNITS = [
     {
         "slug": "47th-division",
         "name": "47th Division",
+        "aliases": [
+            {"name": "47-я дивизия", "language": "ru", "kind": "translation"},
+            {"name": "47-ма дивізія", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "47th Division",
         "kind": "division",
         "garrison": "Nizhny Novgorod region",
@@ -229,6 +266,10 @@ UNITS = [
     {
         "slug": "272nd-motorized-rifle-regiment",
         "name": "272nd Motorized Rifle Regiment",
+        "aliases": [
+            {"name": "272-й мотострелковый полк", "language": "ru", "kind": "translation"},
+            {"name": "272-й мотострілецький полк", "language": "uk", "kind": "translation"},
+        ],
         "short_name": "272nd MRR",
         "kind": "regiment",
         "parent": "47th-division",
@@ -262,6 +303,11 @@ SITES = [
     {
         "slug": "petrovskaya-coal-mine",
         "name": "Petrovskaya coal mine",
+        "aliases": [
+            {"name": "шахта «Петровская»", "language": "ru", "kind": "original"},
+            {"name": "шахта «Петровська»", "language": "uk", "kind": "translation"},
+            {"name": "Petrovskaja coal mine", "language": "en", "kind": "transliteration"},
+        ],
         "kind": "coal_mine",
         "region": "Donetsk",
         "territory": "occupied_ukraine",
@@ -297,6 +343,11 @@ SITES = [
     {
         "slug": "makiivka-former-mining-supplies-factory",
         "name": "Makiivka former mining-supplies factory",
+        "aliases": [
+            {"name": "бывший завод горно-шахтного снабжения, Макеевка", "language": "ru", "kind": "translation"},
+            {"name": "колишній завод гірничо-шахтного постачання, Макіївка", "language": "uk", "kind": "translation"},
+            {"name": "Makeyevka former mining-supplies factory", "language": "en", "kind": "transliteration"},
+        ],
         "kind": "former_factory",
         "region": "Donetsk",
         "territory": "occupied_ukraine",
@@ -324,6 +375,10 @@ SITES = [
     {
         "slug": "weapons-storage-room-47th-division-hq",
         "name": "Weapons storage room, 47th Division HQ",
+        "aliases": [
+            {"name": "оружейная комната штаба 47-й дивизии", "language": "ru", "kind": "translation"},
+            {"name": "кімната зберігання зброї штабу 47-ї дивізії", "language": "uk", "kind": "translation"},
+        ],
         "kind": "weapons_store",
         "region": "Nizhny Novgorod",
         "territory": "russia",
@@ -356,6 +411,10 @@ SITES = [
     {
         "slug": "5th-brigade-basement",
         "name": "5th Brigade basement",
+        "aliases": [
+            {"name": "подвал 5-й бригады", "language": "ru", "kind": "translation"},
+            {"name": "підвал 5-ї бригади", "language": "uk", "kind": "translation"},
+        ],
         "kind": "basement",
         "region": "Donetsk",
         "territory": "occupied_ukraine",

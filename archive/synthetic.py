@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from core.curation import PublicationStatus
-from sites.models import Site, SiteUnit
+from core.names import NamedModel
+from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
 from units.models import Unit
 
@@ -22,6 +23,8 @@ STATUS_WEIGHTS = {
     PublicationStatus.REVIEW: 5,
     PublicationStatus.WITHHELD: 4,
 }
+# Site names in English with the Russian name kept as an alias.
+SITE_NAMES = [("Basement", "Подвал"), ("Pit", "Яма"), ("Coal mine", "Шахта"), ("Factory", "Завод")]
 REGIONS = ["Donetsk", "Luhansk", "Kharkiv", "Zaporizhzhia", "Kherson", "Nizhny Novgorod", "Novosibirsk", "Belgorod"]
 ENGLISH = [
     "they",
@@ -130,6 +133,11 @@ class SyntheticArchive:
         return " ".join(self.random.choices(words, k=length)).capitalize() + "."
 
     def bulk(self, model, objects: list) -> list:
+        if issubclass(model, NamedModel):
+            # bulk_create skips save(), which keeps the folded names that search reads.
+            for record in objects:
+                if not record.search_names:
+                    record.search_names = record.build_search_names(aliases=[])
         created = model.objects.bulk_create(objects, batch_size=BATCH)
         self.result.add(model._meta.verbose_name_plural.title(), len(created))
         return created
@@ -211,12 +219,14 @@ class SyntheticArchive:
         )
 
     def sites(self, count: int, units: list[Unit]) -> list[Site]:
-        sites = []
+        sites, russian_names = [], []
         for i in range(count):
             located = self.random.random() < 0.7
+            english, russian = self.random.choice(SITE_NAMES)
+            russian_names.append(f"{russian} {i}")
             sites.append(
                 Site(
-                    name=f"{self.random.choice(['Basement', 'Pit', 'Coal mine', 'Factory'])} {i}",
+                    name=f"{english} {i}",
                     slug=f"gen-{self.tag}-site-{i}",
                     kind=self.random.choice(Site.Kind.values),
                     region=self.random.choice(REGIONS),
@@ -228,7 +238,13 @@ class SyntheticArchive:
                     status=self.status(),
                 )
             )
+        for site, russian in zip(sites, russian_names, strict=True):
+            site.search_names = site.build_search_names(aliases=[russian])
         sites = self.bulk(Site, sites)
+        self.bulk(
+            SiteAlias,
+            [SiteAlias(site=site, name=name, language="ru") for site, name in zip(sites, russian_names, strict=True)],
+        )
         self.bulk(
             SiteUnit,
             [

@@ -21,6 +21,7 @@ from .curation import (
     may_set_status,
     set_status,
 )
+from .search import SearchableQuerySet
 
 AUDIT_FIELDS = (
     "status",
@@ -210,6 +211,15 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     def get_list_filter(self, request):
         return (ReviewQueueFilter, *super().get_list_filter(request))
 
+    def get_search_results(self, request, queryset, search_term):
+        # The public search's matching (core.search): names and aliases in every script, full text on PostgreSQL.
+        # The autocomplete of related records uses it too.
+        if isinstance(queryset, SearchableQuerySet):
+            if not search_term.strip():
+                return queryset, False
+            return queryset.filter(queryset.match_condition(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), *CONTRIBUTED_INLINES.get(self.model, ())]
 
@@ -333,3 +343,9 @@ class ReviewedLinkInline(ReviewedLinkPermissions, admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         formset.current_user = formset.form.current_user = request.user
         return formset
+
+
+class AliasInline(ReviewedLinkInline):
+    """The other names of a site, unit, source or person (core.names.AliasModel), on its change page."""
+
+    fields = ("name", "language", "kind")

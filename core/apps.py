@@ -1,8 +1,10 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_migrate
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.module_loading import autodiscover_modules
 
 from . import checks  # noqa: F401 - registers the system checks
+from .search import register_sqlite_functions
 
 
 class ProjectAppConfig(AppConfig):
@@ -28,10 +30,21 @@ class CoreConfig(ProjectAppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        # Not at the top: roles imports auth's models, which cannot be imported before the app registry is ready.
+        # Not at the top: these modules define or import models, which cannot be imported before the app
+        # registry is ready.
+        from .generation import install_triggers
+        from .names import refresh_alias_parent
         from .roles import ensure_roles
+
+        # Aliases of every app keep their record's folded names current (core.names).
+        post_save.connect(refresh_alias_parent, dispatch_uid="core.refresh_alias_parent.save")
+        post_delete.connect(refresh_alias_parent, dispatch_uid="core.refresh_alias_parent.delete")
+        # SQLite searches text folded like names (core.search).
+        connection_created.connect(register_sqlite_functions, dispatch_uid="core.register_sqlite_functions")
 
         # Each app's importers.py registers its CSV importers (core.csv_import), as admin.py registers ModelAdmins.
         autodiscover_modules("importers")
         # After migrate has created every permission, keep the role groups in step with them.
         post_migrate.connect(ensure_roles, dispatch_uid="core.ensure_roles")
+        # Once, after every app has migrated: new tables get their publication-generation triggers.
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="core.install_triggers")

@@ -1,18 +1,19 @@
-"""Shared behaviour of the public list pages: filtering, forgiving pagination, page sizes and filter chips."""
+"""Shared behaviour of the public list pages: filtering, facets, forgiving pagination, bounded counts and chips."""
 
-from html import escape
+import hashlib
+import json
 
-from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.forms.utils import flatatt
+from django.db import connections
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
+from .generation import cached
 from .security import ReadOnlyViewMixin
 
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
@@ -80,14 +81,16 @@ class PublicFilterMixin:
             chips.append(
                 {
                     "label": field.label,
-                    "value": self.display_value(field, value),
+                    "value": self.display_value(field, value, filterset.filters.get(name)),
                     "remove_query": self.querystring(exclude=(*raw_keys, self.page_kwarg)),
                 }
             )
         return chips
 
     @staticmethod
-    def display_value(field, value) -> str:
+    def display_value(field, value, filter_=None) -> str:
+        if hasattr(filter_, "describe"):
+            return filter_.describe(value)
         if isinstance(value, slice):
             return " – ".join(formats.date_format(bound) if bound else "…" for bound in (value.start, value.stop))
         if hasattr(value, "pk") or not hasattr(field, "choices"):
@@ -95,9 +98,50 @@ class PublicFilterMixin:
         return str(dict(field.choices).get(value, value))
 
 
+# Counts are exact up to this many records; past it, on PostgreSQL, the planner's estimate is shown as "about".
+EXACT_COUNT_UP_TO = 10_000
+
+
+def bounded_count(queryset) -> tuple[int, bool]:
+    """(count, is_estimate): one query bounded by EXACT_COUNT_UP_TO rows, then (PostgreSQL) the planner's
+    estimate of the filtered query instead of counting a large result row by row."""
+    bounded = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    if bounded <= EXACT_COUNT_UP_TO:
+        return bounded, False
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.count(), False
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), bounded), True
+
+
+class BoundedCountPaginator(Paginator):
+    """A paginator whose count is `bounded_count`'s (`count_is_estimate` says when it is an estimate)."""
+
+    count_is_estimate = False
+
+    @cached_property
+    def count(self):
+        count, self.count_is_estimate = bounded_count(self.object_list)
+        return count
+
+
+def about(number: int) -> int:
+    """`number` rounded to two significant digits, for counts that are estimates."""
+    digits = len(str(number)) - 2
+    return round(number, -digits) if digits > 0 else number
+
+
 class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     """A filtered, paginated public list: a page number that is not a number or out of range shows the nearest
-    valid page, and the page size is clamped."""
+    valid page, and the page size is clamped.
+
+    The FilterSet's `facets` (core.facets) are counted for the filters a reader has not narrowed by, under the
+    filters they have; they are cached per publication generation.
+    """
+
+    paginator_class = BoundedCountPaginator
+    # Parameters that change neither the records nor the facets.
+    presentation_parameters = ("page", "per_page", "sort")
 
     def get_paginate_by(self, queryset):
         return clamp_page_size(
@@ -105,40 +149,79 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         )
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = Paginator(queryset, page_size)
+        if not queryset.ordered:
+            # An empty sort parameter ("?sort=,") clears the order; pages must still not overlap.
+            queryset = queryset.order_by(*queryset.model._meta.ordering, "pk")
+        paginator = self.paginator_class(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
+
+    def facet_key(self) -> str:
+        params = sorted(
+            (key, value)
+            for key, values in self.request.GET.lists()
+            if key not in self.presentation_parameters
+            for value in values
+        )
+        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
+        return f"facets:{type(self).__name__}:{get_language()}:{digest}"
+
+    def facets(self, filterset) -> dict:
+        """Each facet's choices under the other active filters: {filter name: [FacetChoice, ...]}."""
+        declared = getattr(filterset, "facets", ())
+        if not declared:
+            return {}
+        base = filterset.queryset.model.objects.public()
+
+        def count():
+            counted = {}
+            for facet in declared:
+                others = self.request.GET.copy()
+                for key in self.parameter_keys(facet.name):
+                    others.pop(key, None)
+                narrowed = self.filterset_class(others or None, queryset=base, request=self.request).qs
+                counted[facet.name] = facet.choices(narrowed)
+            return counted
+
+        return cached(self.facet_key(), count)
+
+    def filter_fields(self, filterset) -> list[dict]:
+        """The form's fields with their facet, for the filter form: a select of the choices that give results
+        (with their counts), or a text box with suggestions and the most frequent choices as links."""
+        counted = self.facets(filterset)
+        by_name = {facet.name: facet for facet in getattr(filterset, "facets", ())}
+        fields = []
+        for field in filterset.form:
+            facet = by_name.get(field.name)
+            entry = {"field": field, "facet": facet, "choices": counted.get(field.name, [])}
+            if facet is not None:
+                current = str(field.value() or "")
+                entry["current"] = current
+                entry["current_listed"] = any(choice.value == current for choice in entry["choices"])
+                if current and not entry["current_listed"] and not facet.suggests:
+                    entry["current_label"] = dict(field.field.choices).get(current, current)
+                entry["links"] = [
+                    (choice, self.querystring_with(field.name, choice.value)) for choice in entry["choices"]
+                ]
+            fields.append(entry)
+        return fields
+
+    def querystring_with(self, name: str, value: str) -> str:
+        params = self.request.GET.copy()
+        params.pop(self.page_kwarg, None)
+        params[name] = value
+        return params.urlencode()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
+        paginator = context["paginator"]
         context["filter_errors"] = self.filter_errors(filterset)
         context["active_filters"] = self.active_filters(filterset)
+        context["filter_fields"] = self.filter_fields(filterset)
         context["page_size_choices"] = PAGE_SIZE_CHOICES
-        context["page_size"] = context["paginator"].per_page
-        context["result_count"] = context["paginator"].count
+        context["page_size"] = paginator.per_page
+        context["result_count"] = about(paginator.count) if paginator.count_is_estimate else paginator.count
+        context["result_count_is_estimate"] = paginator.count_is_estimate
         context["export_url"] = self.export_url(filterset)
         return context
-
-
-class FastSelect(forms.Select):
-    """A <select> that writes its options directly instead of rendering one template per option.
-
-    Filters over sites or units offer thousands of choices; Django's per-option templates made that the
-    slowest part of a list page (over 100 ms for 3,000 options).
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = {str(item) for item in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(str(option_value))}"{" selected" if str(option_value) in selected else ""}>'
-            f"{escape(str(label))}</option>"
-            for option_value, label in self.choices
-        )
-        # Every value and label is escaped above with the standard library's html.escape (quotes included).
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe(options),  # noqa: S308
-        )

@@ -1,53 +1,223 @@
-"""Full-text search: a stored, GIN-indexed tsvector on PostgreSQL, a plain `icontains` search on SQLite.
+"""Search: names in every script, and full text, with a bounded cost whatever a reader types.
 
-The vectors are filled by database triggers (see the migrations that add `search_vector`), so they stay current
-on every write path: admin saves, bulk inserts from the generator or an import, and raw SQL alike. Russian and
-English stemming are both applied, plus the `simple` configuration for names and words of other languages.
+A query is split into at most `MAX_TERMS` words; every word must match (AND), each in any of the places a model
+searches. Two kinds of matching:
+
+- **Names** (of sites, units, sources, persons, and their aliases) are folded to lower-case ASCII with anyascii, a
+  maintained transliteration library for every script, so that case, accents and the Latin/Cyrillic choice do not
+  matter: "Макеевка", "MAKEEVKA" and "Makéevka" all become "makeevka". A named record stores its folded names in
+  `search_names` (`NamedModel`); a word matches a name word that begins with it. On PostgreSQL a trigram index
+  serves that `LIKE`.
+- **Text** (quotes, translations, context, descriptions): on PostgreSQL the stored, GIN-indexed tsvector (kept by
+  database triggers), queried with prefix terms in the english, russian and simple configurations, with `unaccent`
+  on both sides; on SQLite the same folding as for names, through a `fold()` SQL function registered on every
+  connection (`register_sqlite_functions`), which gives the same hits on the demo data.
 """
 
+import re
+from dataclasses import dataclass
+
+from anyascii import anyascii
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections, models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Func, Q, Value
 
 SEARCH_CONFIGS = ("english", "russian", "simple")
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+# One-letter words would match most of the archive as prefixes; they count only as digits ("5-я бригада").
+MIN_TERM_LENGTH = 2
+WORD = re.compile(r"\w+")
+APOSTROPHES = re.compile(r"['’ʼ`´]")
+NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 
 
-def uses_full_text(queryset: models.QuerySet) -> bool:
-    return connections[queryset.db].vendor == "postgresql"
+def fold(text: str) -> str:
+    """`text` as lower-case ASCII words separated by single spaces: the form in which names are compared.
+
+    Apostrophes are dropped rather than split on, so that "Donets'k" (a soft sign) folds like "Donetsk".
+    """
+    ascii_text = APOSTROPHES.sub("", anyascii(text or "")).lower()
+    return NOT_ALPHANUMERIC.sub(" ", ascii_text).strip()
 
 
-def full_text_query(text: str) -> SearchQuery:
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIGS[0])
-    for config in SEARCH_CONFIGS[1:]:
-        query |= SearchQuery(text, search_type="websearch", config=config)
+def name_index(names) -> str:
+    """The `search_names` of a record: every name folded, each word preceded by a space (" makiivka makeevka")."""
+    words = []
+    for name in names:
+        for word in fold(name).split():
+            if word not in words:
+                words.append(word)
+    return "".join(f" {word}" for word in words)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of a query: as typed (for full text, which stems it) and folded (for names)."""
+
+    text: str
+    folded: str
+
+    def tsquery(self) -> str:
+        """The word as a prefix, and also transliterated ("донецк" finds "Donetsk" in a description)."""
+        if self.folded and self.folded != self.text:
+            return f"('{self.text}':* | '{self.folded}':*)"
+        return f"'{self.text}':*"
+
+    @property
+    def searches_text(self) -> bool:
+        return len(self.text) >= MIN_TERM_LENGTH or self.text.isdigit()
+
+    @property
+    def searches_names(self) -> bool:
+        return len(self.folded) >= MIN_TERM_LENGTH or self.folded.isdigit()
+
+
+def query_terms(text: str) -> list[Term]:
+    """The words of a query that can be searched for, at most MAX_TERMS of them; operators, punctuation, NUL bytes
+    and whatever else is no letter or digit are ignored, so that no input reaches the database as syntax."""
+    terms = []
+    for match in WORD.finditer((text or "")[: MAX_TERMS * (MAX_TERM_LENGTH + 1) * 4]):
+        word = match.group().replace("_", "")[:MAX_TERM_LENGTH].lower()
+        folded = fold(word).replace(" ", "")
+        term = Term(word, folded)
+        if (term.searches_text or term.searches_names) and term not in terms:
+            terms.append(term)
+        if len(terms) == MAX_TERMS:
+            break
+    return terms
+
+
+def uses_full_text(queryset_or_alias) -> bool:
+    alias = queryset_or_alias if isinstance(queryset_or_alias, str) else queryset_or_alias.db
+    return connections[alias].vendor == "postgresql"
+
+
+# --- Names ------------------------------------------------------------------------------------------------------
+
+
+def names_condition(term: Term, field: str = "search_names") -> Q:
+    """The record has a name (or alias) with a word that begins with `term`."""
+    return Q(**{f"{field}__contains": f" {term.folded}"})
+
+
+def name_rank(query: str, field: str = "search_names") -> models.Expression:
+    """2 when a name of the record is the whole query, 1 when a name word begins with it, else 0."""
+    folded = fold(query)
+    return models.Case(
+        models.When(**{f"{field}__contains": f" {folded} "}, then=Value(2)),
+        models.When(**{f"{field}__endswith": f" {folded}"}, then=Value(2)),
+        models.When(**{f"{field}__contains": f" {folded}"}, then=Value(1)),
+        default=Value(0),
+    )
+
+
+# --- Full text --------------------------------------------------------------------------------------------------
+
+
+class Unaccent(Func):
+    function = "unaccent"
+    output_field = models.TextField()
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Give SQLite connections `fold()`, so that text is searched in the same folded form as names."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("FOLD", 1, lambda value: f" {fold(value)} ", deterministic=True)
+
+
+def text_query(terms: list[Term]) -> SearchQuery:
+    """All `terms` as prefixes (the last word may be half typed), in every configuration, accents removed.
+
+    Terms hold only letters and digits (query_terms), so the raw tsquery syntax around them is all ours.
+    """
+    raw = " & ".join(term.tsquery() for term in terms)
+    query = None
+    for config in SEARCH_CONFIGS:
+        part = SearchQuery(Unaccent(Value(raw)), search_type="raw", config=config)
+        query = part if query is None else query | part
     return query
 
 
-def contains_condition(text: str, fields: tuple[str, ...]) -> Q:
+def text_condition(queryset: models.QuerySet, term: Term, fields: tuple[str, ...]) -> Q:
+    """`term` is a word of the record's own text: its stored search vector (PostgreSQL) or its folded `fields`."""
+    if not term.searches_text:
+        return Q(pk__in=[])
+    if uses_full_text(queryset):
+        return Q(search_vector=text_query([term]))
     condition = Q()
     for field in fields:
-        condition |= Q(**{f"{field}__icontains": text})
+        condition |= Q(**{f"{field}__fold__contains": f" {term.folded}"})
     return condition
 
 
-def match_condition(queryset: models.QuerySet, text: str, fields: tuple[str, ...]) -> Q:
-    """The condition "matches `text`" as a Q, to combine with others (the admin adds the real name to it)."""
-    if uses_full_text(queryset):
-        return Q(search_vector=full_text_query(text))
-    return contains_condition(text, fields)
+def text_rank(queryset: models.QuerySet, terms: list[Term]) -> models.Expression:
+    """How well the record's own text matches (PostgreSQL; SQLite ranks nothing)."""
+    if not uses_full_text(queryset) or not terms:
+        return Value(0.0, output_field=models.FloatField())
+    return SearchRank(F("search_vector"), text_query(terms), cover_density=True)
 
 
-def search(queryset: models.QuerySet, text: str, fields: tuple[str, ...]) -> models.QuerySet:
-    """`queryset` narrowed to `text`, best matches first: exact phrase, then full-text rank (PostgreSQL)."""
-    text = text.strip()
-    if not text:
-        return queryset
-    matching = queryset.filter(match_condition(queryset, text, fields))
-    if not uses_full_text(queryset):
-        return matching
-    contains = contains_condition(text, fields)
-    query = full_text_query(text)
-    return matching.annotate(
-        exact_phrase=Case(When(contains, then=Value(1)), default=Value(0)),
-        search_rank=SearchRank(F("search_vector"), query, cover_density=True),
-    ).order_by("-exact_phrase", "-search_rank", "-pk")
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class FoldTransform(models.Transform):
+    """`field__fold__contains=" word"`: the field folded like names (SQLite's registered `fold()` function)."""
+
+    lookup_name = "fold"
+    function = "FOLD"
+    output_field = models.TextField()
+
+
+# Ranking every match of a common word costs as much as the archive is large: past this many matches the
+# results keep their usual order (newest first) and are not ranked.
+RANKED_MATCHES = 1000
+
+
+def rankable(queryset: models.QuerySet) -> bool:
+    """Whether `queryset` has few enough rows to rank them all (one bounded count)."""
+    return queryset.order_by()[: RANKED_MATCHES + 1].count() <= RANKED_MATCHES
+
+
+class SearchableQuerySet(models.QuerySet):
+    """`search(text)` for a model with a stored `search_vector` (PostgreSQL) and, when it is a
+    core.names.NamedModel, folded `search_names`.
+
+    `SEARCH_TEXT_FIELDS` are the fields of the record's own text that SQLite folds (the vector's fields on
+    PostgreSQL). Subclasses widen `term_condition` (a testimony also matches the names of its public sites).
+    """
+
+    SEARCH_TEXT_FIELDS: tuple[str, ...] = ()
+
+    def has_names(self) -> bool:
+        return any(field.name == "search_names" for field in self.model._meta.concrete_fields)
+
+    def term_condition(self, term: Term) -> Q:
+        condition = text_condition(self, term, self.SEARCH_TEXT_FIELDS)
+        if self.has_names() and term.searches_names:
+            condition |= names_condition(term)
+        return condition
+
+    def named(self, term: Term) -> models.QuerySet:
+        """Records with a name or alias that has a word beginning with `term` (named models only)."""
+        return self.filter(names_condition(term))
+
+    def match_condition(self, text: str) -> Q:
+        """Every word of `text` matches, as a condition to combine with others (the admin adds the real name)."""
+        condition = Q()
+        for term in query_terms(text):
+            condition &= self.term_condition(term)
+        return condition
+
+    def search(self, text: str) -> models.QuerySet:
+        """The records that match `text`, best first when there are few enough to rank (RANKED_MATCHES), else in
+        their usual order; all records when `text` holds no word to search for."""
+        terms = query_terms(text)
+        if not terms:
+            return self
+        matches = self.filter(self.match_condition(text))
+        if not rankable(matches):
+            return matches
+        ranks = {"search_rank": text_rank(self, terms)}
+        if self.has_names():
+            ranks["name_rank"] = name_rank(" ".join(term.text for term in terms))
+        return matches.annotate(**ranks).order_by(*(f"-{name}" for name in reversed(ranks)), "-pk")

@@ -1,9 +1,13 @@
 from django.contrib import admin
 
-from core.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from core.admin_base import AUDIT_FIELDSET, AliasInline, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
 from core.admin_import import CsvImportAdminMixin
 
-from .models import Site, SiteUnit
+from .models import Site, SiteAlias, SiteUnit
+
+
+class SiteAliasInline(AliasInline):
+    model = SiteAlias
 
 
 class SiteUnitInline(ReviewedLinkInline):
@@ -17,12 +21,12 @@ class SiteAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "sites"
     list_display = ("name", "kind", "region", "territory", "settlement", "first_reported", "status")
     list_filter = ("status", "kind", "territory", "region", "location_precision")
-    search_fields = ("name", "settlement", "region", "description")
+    search_fields = ("name", "aliases__name", "settlement", "region", "description")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("reported_in",)
     date_hierarchy = "first_reported"
     # testimonies/admin.py adds the evidence images (core.admin_base.add_inline).
-    inlines = [SiteUnitInline]
+    inlines = [SiteAliasInline, SiteUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
         ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),
@@ -38,3 +42,12 @@ class SiteUnitAdmin(ReviewedLinkAdmin):
     list_select_related = ("site", "unit", "publication__source")
     search_fields = ("site__name", "unit__name", "unit__unit_number")
     autocomplete_fields = ("site", "unit", "publication")
+
+
+@admin.register(SiteAlias)
+class SiteAliasAdmin(ReviewedLinkAdmin):
+    list_display = ("name", "site", "language", "kind")
+    list_filter = ("language", "kind")
+    list_select_related = ("site",)
+    search_fields = ("name", "site__name")
+    autocomplete_fields = ("site",)

@@ -15,31 +15,37 @@ from core.curation import (
     Confidence,
     CuratedModel,
     CuratedQuerySet,
+    PublicQuerySet,
     end_not_before_start,
     public_related,
 )
-from core.search import search
+from core.names import AliasModel, NamedModel
+from core.search import SearchableQuerySet
 from units.models import Unit, UnitQuerySet
 
 # Pages of their own under /sites/ (sites/urls.py), which a site with that slug could never be reached past.
 RESERVED_SLUGS = frozenset({"map"})
 
 
-class SiteQuerySet(CuratedQuerySet):
-    def search(self, text: str):
-        return search(self, text, ("name", "settlement", "region", "description"))
+class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
+    SEARCH_TEXT_FIELDS = ("name", "settlement", "region", "description")
 
     def regions(self) -> list[str]:
         """The regions of these sites, each once, in order (the region filter's choices: `public().regions()`)."""
         return list(self.order_by("region").values_list("region", flat=True).distinct())
+
+    def linked_to_units(self, units):
+        """Sites with a public link to any of `units`."""
+        return self.filter(pk__in=SiteUnit.objects.public().filter(unit__in=units).values("site"))
 
     def with_coordinates(self):
         """Sites that can be placed on a map (the database ensures a site has both coordinates or neither)."""
         return self.filter(latitude__isnull=False, longitude__isnull=False)
 
     def for_public_api(self):
-        """Public sites with their public unit links and publications (the API's representation)."""
+        """Public sites with their aliases, public unit links and publications (the API's representation)."""
         return self.public().prefetch_related(
+            "aliases",
             models.Prefetch(
                 "site_units",
                 queryset=SiteUnit.objects.public().with_public_publication().select_related("unit"),
@@ -68,7 +74,7 @@ class SiteQuerySet(CuratedQuerySet):
         )
 
 
-class Site(CuratedModel):
+class Site(NamedModel, CuratedModel):
     """A place where soldiers are or were held illegally."""
 
     class Kind(models.TextChoices):
@@ -116,7 +122,7 @@ class Site(CuratedModel):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = SiteQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_vector"])
+    history = HistoricalRecords(excluded_fields=["search_vector", "search_names"])
 
     class Meta:
         ordering = ["name"]
@@ -147,6 +153,10 @@ class Site(CuratedModel):
 
     def get_absolute_url(self):
         return reverse("sites:site_detail", kwargs={"slug": self.slug})
+
+    def name_variants(self) -> list[str]:
+        # A reader looking for "Донецк" finds the sites of that region and town.
+        return [self.name, self.settlement, self.region]
 
     def clean(self):
         super().clean()
@@ -209,3 +219,31 @@ class SiteUnit(CitedLinkModel):
 
     def __str__(self):
         return f"{self.unit} – {self.get_role_display()} – {self.site}"
+
+
+class SiteAliasQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return SiteQuerySet.public_condition(f"{prefix}site__")
+
+
+class SiteAlias(AliasModel):
+    PARENT_FIELD = "site"
+    # An alias of a published or withheld site is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("site",)
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="aliases")
+
+    objects = SiteAliasQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(AliasModel.Meta):
+        verbose_name = _("site alias")
+        verbose_name_plural = _("site aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="sitealias_unique_name",
+                violation_error_message=_("This site already has this alias."),
+            )
+        ]

@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_base import (
     AUDIT_FIELDSET,
+    AliasInline,
     CuratedAdmin,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
@@ -20,8 +21,12 @@ from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
 from .forms import EvidenceImageForm, EvidenceInlineFormSet
-from .models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
+from .models import AbuseType, Citation, EvidenceImage, Publication, Source, SourceAlias, Testimony
 from .views import evidence_response
+
+
+class SourceAliasInline(AliasInline):
+    model = SourceAlias
 
 
 @admin.register(Source)
@@ -29,8 +34,9 @@ class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
-    search_fields = ("name", "description", "website")
+    search_fields = ("name", "aliases__name", "description", "website")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [SourceAliasInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "website", "country", "languages", "description")}),
         AUDIT_FIELDSET,
@@ -244,10 +250,10 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_results(self, request, queryset, search_term):
-        # Full-text search (PostgreSQL) over the public text fields, plus the real name for permitted staff.
+        # The public search (core.search), plus the real name for staff with the restricted-fields permission.
         if not search_term.strip():
             return queryset, False
-        matches = queryset.search_condition(search_term)
+        matches = queryset.match_condition(search_term)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
         return queryset.filter(matches), False
@@ -268,3 +274,12 @@ class CitationAdmin(ReviewedLinkAdmin):
     search_fields = ("quoted_passage", "locator", "publication__title", "testimony__witness_label")
     autocomplete_fields = ("testimony", "publication")
     date_hierarchy = "accessed_on"
+
+
+@admin.register(SourceAlias)
+class SourceAliasAdmin(ReviewedLinkAdmin):
+    list_display = ("name", "source", "language", "kind")
+    list_filter = ("language", "kind")
+    list_select_related = ("source",)
+    search_fields = ("name", "source__name")
+    autocomplete_fields = ("source",)

@@ -1,43 +1,58 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.listing import FastSelect
+from core.facets import Facet, by_field, by_link
+from core.filters import NamedRecordFilter
 from sites.filters import public_site_regions
 from sites.models import Site
 from units.models import Unit
 
-from .models import AbuseType, Source, Testimony
+from .models import AbuseType, Citation, Source, Testimony
+
+# Large vocabularies show this many of their most frequent choices beside the text box.
+TOP_CHOICES = 8
+
+
+def public_site_links(testimonies):
+    return Testimony.sites.through.objects.filter(testimony__in=testimonies, site__in=Site.objects.public())
+
+
+def public_unit_links(testimonies):
+    return Testimony.units.through.objects.filter(testimony__in=testimonies, unit__in=Unit.objects.public())
+
+
+def public_abuse_links(testimonies):
+    return Testimony.abuse_types.through.objects.filter(
+        testimony__in=testimonies, abusetype__in=AbuseType.objects.public()
+    )
+
+
+def public_citations(testimonies):
+    return Citation.objects.public().filter(testimony__in=testimonies)
 
 
 class TestimonyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    site = django_filters.ModelChoiceFilter(
+    site = NamedRecordFilter(
         label=_("Site"),
-        field_name="sites",
-        to_field_name="slug",
-        queryset=Site.objects.public().only("pk", "slug", "name"),
-        widget=FastSelect,
+        records=Site.objects.public,
+        link=lambda testimonies, sites: testimonies.at_sites(sites),
+        suggest="site",
     )
-    unit = django_filters.ModelChoiceFilter(
+    unit = NamedRecordFilter(
         label=_("Unit"),
-        field_name="units",
-        to_field_name="slug",
-        queryset=Unit.objects.public().only("pk", "slug", "name", "unit_number"),
-        widget=FastSelect,
+        records=Unit.objects.public,
+        link=lambda testimonies, units: testimonies.naming_units(units),
+        suggest="unit",
     )
-    source = django_filters.ModelChoiceFilter(
+    source = NamedRecordFilter(
         label=_("Source"),
-        to_field_name="slug",
-        queryset=Source.objects.public().only("pk", "slug", "name"),
-        method="filter_source",
-        widget=FastSelect,
+        records=Source.objects.public,
+        link=lambda testimonies, sources: testimonies.cited_by_sources(sources),
+        suggest="source",
     )
     abuse_type = django_filters.ModelChoiceFilter(
-        label=_("Abuse"),
-        field_name="abuse_types",
-        to_field_name="slug",
-        queryset=AbuseType.objects.public(),
-        widget=FastSelect,
+        label=_("Abuse"), field_name="abuse_types", to_field_name="slug", queryset=AbuseType.objects.public()
     )
     region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)
@@ -53,6 +68,20 @@ class TestimonyFilter(django_filters.FilterSet):
         field_labels={"given_on": _("Date given"), "witness_label": _("Witness"), "id": _("Record number")},
     )
 
+    facets = (
+        Facet("site", by_link(public_site_links, "testimony_id", "site__slug", "site__name"), top=TOP_CHOICES),
+        Facet("unit", by_link(public_unit_links, "testimony_id", "unit__slug", "unit__name"), top=TOP_CHOICES),
+        Facet(
+            "source",
+            by_link(public_citations, "testimony_id", "publication__source__slug", "publication__source__name"),
+            top=TOP_CHOICES,
+        ),
+        Facet("abuse_type", by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name")),
+        Facet("region", by_link(public_site_links, "testimony_id", "site__region", "site__region")),
+        Facet("witness_role", by_field("witness_role", Testimony.WitnessRole)),
+        Facet("verification", by_field("verification", Testimony.Verification)),
+    )
+
     class Meta:
         model = Testimony
         fields = []
@@ -60,28 +89,27 @@ class TestimonyFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
-    def filter_source(self, queryset, name, source):
-        return queryset.cited_by_source(source)
-
     def filter_events_between(self, queryset, name, period):
         return queryset.events_between(
             period.start.date() if period.start else None, period.stop.date() if period.stop else None
         )
 
     def filter_region(self, queryset, name, region):
-        sites_in_region = Site.objects.public().filter(region=region)
-        return queryset.filter(
-            pk__in=Testimony.sites.through.objects.filter(site__in=sites_in_region).values("testimony")
-        )
+        return queryset.at_sites(Site.objects.public().filter(region=region))
 
 
 class SourceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name"), field_name="name", lookup_expr="icontains")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Source.Kind.choices)
     sort = django_filters.OrderingFilter(
         label=_("Sort by"), fields=(("name", "name"), ("kind", "kind")), field_labels={"name": _("Name")}
     )
 
+    facets = (Facet("kind", by_field("kind", Source.Kind)),)
+
     class Meta:
         model = Source
         fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

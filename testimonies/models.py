@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
-from core.search import match_condition, search
+from core.names import AliasModel, NamedModel
+from core.search import SearchableQuerySet, Term, text_condition
 from core.storage import PrivateStorage
 from sites.models import Site, SiteQuerySet
 from units.models import Unit
@@ -17,9 +18,12 @@ from units.models import Unit
 from .storage import EvidenceStorage
 
 
-class SourceQuerySet(CuratedQuerySet):
+class SourceQuerySet(SearchableQuerySet, CuratedQuerySet):
+    SEARCH_TEXT_FIELDS = ("name", "description")
+
     def for_public_detail(self):
         return self.public().prefetch_related(
+            "aliases",
             models.Prefetch(
                 "publications",
                 queryset=Publication.objects.public().prefetch_related(
@@ -28,11 +32,11 @@ class SourceQuerySet(CuratedQuerySet):
                     )
                 ),
                 to_attr="public_publications",
-            )
+            ),
         )
 
 
-class Source(CuratedModel):
+class Source(NamedModel, CuratedModel):
     """An organisation or outlet whose publications the database rests on."""
 
     class Kind(models.TextChoices):
@@ -51,8 +55,11 @@ class Source(CuratedModel):
     languages = models.CharField(_("languages"), max_length=200, blank=True, help_text=_("For example: ru, en"))
     description = models.TextField(_("description"), blank=True)
 
+    # Filled by a database trigger on PostgreSQL (core.search); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_vector", "search_names"])
 
     class Meta:
         ordering = ["name"]
@@ -68,6 +75,34 @@ class Source(CuratedModel):
     def public_testimonies(self):
         """The public testimonies that cite a public publication of this source."""
         return Testimony.objects.public().cited_by_source(self)
+
+
+class SourceAliasQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return SourceQuerySet.public_condition(f"{prefix}source__")
+
+
+class SourceAlias(AliasModel):
+    PARENT_FIELD = "source"
+    # An alias of a published or withheld source is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("source",)
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.CASCADE, related_name="aliases")
+
+    objects = SourceAliasQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(AliasModel.Meta):
+        verbose_name = _("source alias")
+        verbose_name_plural = _("source aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "name"],
+                name="sourcealias_unique_name",
+                violation_error_message=_("This source already has this alias."),
+            )
+        ]
 
 
 class PublicationQuerySet(CuratedQuerySet):
@@ -150,20 +185,48 @@ class AbuseType(models.Model):
         return f"{reverse('testimonies:testimony_list')}?abuse_type={self.slug}"
 
 
-class TestimonyQuerySet(CuratedQuerySet):
-    SEARCH_FIELDS = ("witness_label", "quote", "translation")
+class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
+    # What the public page shows of the testimony itself; never a restricted field.
+    SEARCH_TEXT_FIELDS = ("witness_label", "quote", "translation", "context")
 
-    def search(self, text: str):
-        """Free-text search over the quote, its translation and the public witness label, best first."""
-        return search(self, text, self.SEARCH_FIELDS)
+    def term_condition(self, term: Term) -> Q:
+        """A word of the testimony's own text, or of a name of a public site, unit or cited source of it.
 
-    def search_condition(self, text: str) -> Q:
-        """The same match as `search()`, unranked, as a condition to combine with others."""
-        return match_condition(self, text.strip(), self.SEARCH_FIELDS)
+        The linked records are read through their `.public()` at query time: a hidden record's name never finds
+        a testimony, and a renamed or newly published record is found at once. One list of ids (a UNION), so
+        that PostgreSQL can use an index for each part.
+        """
+        own = Testimony.objects.filter(text_condition(self, term, self.SEARCH_TEXT_FIELDS)).order_by()
+        if not term.searches_names:
+            return Q(pk__in=own.values("pk"))
+        via_sites = Testimony.sites.through.objects.filter(site__in=Site.objects.public().named(term))
+        via_units = Testimony.units.through.objects.filter(unit__in=Unit.objects.public().named(term))
+        via_sources = Citation.objects.public().filter(publication__source__in=Source.objects.public().named(term))
+        return Q(
+            pk__in=own.values("pk").union(
+                via_sites.values("testimony_id"),
+                via_units.values("testimony_id"),
+                via_sources.order_by().values("testimony_id"),
+            )
+        )
 
     def cited_by_source(self, source):
         """Testimonies with a public citation of a publication of `source`."""
-        return self.filter(pk__in=Citation.objects.public().filter(publication__source=source).values("testimony"))
+        return self.cited_by_sources([source])
+
+    def cited_by_sources(self, sources):
+        """Testimonies with a public citation of a publication of any of `sources`."""
+        return self.filter(
+            pk__in=Citation.objects.public().filter(publication__source__in=sources).values("testimony")
+        )
+
+    def at_sites(self, sites):
+        """Testimonies about any of `sites`."""
+        return self.filter(pk__in=Testimony.sites.through.objects.filter(site__in=sites).values("testimony_id"))
+
+    def naming_units(self, units):
+        """Testimonies that name any of `units`."""
+        return self.filter(pk__in=Testimony.units.through.objects.filter(unit__in=units).values("testimony_id"))
 
     def events_between(self, start, end):
         """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""

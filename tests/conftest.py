@@ -30,3 +30,14 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: a rolled-back test leaves the publication generation where it found it,
+    so a value cached by an earlier test under the same generation would otherwise be read again."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

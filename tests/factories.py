@@ -7,10 +7,10 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.curation import PublicationStatus
-from sites.models import Site, SiteUnit
+from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.evidence import attach_evidence
-from testimonies.models import AbuseType, Citation, EvidenceImage, Publication, Source, Testimony
-from units.models import Commander, Unit
+from testimonies.models import AbuseType, Citation, EvidenceImage, Publication, Source, SourceAlias, Testimony
+from units.models import Commander, Unit, UnitAlias
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -96,6 +96,36 @@ class SiteFactory(PublishedFactory):
     region = "Donetsk"
     territory = Site.Territory.OCCUPIED_UKRAINE
     settlement = "Donetsk"
+
+
+class SiteAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteAlias
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Подвал {n}")
+    language = "ru"
+    kind = "translation"
+
+
+class UnitAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitAlias
+
+    unit = factory.SubFactory(UnitFactory)
+    name = factory.Sequence(lambda n: f"{n}-я бригада")
+    language = "ru"
+    kind = "translation"
+
+
+class SourceAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SourceAlias
+
+    source = factory.SubFactory(SourceFactory)
+    name = factory.Sequence(lambda n: f"Источник {n}")
+    language = "ru"
+    kind = "translation"
 
 
 class SiteUnitFactory(factory.django.DjangoModelFactory):

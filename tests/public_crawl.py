@@ -37,6 +37,8 @@ def public_urls() -> list[str]:
     urls = [reverse(name) for name in LIST_AND_EXPORT_URLS + MAP_AND_GEOJSON]
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
     urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("archive:api_schema")]
+    urls += [f"{reverse('archive:search')}?q=public", f"{reverse('archive:search')}?q=a"]
+    urls += [f"{reverse('archive:suggest')}?type={kind}&q=public" for kind in ("site", "unit", "source")]
     for name, model in API_LISTS.items():
         for record in model.objects.public():
             urls += [record.get_absolute_url(), api_detail_url(name, record)]
@@ -62,4 +64,7 @@ def search_hits(client: Client, term: str) -> int:
     hits += sum(client.get(f"/api/{name}/", {"q": term}).json()["count"] for name in API_LISTS)
     hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
     hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])
+    hits += sum(group.count for group in client.get(reverse("archive:search"), {"q": term}).context["results"])
+    for kind in ("site", "unit", "source"):
+        hits += len(client.get(reverse("archive:suggest"), {"type": kind, "q": term}).json()["results"])
     return hits

@@ -16,9 +16,12 @@ from tests.factories import (
     CommanderFactory,
     EvidenceImageFactory,
     PublicationFactory,
+    SiteAliasFactory,
     SiteFactory,
     SiteUnitFactory,
+    SourceAliasFactory,
     SourceFactory,
+    UnitAliasFactory,
     UnitFactory,
     UserFactory,
 )
@@ -88,6 +91,9 @@ INSTANCE_BUILDERS = {
     "sites.SiteUnit": lambda: SiteUnitFactory(publication=PublicationFactory()),
     "units.Unit": make_unit,
     "units.Commander": lambda: CommanderFactory(publication=PublicationFactory()),
+    "sites.SiteAlias": SiteAliasFactory,
+    "units.UnitAlias": UnitAliasFactory,
+    "testimonies.SourceAlias": SourceAliasFactory,
 }
 
 

@@ -265,9 +265,14 @@ def test_bad_parameters_never_fail_the_server(client, world, name, params):
 
 
 def test_invalid_filters_are_refused_with_the_reasons(client, world):
-    body = get_json(client, "/api/testimonies/", {"site": "no-such-site", "date_after": "yesterday"}, status=400)
-    assert set(body["errors"]) == {"site", "date"}
-    assert body["errors"]["site"][0]["message"]
+    body = get_json(client, "/api/testimonies/", {"witness_role": "emperor", "date_after": "yesterday"}, status=400)
+    assert set(body["errors"]) == {"witness_role", "date"}
+    assert body["errors"]["witness_role"][0]["message"]
+
+
+def test_an_unknown_site_unit_or_source_is_an_empty_result_as_on_the_pages(client, world):
+    for name in ("site", "unit", "source"):
+        assert get_json(client, "/api/testimonies/", {name: "no-such-record"})["count"] == 0
 
 
 # --- read-only --------------------------------------------------------------------------------------------------
@@ -338,7 +343,7 @@ def test_every_response_matches_the_schema(client, world):
             key = record[resource.lookup]
             schema_validator(resource.title).validate(get_json(client, f"/api/{resource.name}/{key}/"))
     schema_validator("Error").validate(get_json(client, "/api/sites/nothing/", status=404))
-    schema_validator("Error").validate(get_json(client, "/api/sites/", {"unit": "nothing"}, status=400))
+    schema_validator("Error").validate(get_json(client, "/api/sites/", {"kind": "nothing"}, status=400))
     geojson = json.loads(b"".join(client.get("/export/sites.geojson").streaming_content))
     schema_validator("SiteFeatureCollection").validate(geojson)
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connections
 
 from core.curation import PublicationStatus
-from tests.factories import SiteFactory
+from tests.factories import SiteAliasFactory, SiteFactory, TestimonyFactory
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -128,4 +128,25 @@ def test_the_language_switcher_works_without_javascript(browser_page, live_serve
     assert page.locator('nav a[href="/sites/map/"]').inner_text() == "Карта"
     page.locator('.language-switcher button[value="en"]').click()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert problems == []
+
+
+def test_typing_into_the_site_box_suggests_and_lands_on_the_filtered_list(browser_page, live_server, map_sites):
+    page, problems = browser_page
+    TestimonyFactory(witness_label="Held in the mine", sites=[map_sites["mine"]])
+    TestimonyFactory(witness_label="Held in the store", sites=[map_sites["store"]])
+    SiteAliasFactory(site=map_sites["mine"], name="шахта «Петровская»")
+    page.goto(f"{live_server.url}/testimonies/")
+    box = page.locator('input[name="site"]')
+    assert box.get_attribute("role") == "combobox"
+    box.press_sequentially("Петров")
+    option = page.locator('.suggestions [role="option"]')
+    option.first.wait_for()
+    assert option.count() == 1 and option.first.inner_text() == "Coal mine"
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == option.first.get_attribute("id")
+    box.press("Enter")
+    page.wait_for_url(f"{live_server.url}/testimonies/?*site=mine*")
+    assert page.locator("article.testimony h3").all_inner_texts() == ["Held in the mine"]
+    assert "Site: Coal mine" in page.locator(".chips").inner_text()
     assert problems == []

@@ -126,10 +126,10 @@ def test_headers_bom_and_file_name(client, records):
 @pytest.mark.parametrize(
     ("name", "params"),
     [
-        ("testimonies:testimony_export", {"site": "nope"}),
+        ("testimonies:testimony_export", {"witness_role": "nope"}),
         ("testimonies:testimony_export", {"date_after": "someday"}),
         ("sites:site_export", {"kind": "castle"}),
-        ("units:unit_export", {"parent": "ghost"}),
+        ("units:unit_export", {"kind": "ghost"}),
         ("testimonies:source_export", {"kind": "oracle"}),
     ],
 )

@@ -11,6 +11,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from sites.models import Site as CurrentSite
+from testimonies.models import Testimony as CurrentTestimony
+from units.models import Unit as CurrentUnit
+
 # The last migration of each app when the code was split into layers (core, units, sites, testimonies, archive):
 # the state of every database that the releases before it created.
 BEFORE_LAYERS = [
@@ -44,7 +48,15 @@ def test_a_database_from_before_the_layers_migrates_to_today_with_its_records():
     Testimony = old.get_model("testimonies", "Testimony")
     source = Source.objects.create(name="ASTRA", slug="astra", kind="media", status="published")
     publication = Publication.objects.create(source=source, title="Report", status="published")
-    unit = Unit.objects.create(name="5th Brigade", slug="5th-brigade", kind="brigade", status="published")
+    division = Unit.objects.create(name="1st Army Corps", slug="1st-corps", kind="division", status="published")
+    unit = Unit.objects.create(
+        name="5th Brigade",
+        slug="5th-brigade",
+        kind="brigade",
+        status="published",
+        parent=division,
+        unit_number="08801",
+    )
     site = Site.objects.create(
         name="Coal mine", slug="coal-mine", kind="coal_mine", region="Donetsk", territory="occupied_ukraine"
     )
@@ -55,10 +67,9 @@ def test_a_database_from_before_the_layers_migrates_to_today_with_its_records():
 
     migrate_to(latest_targets())
 
-    from sites.models import Site as CurrentSite
-    from testimonies.models import Testimony as CurrentTestimony
-
     migrated = CurrentTestimony.objects.get(witness_label="Daniil")
+    assert CurrentUnit.objects.public().search("в/ч 08801").get().slug == "5th-brigade"
+    assert CurrentSite.objects.search("coal").get().slug == "coal-mine"
     assert list(migrated.sites.values_list("slug", flat=True)) == ["coal-mine"]
     assert list(migrated.units.values_list("slug", flat=True)) == ["5th-brigade"]
     assert CurrentSite.objects.get(slug="coal-mine").reported_in.get().title == "Report"

@@ -180,9 +180,9 @@ def test_bad_parameters_give_a_normal_page(client, world, url_name, params):
 
 
 def test_invalid_filter_is_named_in_a_message_and_the_valid_ones_still_apply(client, world):
-    response, testimonies = listed(client, "testimonies:testimony_list", site="no-such-site", abuse_type="beating")
+    response, testimonies = listed(client, "testimonies:testimony_list", witness_role="emperor", abuse_type="beating")
     assert testimonies == [world["chained"]]
-    assert "“Site” was ignored" in response.content.decode()
+    assert "“Witness role” was ignored" in response.content.decode()
 
 
 def test_active_filters_are_shown_with_a_link_that_removes_them(client, world):
@@ -217,15 +217,18 @@ def test_list_page_links_to_the_export_with_the_same_filters(client, world):
 
 
 def test_export_link_leaves_out_the_filters_the_page_ignored(client, world):
-    response = client.get(reverse("testimonies:testimony_list"), {"site": "no-such-site", "abuse_type": "beating"})
+    response = client.get(reverse("testimonies:testimony_list"), {"witness_role": "emperor", "abuse_type": "beating"})
     assert response.context["export_url"] == "/export/testimonies.csv?abuse_type=beating"
     assert client.get(response.context["export_url"]).status_code == 200
 
 
 def test_filter_choices_are_escaped_and_keep_the_selection(client):
-    SiteFactory(name='<script>alert("x")</script>', slug="xss-site")
-    SiteFactory(name="Mine & pit", slug="mine-pit")
-    html = client.get(reverse("testimonies:testimony_list"), {"site": "mine-pit"}).content.decode()
+    TestimonyFactory(sites=[SiteFactory(name='<script>alert("x")</script>', slug="xss-site", region='<b>"R"</b>')])
+    TestimonyFactory(sites=[SiteFactory(name="Mine & pit", slug="mine-pit", region="Mine & pit region")])
+    html = client.get(reverse("testimonies:testimony_list"), {"region": "Mine & pit region"}).content.decode()
+    assert "<script>alert" not in html and "<b>" not in html
+    assert '<option value="&lt;b&gt;&quot;R&quot;&lt;/b&gt;">&lt;b&gt;&quot;R&quot;&lt;/b&gt; (1)</option>' in html
+    assert '<option value="Mine &amp; pit region" selected>Mine &amp; pit region (1)</option>' in html
+    html = client.get(reverse("testimonies:testimony_list")).content.decode()
     assert "<script>alert" not in html
-    assert '<option value="xss-site">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</option>' in html
-    assert '<option value="mine-pit" selected>Mine &amp; pit</option>' in html
+    assert '<a href="?site=xss-site">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</a>' in html

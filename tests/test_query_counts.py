@@ -60,7 +60,9 @@ PAGES = {
     "testimony list filtered": lambda hub: (
         f"/testimonies/?site={hub['site'].slug}&abuse_type={hub['abuse_type']}&per_page=100"
     ),
+    "testimony list searched by a site name": lambda hub: "/testimonies/?q=basement&per_page=100",
     "site list": lambda hub: "/sites/?per_page=100",
+    "site list searched": lambda hub: "/sites/?q=basement&per_page=100",
     "unit list": lambda hub: "/units/?per_page=100",
     "source list": lambda hub: "/sources/?per_page=100",
     "testimony detail": lambda hub: hub["testimony"].get_absolute_url(),
@@ -84,6 +86,8 @@ PAGES = {
     "api unit": lambda hub: f"/api/units/{hub['unit'].slug}/",
     "api source": lambda hub: f"/api/sources/{hub['source'].slug}/",
     "api schema": lambda hub: "/api/schema/",
+    "search": lambda hub: "/search/?q=basement",
+    "suggest": lambda hub: "/search/suggest/?type=site&q=basement",
 }
 
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from sites.models import Site, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
+from sites.models import Site, SiteAlias, SiteUnit
+from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     AbuseTypeFactory,
@@ -25,19 +25,23 @@ from tests.factories import (
     CommanderFactory,
     EvidenceImageFactory,
     PublicationFactory,
+    SiteAliasFactory,
     SiteFactory,
     SiteUnitFactory,
+    SourceAliasFactory,
     SourceFactory,
     TestimonyFactory,
+    UnitAliasFactory,
     UnitFactory,
 )
 from tests.public_crawl import API_LISTS, EXPORTS, LISTS, api_detail_url, public_urls
 from tests.test_production_settings import inline_code
-from units.models import Commander, Unit
+from units.models import Commander, Unit, UnitAlias
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Source, Publication, Site, Unit, Testimony, Citation, Commander, AbuseType, SiteUnit]
+MODELS += [SiteAlias, UnitAlias, SourceAlias]
 LISTS_AND_EXPORTS = LISTS + EXPORTS
 
 
@@ -45,13 +49,14 @@ def text_fields(model) -> list[models.Field]:
     """Every field a person can type text into (choices included: a raw stored value is shown as it is).
 
     Slugs are left out (their URL patterns admit no markup), and so is the publication status, which
-    decides whether the record is public at all.
+    decides whether the record is public at all, and the folded names that search reads (derived, not typed).
     """
     return [
         field
         for field in model._meta.concrete_fields
         if isinstance(field, models.CharField | models.TextField)
         and not isinstance(field, models.SlugField)
+        and field.name != "search_names"
         and field.name != "status"
     ]
 
@@ -89,6 +94,9 @@ def hostile_world():
         sites=[site], units=[unit], abuse_types=[AbuseTypeFactory()], translation="x", quote_language="ru"
     )
     CitationFactory(testimony=testimony, publication=publication)
+    SiteAliasFactory(site=site)
+    UnitAliasFactory(unit=unit)
+    SourceAliasFactory(source=source)
 
     payloads = {}
     counter = itertools.count(10)
@@ -371,7 +379,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 27, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 29, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -381,6 +389,7 @@ def every_public_url(small_world):
     urls = [reverse(name) for name in ("archive:home", *LISTS_AND_EXPORTS)]
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
+    urls += [f"{reverse('archive:search')}?q=basement", f"{reverse('archive:suggest')}?type=site&q=basement"]
     urls += [f"/api/{name}/" for name in API_LISTS]
     urls += [api_detail_url(name, model.objects.public().first()) for name, model in API_LISTS.items()]
     evidence = EvidenceImageFactory(testimony=Testimony.objects.public().first())

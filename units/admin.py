@@ -1,9 +1,13 @@
 from django.contrib import admin
 
-from core.admin_base import AUDIT_FIELDSET, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from core.admin_base import AUDIT_FIELDSET, AliasInline, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
 from core.admin_import import CsvImportAdminMixin
 
-from .models import Commander, Unit
+from .models import Commander, Unit, UnitAlias
+
+
+class UnitAliasInline(AliasInline):
+    model = UnitAlias
 
 
 class CommanderInline(ReviewedLinkInline):
@@ -32,10 +36,10 @@ class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
     list_select_related = ("parent",)
-    search_fields = ("name", "short_name", "unit_number", "garrison", "commanders__name", "commanders__call_sign")
+    search_fields = ("name", "aliases__name", "short_name", "unit_number", "garrison")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    inlines = [CommanderInline, SubUnitInline]
+    inlines = [UnitAliasInline, CommanderInline, SubUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "short_name", "unit_number", "kind", "parent")}),
         ("Details", {"fields": ("branch", "garrison", "description")}),
@@ -51,3 +55,12 @@ class CommanderAdmin(ReviewedLinkAdmin):
     search_fields = ("name", "call_sign", "position", "unit__name", "unit__unit_number")
     autocomplete_fields = ("unit", "publication")
     date_hierarchy = "period_start"
+
+
+@admin.register(UnitAlias)
+class UnitAliasAdmin(ReviewedLinkAdmin):
+    list_display = ("name", "unit", "language", "kind")
+    list_filter = ("language", "kind")
+    list_select_related = ("unit",)
+    search_fields = ("name", "unit__name", "unit__unit_number")
+    autocomplete_fields = ("unit",)

@@ -12,16 +12,17 @@ from core.curation import (
     Confidence,
     CuratedModel,
     CuratedQuerySet,
+    PublicQuerySet,
     end_not_before_start,
     is_public,
     public_related,
 )
-from core.search import search
+from core.names import AliasModel, NamedModel
+from core.search import SearchableQuerySet
 
 
-class UnitQuerySet(CuratedQuerySet):
-    def search(self, text: str):
-        return search(self, text, ("name", "short_name", "unit_number", "garrison"))
+class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
+    SEARCH_TEXT_FIELDS = ("name", "short_name", "unit_number", "garrison", "description")
 
     def with_public_parent(self):
         return self.select_related("parent").annotate(parent_is_public=is_public(Unit.objects, "parent"))
@@ -35,6 +36,7 @@ class UnitQuerySet(CuratedQuerySet):
             self.public()
             .with_public_parent()
             .prefetch_related(
+                "aliases",
                 models.Prefetch("children", queryset=Unit.objects.public(), to_attr="public_children"),
                 models.Prefetch(
                     "commanders",
@@ -59,7 +61,7 @@ class UnitQuerySet(CuratedQuerySet):
         )
 
 
-class Unit(CuratedModel):
+class Unit(NamedModel, CuratedModel):
     """A military unit, placed in its chain of command by its parent unit."""
 
     class Kind(models.TextChoices):
@@ -93,7 +95,7 @@ class Unit(CuratedModel):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = UnitQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_vector"])
+    history = HistoricalRecords(excluded_fields=["search_vector", "search_names"])
 
     class Meta:
         ordering = ["name"]
@@ -118,6 +120,13 @@ class Unit(CuratedModel):
 
     def get_absolute_url(self):
         return reverse("units:unit_detail", kwargs={"slug": self.slug})
+
+    def name_variants(self) -> list[str]:
+        names = [self.name, self.short_name]
+        if self.unit_number:
+            # How sources write a unit number: "в/ч 40463" in Russian, "military unit 40463" in English.
+            names += [self.unit_number, f"в/ч {self.unit_number}", f"military unit {self.unit_number}"]
+        return names
 
     @property
     def public_parent(self):
@@ -166,3 +175,31 @@ class Commander(CitedLinkModel):
 
     def __str__(self):
         return f'{self.name} "{self.call_sign}"' if self.call_sign else self.name
+
+
+class UnitAliasQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return UnitQuerySet.public_condition(f"{prefix}unit__")
+
+
+class UnitAlias(AliasModel):
+    PARENT_FIELD = "unit"
+    # An alias of a published or withheld unit is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("unit",)
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="aliases")
+
+    objects = UnitAliasQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(AliasModel.Meta):
+        verbose_name = _("unit alias")
+        verbose_name_plural = _("unit aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "name"],
+                name="unitalias_unique_name",
+                violation_error_message=_("This unit already has this alias."),
+            )
+        ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -29,7 +30,15 @@ from sites.models import Site
 from testimonies.models import AbuseType, Source, Testimony
 from units.models import Unit
 
-TARGETS_MS = {"public": (50, 150), "search": (100, None), "admin": (300, None)}
+# Targets (median, p95) in ms by kind of page.
+TARGETS_MS = {
+    "public": (50, 150),
+    "list": (40, None),
+    "search": (100, None),
+    "selective": (30, None),
+    "suggest": (20, None),
+    "admin": (300, None),
+}
 
 
 class Command(BaseCommand):
@@ -48,14 +57,20 @@ class Command(BaseCommand):
         # DEBUG is off as in production, so static files come from the collected manifest.
         call_command("collectstatic", interactive=False, verbosity=0)
         pages = self.pages()
-        self.stdout.write(f"{'page':<34} {'median ms':>9} {'p95 ms':>7} {'queries':>7}  target")
+        self.stdout.write(f"{'page':<36} {'cold ms':>8} {'median ms':>9} {'p95 ms':>7} {'queries':>7}  target")
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False):
             for name, (kind, url, client) in pages.items():
-                median, p95, queries = self.measure(client, url, requests)
+                cold, median, p95, queries = self.measure(client, url, requests)
                 median_target, p95_target = TARGETS_MS[kind]
                 verdict = "ok" if median < median_target and (p95_target is None or p95 < p95_target) else "MISSED"
                 target = f"median<{median_target}" + (f", p95<{p95_target}" if p95_target else "")
-                self.stdout.write(f"{name:<34} {median:>9.1f} {p95:>7.1f} {queries:>7}  {target}: {verdict}")
+                self.stdout.write(
+                    f"{name:<36} {cold:>8.1f} {median:>9.1f} {p95:>7.1f} {queries:>7}  {target}: {verdict}"
+                )
+        self.stdout.write(
+            "cold: the first request after the cache was emptied (facet counts are cached per publication "
+            "generation, core.generation); median and p95 over the following requests."
+        )
         if load:
             self.load(pages, load_seconds)
 
@@ -79,12 +94,20 @@ class Command(BaseCommand):
         # A selective term (a number in one witness label, like a name) and one in half the synthetic quotes.
         rare = testimony.witness_label.split()[1].strip(",")
         common = "basement"
+        # A site's name as a Russian reader types it ("Подвал 12"): folded and transliterated to find "Basement 12".
+        cyrillic = "Подвал"
         return {
             "testimony list": ("public", "/testimonies/", public_client),
             "testimony list ?site=": ("public", f"/testimonies/?site={site.slug}", public_client),
             "testimony list ?abuse_type=": ("public", f"/testimonies/?abuse_type={abuse.slug}", public_client),
-            "testimony list ?q=<rare term>": ("search", f"/testimonies/?q={rare}", public_client),
+            "testimony list (facets)": ("list", "/testimonies/", public_client),
+            "testimony list ?q=<rare term>": ("selective", f"/testimonies/?q={rare}", public_client),
             "testimony list ?q=<common term>": ("search", f"/testimonies/?q={common}", public_client),
+            "testimony list ?q=<site name, Cyrillic>": ("search", f"/testimonies/?q={cyrillic}", public_client),
+            "/search/?q=<common term>": ("search", f"/search/?q={common}", public_client),
+            "/search/?q=<rare term>": ("search", f"/search/?q={rare}", public_client),
+            "suggest site": ("suggest", f"/search/suggest/?type=site&q={site.name[:5]}", public_client),
+            "suggest unit": ("suggest", f"/search/suggest/?type=unit&q={unit.name[:4]}", public_client),
             "site list": ("public", "/sites/", public_client),
             "unit list": ("public", "/units/", public_client),
             "source list": ("public", "/sources/", public_client),
@@ -99,8 +122,12 @@ class Command(BaseCommand):
             "admin search <rare>, +real names": ("admin", f"/admin/testimonies/testimony/?q={rare}", admin_client),
         }
 
-    def measure(self, client, url, requests) -> tuple[float, float, int]:
-        client.get(url)  # warm caches and connections
+    def measure(self, client, url, requests) -> tuple[float, float, float, int]:
+        client.get(url)  # warm connections and Python's own caches
+        cache.clear()
+        started = time.perf_counter()
+        client.get(url)
+        cold = (time.perf_counter() - started) * 1000
         executed = []
         with connection.execute_wrapper(lambda execute, sql, *args: executed.append(sql) or execute(sql, *args)):
             response = client.get(url)
@@ -112,7 +139,7 @@ class Command(BaseCommand):
             client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
         p95 = statistics.quantiles(timings, n=20)[-1]
-        return statistics.median(timings), p95, len(executed)
+        return cold, statistics.median(timings), p95, len(executed)
 
     def load(self, pages, seconds):
         wrk = shutil.which("wrk")

@@ -6,14 +6,14 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from archive import demo_data
-from sites.models import Site, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
-from units.models import Commander, Unit
+from sites.models import Site, SiteAlias, SiteUnit
+from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony
+from units.models import Commander, Unit, UnitAlias
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 # Keys of the data dicts that are not model fields but links, handled after the record itself.
-LINK_KEYS = {"key", "cites", "citations", "reported_in", "units", "sites", "abuse_types"}
+LINK_KEYS = {"key", "cites", "citations", "reported_in", "units", "sites", "abuse_types", "aliases"}
 
 
 class Command(BaseCommand):
@@ -26,9 +26,10 @@ class Command(BaseCommand):
         self.report()
 
     def load(self):
-        sources = {
-            row["slug"]: self.upsert(Source, {"slug": row["slug"]}, fields(row, "slug")) for row in demo_data.SOURCES
-        }
+        sources = {}
+        for row in demo_data.SOURCES:
+            sources[row["slug"]] = self.upsert(Source, {"slug": row["slug"]}, fields(row, "slug"))
+            self.set_aliases(SourceAlias, sources[row["slug"]], row)
 
         publications = {}
         for row in demo_data.PUBLICATIONS:
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         for row in demo_data.UNITS:
             values = fields(row, "slug") | {"parent": units[row["parent"]] if row.get("parent") else None}
             units[row["slug"]] = self.upsert(Unit, {"slug": row["slug"]}, values)
+            self.set_aliases(UnitAlias, units[row["slug"]], row)
 
         for row in demo_data.COMMANDERS:
             values = fields(row, "unit", "name") | {"publication": publications.get(row.get("publication"))}
@@ -56,6 +58,7 @@ class Command(BaseCommand):
         sites = {}
         for row in demo_data.SITES:
             site = self.upsert(Site, {"slug": row["slug"]}, fields(row, "slug"))
+            self.set_aliases(SiteAlias, site, row)
             self.set_m2m(site, "reported_in", [publications[key] for key in row["reported_in"]])
             for link in row["units"]:
                 lookup = {"site": site, "unit": units[link["unit"]], "role": link["role"]}
@@ -100,6 +103,11 @@ class Command(BaseCommand):
         self.count(model, UPDATED if changed else UNCHANGED)
         return obj
 
+    def set_aliases(self, alias_model, record, row: dict):
+        for alias in row.get("aliases", []):
+            lookup = {alias_model.PARENT_FIELD: record, "name": alias["name"], "language": alias["language"]}
+            self.upsert(alias_model, lookup, {"kind": alias["kind"]})
+
     def set_m2m(self, obj, name: str, targets: list):
         manager = getattr(obj, name)
         if set(manager.values_list("pk", flat=True)) != {target.pk for target in targets}:
@@ -111,7 +119,8 @@ class Command(BaseCommand):
         counter["link sets changed" if links else action] += 1
 
     def report(self):
-        models = [Source, Publication, AbuseType, Unit, Commander, Site, SiteUnit, Testimony, Citation]
+        models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, Commander, Site, SiteAlias, SiteUnit]
+        models += [Testimony, Citation]
         self.stdout.write("Demo data loaded:")
         for model in models:
             counter = self.stats.get(model._meta.object_name, Counter())

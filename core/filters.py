@@ -1,0 +1,53 @@
+"""Filters shared by the public lists."""
+
+from collections.abc import Callable
+
+import django_filters
+from django import forms
+from django.db import models
+
+from .search import query_terms
+
+
+class SuggestInput(forms.TextInput):
+    """A text box that static/js/suggest.js turns into a combobox of suggestions from /search/suggest/."""
+
+    def __init__(self, suggest: str, attrs=None):
+        super().__init__({"data-suggest": suggest, "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+
+class NamedRecordFilter(django_filters.CharFilter):
+    """A related named record (a site, unit or source) by its slug, or by a name as a reader types it.
+
+    `records()` gives the public records that may be chosen; `link(queryset, records)` narrows the list to what
+    is linked to any of `records`. A slug chooses that record; any other text chooses every public record whose
+    names (aliases and transliterations included) match it, so the text box filters without JavaScript too. An
+    unknown slug is such a text and matches nothing: the list is empty, never an error.
+    """
+
+    def __init__(self, *, records: Callable[[], models.QuerySet], link: Callable, suggest: str, **kwargs):
+        self.records = records
+        self.link = link
+        kwargs.setdefault("widget", SuggestInput(suggest))
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def chosen(self, value: str) -> models.QuerySet:
+        records = self.records()
+        by_slug = records.filter(slug=value)
+        if by_slug.exists():
+            return by_slug
+        if not query_terms(value):
+            return records.none()
+        return records.filter(records.match_condition(value))
+
+    def filter(self, queryset, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return self.link(queryset, self.chosen(value))
+
+    def describe(self, value: str) -> str:
+        """How an active choice reads in its chip: the record's name for a slug, else the text as typed."""
+        record = self.records().filter(slug=value).only("name").first()
+        return record.name if record else value

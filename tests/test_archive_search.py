@@ -1,0 +1,90 @@
+"""One search box for everything (/search/) and the suggestions of the filters' text boxes (/search/suggest/)."""
+
+import pytest
+from django.urls import reverse
+
+from core.curation import PublicationStatus
+from tests.factories import SiteAliasFactory, SiteFactory, SourceFactory, TestimonyFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def archive():
+    site = SiteFactory(name="Petrovskaya coal mine", slug="petrovskaya", description="A mine in Donetsk.")
+    SiteAliasFactory(site=site, name="шахта «Петровская»")
+    unit = UnitFactory(name="5th Motorized Rifle Brigade", slug="5th", description="Ran the coal mine site.")
+    SourceFactory(name="ASTRA", slug="astra", description="Reported the coal mine.")
+    testimonies = [
+        TestimonyFactory(quote=f"In the coal mine they hung us from the ceiling, account {n}.", sites=[site])
+        for n in range(7)
+    ]
+    return {"site": site, "unit": unit, "testimonies": testimonies}
+
+
+def groups(response) -> dict:
+    return {group.type.key: group for group in response.context["results"]}
+
+
+def test_one_search_groups_every_type_with_counts_and_links_to_the_lists(client, archive):
+    response = client.get(reverse("archive:search"), {"q": "coal"})
+    found = groups(response)
+    assert {key: group.count for key, group in found.items()} == {"testimony": 7, "site": 1, "unit": 1, "source": 1}
+    assert len(found["testimony"].hits) == 5
+    html = response.content.decode()
+    assert f'href="{reverse("testimonies:testimony_list")}?q=coal"' in html
+    assert "<mark>coal</mark>" in html
+
+
+def test_a_name_in_another_script_finds_the_site_and_says_which_alias_matched(client, archive):
+    response = client.get(reverse("archive:search"), {"q": "Петровская"})
+    found = groups(response)
+    assert [hit.record for hit in found["site"].hits] == [archive["site"]]
+    assert found["site"].hits[0].also_known_as == ["шахта «Петровская»"]
+    assert found["testimony"].count == 7
+
+
+def test_snippets_are_escaped(client):
+    TestimonyFactory(quote='<script>alert("coal")</script> coal <b>mine</b>')
+    html = client.get(reverse("archive:search"), {"q": "coal"}).content.decode()
+    assert "<script>alert" not in html and "<b>mine" not in html
+    assert "&lt;b&gt;mine&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_hidden_records_are_neither_found_nor_counted_nor_suggested(client, archive, status):
+    SiteFactory(name="Hidden coal pit", slug="hidden-coal", status=status)
+    TestimonyFactory(quote="A hidden coal account.", status=status)
+    found = groups(client.get(reverse("archive:search"), {"q": "coal"}))
+    assert found["site"].count == 1 and found["testimony"].count == 7
+    suggested = client.get(reverse("archive:suggest"), {"type": "site", "q": "coal"}).json()["results"]
+    assert [item["value"] for item in suggested] == ["petrovskaya"]
+    assert "hidden-coal" not in client.get(reverse("archive:search"), {"q": "hidden"}).content.decode()
+
+
+def test_suggestions_match_names_in_every_script_best_first(client, archive):
+    SiteFactory(name="Coal depot", slug="depot")
+    response = client.get(reverse("archive:suggest"), {"type": "site", "q": "петров"})
+    assert response.json() == {"results": [{"value": "petrovskaya", "label": "Petrovskaya coal mine"}]}
+    assert [
+        item["value"]
+        for item in client.get(reverse("archive:suggest"), {"type": "unit", "q": "5th"}).json()["results"]
+    ] == ["5th"]
+
+
+@pytest.mark.parametrize("params", [{}, {"type": "nothing", "q": "coal"}, {"type": "testimony", "q": "coal"}])
+def test_a_suggestion_without_a_known_type_is_a_json_400_with_a_message(client, params):
+    response = client.get(reverse("archive:suggest"), params)
+    assert response.status_code == 400
+    assert "site" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["", "a", "x" * 10_000, "coal & !(mine:*)", "\x00", "Макеевка Makeyevka 40463"])
+def test_any_query_gives_a_page_and_a_json_answer(client, archive, query):
+    assert client.get(reverse("archive:search"), {"q": query}).status_code == 200
+    assert client.get(reverse("archive:suggest"), {"type": "site", "q": query}).status_code == 200
+
+
+def test_every_page_has_the_search_box(client, archive):
+    for url in (reverse("archive:home"), reverse("sites:site_list"), archive["site"].get_absolute_url()):
+        assert f'action="{reverse("archive:search")}"' in client.get(url).content.decode()

@@ -1,0 +1,158 @@
+"""Facets: each filter of a list says how many public records each choice would give under the other filters."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from core.curation import PublicationStatus, set_status
+from core.listing import EXACT_COUNT_UP_TO, about
+from testimonies.models import Testimony
+from tests.factories import (
+    AbuseTypeFactory,
+    CitationFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def facet(response, name) -> dict[str, int]:
+    entry = next(entry for entry in response.context["filter_fields"] if entry["field"].name == name)
+    return {choice.value: choice.count for choice in entry["choices"]}
+
+
+@pytest.fixture
+def world():
+    mine = SiteFactory(name="Coal mine", slug="mine", region="Donetsk")
+    pit = SiteFactory(name="Pit", slug="pit", region="Luhansk")
+    beating = AbuseTypeFactory(name="Beating", slug="beating")
+    cold = AbuseTypeFactory(name="Cold water", slug="cold-water")
+    brigade = UnitFactory(name="5th Brigade", slug="5th")
+    TestimonyFactory(sites=[mine], abuse_types=[beating], units=[brigade])
+    TestimonyFactory(sites=[mine], abuse_types=[beating, cold])
+    TestimonyFactory(sites=[mine], abuse_types=[cold], witness_role=Testimony.WitnessRole.RELATIVE)
+    TestimonyFactory(sites=[pit], abuse_types=[beating])
+    return {"mine": mine, "pit": pit, "beating": beating, "cold": cold, "brigade": brigade}
+
+
+def test_each_facet_counts_its_choices_most_frequent_first(client, world):
+    response = client.get(reverse("testimonies:testimony_list"))
+    assert list(facet(response, "site").items()) == [("mine", 3), ("pit", 1)]
+    assert facet(response, "abuse_type") == {"beating": 3, "cold-water": 2}
+    assert facet(response, "region") == {"Donetsk": 3, "Luhansk": 1}
+    assert facet(response, "witness_role") == {"former_detainee": 3, "relative": 1}
+    assert facet(response, "unit") == {"5th": 1}
+
+
+def test_a_facet_counts_under_the_other_active_filters_but_not_its_own(client, world):
+    response = client.get(reverse("testimonies:testimony_list"), {"abuse_type": "cold-water"})
+    assert facet(response, "site") == {"mine": 2}
+    assert facet(response, "abuse_type") == {"beating": 3, "cold-water": 2}
+    assert facet(response, "witness_role") == {"former_detainee": 1, "relative": 1}
+    response = client.get(reverse("testimonies:testimony_list"), {"site": "pit"})
+    assert facet(response, "abuse_type") == {"beating": 1}
+    assert response.context["result_count"] == 1
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_hidden_records_never_count_nor_appear_as_choices(client, world, status):
+    hidden_site = SiteFactory(name="Hidden quarry", slug="hidden-quarry", region="Hiddenregion", status=status)
+    hidden_source = SourceFactory(name="Hidden outlet", slug="hidden-outlet", status=status)
+    TestimonyFactory(sites=[world["mine"], hidden_site], abuse_types=[world["beating"]], status=status)
+    public = TestimonyFactory(sites=[hidden_site])
+    CitationFactory(testimony=public, publication=PublicationFactory(source=hidden_source))
+    response = client.get(reverse("testimonies:testimony_list"))
+    assert facet(response, "site") == {"mine": 3, "pit": 1}
+    assert facet(response, "abuse_type") == {"beating": 3, "cold-water": 2}
+    assert "Hiddenregion" not in facet(response, "region")
+    assert facet(response, "source") == {}
+    html = response.content.decode()
+    assert "hidden-quarry" not in html and "Hidden quarry" not in html and "Hidden outlet" not in html
+
+
+def test_counts_follow_a_withholding_at_the_next_request(client, world):
+    url = reverse("testimonies:testimony_list")
+    assert facet(client.get(url), "site")["mine"] == 3
+    reviewer = UserFactory(is_superuser=True)
+    first = Testimony.objects.filter(sites=world["mine"]).first()
+    set_status(Testimony.objects.filter(pk=first.pk), PublicationStatus.WITHHELD, reviewer)
+    response = client.get(url)
+    assert facet(response, "site")["mine"] == 2
+    assert response.context["result_count"] == 3
+
+
+def test_large_vocabularies_are_a_text_box_with_the_most_frequent_choices_as_links(client):
+    sites = [SiteFactory(name=f"Basement {number:02}", slug=f"basement-{number}") for number in range(12)]
+    for number, site in enumerate(sites):
+        for _ in range(number % 3 + 1):
+            TestimonyFactory(sites=[site])
+    response = client.get(reverse("testimonies:testimony_list"))
+    html = response.content.decode()
+    assert '<select name="site"' not in html
+    assert 'data-suggest="site"' in html
+    links = facet(response, "site")
+    assert len(links) == 8 and set(links.values()) == {3, 2}
+    assert 'href="?site=basement-2"' in html
+
+
+def test_small_vocabularies_offer_only_choices_that_give_results_with_their_counts(client, world):
+    html = client.get(reverse("testimonies:testimony_list"), {"site": "mine"}).content.decode()
+    assert '<option value="beating">Beating (2)</option>' in html
+    assert '<option value="cold-water">Cold water (2)</option>' in html
+    assert 'value="verified"' not in html
+
+
+def test_a_site_is_chosen_by_slug_or_by_a_name_typed_in_any_script(client, world):
+    url = reverse("testimonies:testimony_list")
+    by_slug = client.get(url, {"site": "mine"})
+    assert by_slug.context["result_count"] == 3
+    assert {"label": "Site", "value": "Coal mine"}.items() <= by_slug.context["active_filters"][0].items()
+    assert client.get(url, {"site": "coal"}).context["result_count"] == 3
+    assert client.get(url, {"site": "Pi"}).context["result_count"] == 1
+    nothing = client.get(url, {"site": "no-such-site"})
+    assert nothing.status_code == 200 and nothing.context["result_count"] == 0
+    assert not nothing.context["filter_errors"]
+
+
+def test_site_list_facets_count_sites_by_unit_region_and_kind(client, world):
+    SiteUnitFactory(site=world["mine"], unit=world["brigade"])
+    SiteUnitFactory(site=world["pit"], unit=world["brigade"])
+    response = client.get(reverse("sites:site_list"), {"region": "Donetsk"})
+    assert facet(response, "unit") == {"5th": 1}
+    assert facet(response, "region") == {"Donetsk": 1, "Luhansk": 1}
+    assert response.context["result_count"] == 1
+
+
+def test_unit_list_facets_count_sub_units_by_public_parent(client):
+    parent = UnitFactory(name="123rd Brigade", slug="123rd")
+    UnitFactory(parent=parent, kind="battalion")
+    UnitFactory(parent=parent, kind="battalion")
+    UnitFactory(parent=UnitFactory(status=PublicationStatus.DRAFT, slug="draft-parent"))
+    response = client.get(reverse("units:unit_list"))
+    assert facet(response, "parent") == {"123rd": 2}
+    assert facet(response, "kind") == {"brigade": 2, "battalion": 2}
+
+
+def test_large_counts_are_shown_as_estimates_rounded_to_two_digits():
+    assert about(34_127) == 34_000
+    assert about(9_940) == 9_900
+    assert about(87) == 87
+    assert EXACT_COUNT_UP_TO == 10_000
+
+
+def test_a_count_past_the_exact_bound_is_an_estimate_on_postgresql(client, world, monkeypatch):
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    response = client.get(reverse("testimonies:testimony_list"))
+    estimated = connection.vendor == "postgresql"
+    assert response.context["result_count_is_estimate"] is estimated
+    assert bool(re.search(r"about [\d,]+ results", response.content.decode())) is estimated
+    if not estimated:
+        assert response.context["result_count"] == 4
