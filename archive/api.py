@@ -7,9 +7,9 @@ from sites.api import SITES
 from sites.filters import SiteFilter
 from sites.geo import GEOJSON_CONTENT_TYPE, feature_collection_schema
 from testimonies.api import SOURCES, TESTIMONIES
-from units.api import UNITS
+from units.api import PERSONS, UNITS
 
-RESOURCES = [TESTIMONIES, SITES, UNITS, SOURCES]
+RESOURCES = [TESTIMONIES, SITES, UNITS, PERSONS, SOURCES]
 
 GEOJSON_PATH = {
     "/export/sites.geojson": {

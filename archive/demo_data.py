@@ -241,6 +241,7 @@ UNITS = [
         "unit_number": "40463",
         "kind": "battalion",
         "parent": "123rd-brigade",
+        "parent_according_to": "raam-article",
         "description": (
             'Commanded by Alexei Korchagin, call sign "Cap", whose voice a soldier recognised on the recording '
             "of an interrogation with a field telephone used for electric torture."
@@ -273,6 +274,7 @@ UNITS = [
         "short_name": "272nd MRR",
         "kind": "regiment",
         "parent": "47th-division",
+        "parent_according_to": "astra-detention-sites",
         "garrison": "Nizhny Novgorod region",
         "description": "The weapons storage room used as a detention site is on its grounds at the 47th Division HQ.",
         "status": PublicationStatus.PUBLISHED,
@@ -288,12 +290,32 @@ UNITS = [
     },
 ]
 
-COMMANDERS = [
+PERSONS = [
     {
-        "unit": "1st-motorized-rifle-battalion-123rd-brigade",
+        "slug": "alexei-korchagin",
         "name": "Alexei Korchagin",
-        "call_sign": "Cap",
-        "position": "Battalion commander",
+        "aliases": [
+            {"name": "Cap", "language": "en", "kind": "call_sign"},
+            {"name": "Алексей Корчагин", "language": "ru", "kind": "original"},
+        ],
+        "rank": "",
+        "description": (
+            'Commander of the 1st Motorized Rifle Battalion of the 123rd Brigade (unit 40463), call sign "Cap". A '
+            "soldier who served under him said it was his voice on the recording of an interrogation with electric "
+            "torture."
+        ),
+        "status": PublicationStatus.PUBLISHED,
+    },
+]
+
+POSTINGS = [
+    {
+        "person": "alexei-korchagin",
+        "unit": "1st-motorized-rifle-battalion-123rd-brigade",
+        "role": "commander",
+        "title": "Battalion commander",
+        # The article gives no dates for his command.
+        "period": "",
         "publication": "raam-article",
         "confidence": "medium",
     },
@@ -591,6 +613,10 @@ TESTIMONIES = [
         "units": ["1st-motorized-rifle-battalion-123rd-brigade", "123rd-brigade"],
         "abuse_types": ["electrocution"],
         "citations": [{"publication": _RAAM, "locator": "passage on electric torture in the 123rd Brigade"}],
+        "persons": [
+            {"person": "alexei-korchagin", "role": "commander", "publication": _RAAM, "confidence": "medium"},
+            {"person": "alexei-korchagin", "role": "perpetrator", "publication": _RAAM, "confidence": "low"},
+        ],
         "status": PublicationStatus.PUBLISHED,
     },
     {

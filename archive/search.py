@@ -18,7 +18,7 @@ from core.listing import bounded_count
 from core.search import Term, fold, query_terms
 from sites.models import Site
 from testimonies.models import Source, Testimony
-from units.models import Unit
+from units.models import Person, Unit
 
 RESULTS_PER_TYPE = 5
 SNIPPET_WORDS = 30
@@ -60,6 +60,13 @@ TYPES = [
         lambda: Unit.objects.public().prefetch_related("aliases"),
         "units:unit_list",
         ("description", "garrison"),
+    ),
+    SearchType(
+        "person",
+        _("Persons"),
+        lambda: Person.objects.public().prefetch_related("aliases"),
+        "units:person_list",
+        ("description", "rank"),
     ),
     SearchType(
         "source",

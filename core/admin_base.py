@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from .curation import (
     may_set_status,
     set_status,
 )
+from .merge import merge_records
 from .search import SearchableQuerySet
 
 AUDIT_FIELDS = (
@@ -250,7 +252,7 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
 
 # --- Links that state a fact about published records ----------------------------------------------------------------
 #
-# A citation, a site–unit link or a commander's post is shown on its parent records' public pages, so a change to
+# A citation, a site–unit link, a posting or an alias is shown on its parent records' public pages, so a change to
 # one whose parent is published or withheld reaches the public without review. Those links are read-only for
 # editors wherever they can be reached: their own admin, the inlines of their parents and the history revert.
 
@@ -310,7 +312,7 @@ class ReviewedLinkPermissions:
 
 
 class ReviewedLinkAdmin(ReviewedLinkPermissions, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
-    """The standalone admin of a link model with `REVIEWED_PARENTS` (Citation, SiteUnit, Commander)."""
+    """The standalone admin of a link model with `REVIEWED_PARENTS` (Citation, SiteUnit, Posting, aliases...)."""
 
     form = ReviewedLinkForm
 
@@ -349,3 +351,57 @@ class AliasInline(ReviewedLinkInline):
     """The other names of a site, unit, source or person (core.names.AliasModel), on its change page."""
 
     fields = ("name", "language", "kind")
+
+
+class MergeForm(forms.Form):
+    keep = forms.ChoiceField(label=_("Keep"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Why these are one record"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+
+    def __init__(self, *args, records, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [
+            (str(record.pk), f"{record} ({getattr(record, 'slug', record.pk)})") for record in records
+        ]
+
+
+@admin.action(description=_("Merge the two selected records into one…"), permissions=["publish"])
+def merge_selected(modeladmin, request, queryset):
+    """A reviewer merges two records that turn out to be one (core.merge): a confirmation page first."""
+    records = list(queryset.order_by("pk")[:3])
+    if len(records) != 2:
+        modeladmin.message_user(request, _("Select exactly two records to merge."), messages.ERROR)
+        return None
+    form = MergeForm(request.POST if "confirm_merge" in request.POST else None, records=records)
+    if form.is_bound and form.is_valid():
+        kept = next(record for record in records if str(record.pk) == form.cleaned_data["keep"])
+        merged = next(record for record in records if record is not kept)
+        try:
+            merge_records(kept, merged, request.user, form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+            return None
+        modeladmin.message_user(
+            request, _("Merged “%(merged)s” into “%(kept)s”.") % {"merged": merged, "kept": kept}, messages.SUCCESS
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": _("Merge two records"),
+        "records": records,
+        "form": form,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/merge_confirmation.html", context)
+
+
+class MergeAdminMixin:
+    """Gives reviewers the merge action on a changelist (persons, sites, units, sources, publications)."""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.has_publish_permission(request):
+            actions["merge_selected"] = self.get_action(merge_selected)
+        return actions

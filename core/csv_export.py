@@ -170,6 +170,8 @@ class CsvExportView(ReadOnlyViewMixin, View):
         return self.queryset.all()
 
     def url_patterns(self) -> dict[str, str]:
+        if not self.detail_viewname:
+            return {}  # records without a page of their own (postings)
         path = reverse(self.detail_viewname, kwargs={self.detail_url_kwarg: URL_PLACEHOLDER})
         return {self.detail_viewname: self.request.build_absolute_uri(path)}
 

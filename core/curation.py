@@ -255,7 +255,7 @@ def public_related(model: type[models.Model], relation: str, method: str = "publ
 
 
 class CitedLinkQuerySet(PublicQuerySet):
-    """For links that rest on a publication (site–unit links, commanders' posts)."""
+    """For links that rest on a publication (site–unit links, postings, units' parents over time)."""
 
     def with_public_publication(self):
         return self.select_related("publication__source").annotate(

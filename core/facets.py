@@ -56,10 +56,14 @@ def by_field(field: str, choices=None) -> Callable:
     return count
 
 
-def by_link(links: Callable[[models.QuerySet], models.QuerySet], record: str, value: str, label: str) -> Callable:
+def by_link(
+    links: Callable[[models.QuerySet], models.QuerySet], record: str, value: str, label: str, choices=None
+) -> Callable:
     """Count records per related record, through `links(queryset)`: rows of a link model (or of the related
     model itself) that join the listed records (`record`, the field naming them) to public related records,
-    each identified by `value` and shown as `label` (field paths on the link rows)."""
+    each identified by `value` and shown as `label` (field paths on the link rows; or, for a code, its label in
+    `choices`)."""
+    labels = dict(choices.choices) if choices is not None else {}
 
     def count(queryset, limit):
         rows = (
@@ -69,6 +73,7 @@ def by_link(links: Callable[[models.QuerySet], models.QuerySet], record: str, va
             .annotate(records=Count(record, distinct=True))
             .order_by("-records", label)
         )
-        return list(rows[:limit] if limit else rows)
+        rows = list(rows[:limit] if limit else rows)
+        return [(code, labels.get(code, name), records) for code, name, records in rows]
 
     return count

@@ -19,3 +19,20 @@ class PublicationGeneration(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class MergedRecord(models.Model):
+    """A record merged into another (core.merge): its old public address redirects to the record kept."""
+
+    model = models.CharField(max_length=100)  # app_label.model_name
+    old_slug = models.CharField(max_length=200, blank=True, db_index=True)
+    old_pk = models.BigIntegerField()
+    kept_pk = models.BigIntegerField()
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "merged record"
+        indexes = [models.Index(fields=["model", "old_pk"], name="mergedrecord_old_pk")]
+
+    def __str__(self):
+        return f"{self.model} {self.old_slug or self.old_pk} → {self.kept_pk}"

@@ -1,10 +1,13 @@
+from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from core.csv_export import CsvExportView
 from core.listing import PublicFilterListView, PublicFilterMixin
 from core.security import ReadOnlyViewMixin
+from units.command import chains_of_command
 
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
@@ -68,9 +71,29 @@ class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         }
 
 
+class CommandPeriodForm(forms.Form):
+    """The period a reader asks the chain of command of a site's units for (both ends optional)."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("start") and cleaned_data.get("end") and cleaned_data["end"] < cleaned_data["start"]:
+            raise forms.ValidationError(_("The end date cannot be before the start date."))
+        return cleaned_data
+
+
 class SiteDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Site.objects.for_public_detail()
     template_name = "sites/site_detail.html"
+
+    def get_context_data(self, **kwargs):
+        form = CommandPeriodForm(self.request.GET or None)
+        period = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        units = list({link.unit.pk: link.unit for link in self.object.public_site_units}.values())
+        chains = chains_of_command(units, period.get("start"), period.get("end"))
+        return super().get_context_data(period_form=form, chains=chains, **kwargs)
 
 
 class SiteExportView(CsvExportView):

@@ -21,7 +21,16 @@ from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
 from .forms import EvidenceImageForm, EvidenceInlineFormSet
-from .models import AbuseType, Citation, EvidenceImage, Publication, Source, SourceAlias, Testimony
+from .models import (
+    AbuseType,
+    Citation,
+    EvidenceImage,
+    Publication,
+    Source,
+    SourceAlias,
+    Testimony,
+    TestimonyPerson,
+)
 from .views import evidence_response
 
 
@@ -78,6 +87,12 @@ class AbuseTypeAdmin(StaffExportMixin, SimpleHistoryAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
+
+
+class TestimonyPersonInline(ReviewedLinkInline):
+    model = TestimonyPerson
+    autocomplete_fields = ("person", "publication")
+    fields = ("person", "role", "publication", "confidence")
 
 
 class CitationInline(ReviewedLinkInline):
@@ -218,7 +233,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     search_fields = ("quote", "translation", "witness_label")
     autocomplete_fields = ("sites", "units", "abuse_types")
     date_hierarchy = "given_on"
-    inlines = [CitationInline, EvidenceImageInline]
+    inlines = [CitationInline, TestimonyPersonInline, EvidenceImageInline]
     fieldsets = (
         (None, {"fields": ("witness_label", "witness_role", "verification")}),
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
@@ -283,3 +298,12 @@ class SourceAliasAdmin(ReviewedLinkAdmin):
     list_select_related = ("source",)
     search_fields = ("name", "source__name")
     autocomplete_fields = ("source",)
+
+
+@admin.register(TestimonyPerson)
+class TestimonyPersonAdmin(ReviewedLinkAdmin):
+    list_display = ("person", "role", "testimony", "publication", "confidence")
+    list_filter = ("role", "confidence")
+    list_select_related = ("person", "testimony", "publication__source")
+    search_fields = ("person__name", "person__aliases__name", "testimony__witness_label")
+    autocomplete_fields = ("testimony", "person", "publication")

@@ -5,7 +5,7 @@ from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter
 from sites.filters import public_site_regions
 from sites.models import Site
-from units.models import Unit
+from units.models import Person, Unit
 
 from .models import AbuseType, Citation, Source, Testimony
 
@@ -44,6 +44,12 @@ class TestimonyFilter(django_filters.FilterSet):
         records=Unit.objects.public,
         link=lambda testimonies, units: testimonies.naming_units(units),
         suggest="unit",
+    )
+    person = NamedRecordFilter(
+        label=_("Person"),
+        records=Person.objects.public,
+        link=lambda testimonies, persons: testimonies.naming_persons(persons),
+        suggest="person",
     )
     source = NamedRecordFilter(
         label=_("Source"),

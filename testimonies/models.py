@@ -8,12 +8,20 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.curation import Confidence, CuratedModel, CuratedQuerySet, PublicQuerySet, end_not_before_start
+from core.curation import (
+    CitedLinkModel,
+    CitedLinkQuerySet,
+    Confidence,
+    CuratedModel,
+    CuratedQuerySet,
+    PublicQuerySet,
+    end_not_before_start,
+)
 from core.names import AliasModel, NamedModel
 from core.search import SearchableQuerySet, Term, text_condition
 from core.storage import PrivateStorage
 from sites.models import Site, SiteQuerySet
-from units.models import Unit
+from units.models import Person, PersonQuerySet, Unit
 
 from .storage import EvidenceStorage
 
@@ -202,11 +210,13 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         via_sites = Testimony.sites.through.objects.filter(site__in=Site.objects.public().named(term))
         via_units = Testimony.units.through.objects.filter(unit__in=Unit.objects.public().named(term))
         via_sources = Citation.objects.public().filter(publication__source__in=Source.objects.public().named(term))
+        via_persons = TestimonyPerson.objects.public().filter(person__in=Person.objects.public().named(term))
         return Q(
             pk__in=own.values("pk").union(
                 via_sites.values("testimony_id"),
                 via_units.values("testimony_id"),
                 via_sources.order_by().values("testimony_id"),
+                via_persons.order_by().values("testimony_id"),
             )
         )
 
@@ -227,6 +237,10 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
     def naming_units(self, units):
         """Testimonies that name any of `units`."""
         return self.filter(pk__in=Testimony.units.through.objects.filter(unit__in=units).values("testimony_id"))
+
+    def naming_persons(self, persons):
+        """Testimonies that name any of `persons` (by a link the public may see)."""
+        return self.filter(pk__in=TestimonyPerson.objects.public().filter(person__in=persons).values("testimony_id"))
 
     def events_between(self, start, end):
         """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""
@@ -260,6 +274,11 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
                 to_attr="public_citations",
             ),
             models.Prefetch("evidence", queryset=EvidenceImage.objects.public(), to_attr="public_evidence"),
+            models.Prefetch(
+                "person_links",
+                queryset=TestimonyPerson.objects.public().with_public_publication().select_related("person"),
+                to_attr="public_person_links",
+            ),
         )
 
 
@@ -409,6 +428,59 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.publication} {self.locator}".strip()
+
+
+class TestimonyPersonQuerySet(CitedLinkQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return TestimonyQuerySet.public_condition(f"{prefix}testimony__") & PersonQuerySet.public_condition(
+            f"{prefix}person__"
+        )
+
+
+class TestimonyPerson(CitedLinkModel):
+    """A person a testimony names, in what role, according to which publication and how surely."""
+
+    class Role(models.TextChoices):
+        PERPETRATOR = "perpetrator", _("Named as perpetrator")
+        COMMANDER = "commander", _("Named as commander")
+        WITNESS_OF_ACT = "witness_of_act", _("Named as witness of the act")
+
+    testimony = models.ForeignKey(
+        Testimony, verbose_name=_("testimony"), on_delete=models.CASCADE, related_name="person_links"
+    )
+    person = models.ForeignKey(
+        "units.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="testimony_links"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    publication = models.ForeignKey(
+        Publication,
+        verbose_name=_("according to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person_links",
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+
+    objects = TestimonyPersonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    # A link of a published or withheld testimony or person is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("testimony", "person")
+
+    class Meta:
+        ordering = ["person__name", "role"]
+        verbose_name = _("person named in a testimony")
+        verbose_name_plural = _("persons named in testimonies")
+        constraints = [
+            models.UniqueConstraint(fields=["testimony", "person", "role"], name="testimonyperson_unique_role")
+        ]
+
+    def __str__(self):
+        return f"{self.person} – {self.get_role_display()} – {self.testimony.witness_label}"
 
 
 class EvidenceImageQuerySet(CuratedQuerySet):

@@ -10,6 +10,7 @@ from core.csv_export import CsvExportView
 from core.curation import RECORDS_ON_DETAIL_PAGE
 from core.listing import PublicFilterListView
 from core.security import ReadOnlyViewMixin
+from units.command import chains_of_command
 
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from .filters import SourceFilter, TestimonyFilter
@@ -26,6 +27,11 @@ class TestimonyListView(PublicFilterListView):
 class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Testimony.objects.for_public_detail()
     template_name = "testimonies/testimony_detail.html"
+
+    def get_context_data(self, **kwargs):
+        testimony = self.object
+        chains = chains_of_command(testimony.public_units, testimony.events_start, testimony.events_end)
+        return super().get_context_data(chains=chains, **kwargs)
 
 
 class SourceListView(PublicFilterListView):

@@ -9,8 +9,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.curation import PublicationStatus
 from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.evidence import attach_evidence
-from testimonies.models import AbuseType, Citation, EvidenceImage, Publication, Source, SourceAlias, Testimony
-from units.models import Commander, Unit, UnitAlias
+from testimonies.models import (
+    AbuseType,
+    Citation,
+    EvidenceImage,
+    Publication,
+    Source,
+    SourceAlias,
+    Testimony,
+    TestimonyPerson,
+)
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -76,14 +85,42 @@ class UnitFactory(PublishedFactory):
     kind = Unit.Kind.BRIGADE
 
 
-class CommanderFactory(factory.django.DjangoModelFactory):
+class PersonFactory(PublishedFactory):
     class Meta:
-        model = Commander
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Officer {n}")
+    slug = factory.Sequence(lambda n: f"person-{n}")
+
+
+class PersonAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonAlias
+
+    person = factory.SubFactory(PersonFactory)
+    name = factory.Sequence(lambda n: f"Sign{n}")
+    language = "en"
+    kind = "call_sign"
+
+
+class PostingFactory(factory.django.DjangoModelFactory):
+    """A person's posting to a unit (by default as its commander, period unknown)."""
+
+    class Meta:
+        model = Posting
+
+    person = factory.SubFactory(PersonFactory)
+    unit = factory.SubFactory(UnitFactory)
+    role = Posting.Role.COMMANDER
+    title = "Battalion commander"
+
+
+class UnitParentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UnitParent
 
     unit = factory.SubFactory(UnitFactory)
-    name = factory.Sequence(lambda n: f"Commander {n}")
-    call_sign = factory.Sequence(lambda n: f"Sign{n}")
-    position = "Battalion commander"
+    parent = factory.SubFactory(UnitFactory, kind=Unit.Kind.DIVISION)
 
 
 class SiteFactory(PublishedFactory):
@@ -163,6 +200,15 @@ class TestimonyFactory(PublishedFactory):
     def abuse_types(self, create, extracted, **kwargs):
         if create and extracted:
             self.abuse_types.set(extracted)
+
+
+class TestimonyPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TestimonyPerson
+
+    testimony = factory.SubFactory(TestimonyFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = TestimonyPerson.Role.PERPETRATOR
 
 
 class CitationFactory(factory.django.DjangoModelFactory):

@@ -7,26 +7,27 @@ from django.urls import reverse
 
 from sites.models import Site
 from testimonies.models import Source, Testimony
-from units.models import Unit
+from units.models import Person, Unit
 
-LIST_AND_EXPORT_URLS = [
-    "archive:home",
+LISTS = [
     "testimonies:testimony_list",
     "sites:site_list",
     "units:unit_list",
     "testimonies:source_list",
+    "units:person_list",
+]
+EXPORTS = [
     "testimonies:testimony_export",
     "sites:site_export",
     "units:unit_export",
     "testimonies:source_export",
+    "units:person_export",
+    "units:posting_export",
 ]
-
-
-LISTS = LIST_AND_EXPORT_URLS[1:5]
-EXPORTS = LIST_AND_EXPORT_URLS[5:]
+LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS]
 # The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
 MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson"]
-API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "sources": Source}
+API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
 
 
 def api_detail_url(name: str, record) -> str:
@@ -38,10 +39,11 @@ def public_urls() -> list[str]:
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
     urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("archive:api_schema")]
     urls += [f"{reverse('archive:search')}?q=public", f"{reverse('archive:search')}?q=a"]
-    urls += [f"{reverse('archive:suggest')}?type={kind}&q=public" for kind in ("site", "unit", "source")]
+    urls += [f"{reverse('archive:suggest')}?type={kind}&q=public" for kind in ("site", "unit", "source", "person")]
     for name, model in API_LISTS.items():
         for record in model.objects.public():
             urls += [record.get_absolute_url(), api_detail_url(name, record)]
+    urls += [person.get_absolute_url() for person in Person.objects.public()]
     return urls
 
 
@@ -65,6 +67,6 @@ def search_hits(client: Client, term: str) -> int:
     hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
     hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])
     hits += sum(group.count for group in client.get(reverse("archive:search"), {"q": term}).context["results"])
-    for kind in ("site", "unit", "source"):
+    for kind in ("site", "unit", "source", "person"):
         hits += len(client.get(reverse("archive:suggest"), {"type": kind, "q": term}).json()["results"])
     return hits

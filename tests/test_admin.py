@@ -13,16 +13,19 @@ from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
     EvidenceImageFactory,
+    PersonAliasFactory,
+    PostingFactory,
     PublicationFactory,
     SiteAliasFactory,
     SiteFactory,
     SiteUnitFactory,
     SourceAliasFactory,
     SourceFactory,
+    TestimonyPersonFactory,
     UnitAliasFactory,
     UnitFactory,
+    UnitParentFactory,
     UserFactory,
 )
 from units.models import Unit
@@ -70,7 +73,8 @@ def make_site():
 def make_unit():
     unit = UnitFactory(parent=UnitFactory(kind="division"), unit_number="40463")
     UnitFactory(parent=unit, kind="battalion")
-    CommanderFactory(unit=unit, publication=PublicationFactory())
+    PostingFactory(unit=unit, publication=PublicationFactory())
+    UnitParentFactory(unit=unit, parent=unit.parent)
     return unit
 
 
@@ -90,7 +94,11 @@ INSTANCE_BUILDERS = {
     "sites.Site": make_site,
     "sites.SiteUnit": lambda: SiteUnitFactory(publication=PublicationFactory()),
     "units.Unit": make_unit,
-    "units.Commander": lambda: CommanderFactory(publication=PublicationFactory()),
+    "units.Person": lambda: PostingFactory(publication=PublicationFactory()).person,
+    "units.Posting": lambda: PostingFactory(publication=PublicationFactory()),
+    "units.PersonAlias": PersonAliasFactory,
+    "units.UnitParent": UnitParentFactory,
+    "testimonies.TestimonyPerson": TestimonyPersonFactory,
     "sites.SiteAlias": SiteAliasFactory,
     "units.UnitAlias": UnitAliasFactory,
     "testimonies.SourceAlias": SourceAliasFactory,

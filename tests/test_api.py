@@ -17,7 +17,9 @@ from testimonies.models import Source, Testimony
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -26,14 +28,14 @@ from tests.factories import (
     UnitFactory,
 )
 from tests.test_public_lists import GARBAGE
-from units.models import Unit
+from units.models import Person, Unit
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN_STATUSES = [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD]
 MARK = "Zqxhidden"
 SECRETS = ("Ivan Secretovich Realname", "+7 900 000-00-00", "ivan.secret@example.org", "fears reprisals")
-ENDPOINTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "sources": Source}
+ENDPOINTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
 
 
 @pytest.fixture
@@ -42,7 +44,9 @@ def world():
     publication = PublicationFactory(source=source, title="Hidden prisons")
     brigade = UnitFactory(slug="brigade", name="5th Brigade")
     battalion = UnitFactory(slug="battalion", name="1st Battalion", parent=brigade, kind=Unit.Kind.BATTALION)
-    CommanderFactory(unit=battalion, name="Alexei Korchagin", call_sign="Cap", publication=publication)
+    korchagin = PersonFactory(name="Alexei Korchagin", slug="korchagin")
+    PersonAliasFactory(person=korchagin, name="Cap")
+    PostingFactory(person=korchagin, unit=battalion, publication=publication)
     mine = SiteFactory(slug="mine", name="Coal mine", region="Donetsk", latitude=48.0159, longitude=37.8028)
     store = SiteFactory(slug="store", name="Weapons store", region="Nizhny Novgorod", territory="russia")
     SiteUnitFactory(site=mine, unit=battalion, publication=publication)
@@ -119,7 +123,7 @@ def test_non_public_records_are_neither_listed_linked_nor_reachable(client, worl
     SiteUnitFactory(site=world["mine"], unit=hidden_unit)
     SiteUnitFactory(site=hidden_site, unit=world["brigade"])
     SiteUnitFactory(site=world["store"], unit=world["brigade"], publication=hidden_publication)
-    CommanderFactory(unit=world["brigade"], name="Named commander", publication=hidden_publication)
+    PostingFactory(unit=world["brigade"], person=PersonFactory(name="Named commander"), publication=hidden_publication)
     world["mine"].reported_in.add(hidden_publication, publication_of_hidden_source)
     world["publication"].cites.add(hidden_publication)
 
@@ -181,7 +185,8 @@ def test_site_and_unit_representations_link_to_their_testimonies(client, world):
     assert [t["id"] for t in get_json(client, mine["testimonies"])["results"]] == [world["daniil"].pk]
     battalion = get_json(client, "/api/units/battalion/")
     assert battalion["parent"] == {"slug": "brigade", "name": "5th Brigade"}
-    assert battalion["commanders"][0]["call_sign"] == "Cap"
+    assert battalion["postings"][0]["person"] == {"slug": "korchagin", "name": "Alexei Korchagin"}
+    assert battalion["postings"][0]["role"] == "commander"
     assert get_json(client, "/api/units/brigade/")["sub_units"] == [{"slug": "battalion", "name": "1st Battalion"}]
     astra = get_json(client, "/api/sources/astra/")
     assert [publication["title"] for publication in astra["publications"]] == ["Hidden prisons"]

@@ -29,7 +29,8 @@ def groups(response) -> dict:
 def test_one_search_groups_every_type_with_counts_and_links_to_the_lists(client, archive):
     response = client.get(reverse("archive:search"), {"q": "coal"})
     found = groups(response)
-    assert {key: group.count for key, group in found.items()} == {"testimony": 7, "site": 1, "unit": 1, "source": 1}
+    counts = {key: group.count for key, group in found.items()}
+    assert counts == {"testimony": 7, "site": 1, "unit": 1, "person": 0, "source": 1}
     assert len(found["testimony"].hits) == 5
     html = response.content.decode()
     assert f'href="{reverse("testimonies:testimony_list")}?q=coal"' in html

@@ -20,7 +20,8 @@ from testimonies.models import Testimony
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -70,7 +71,7 @@ def archive_of_world(media_root, tmp_path):
     publication.cites.add(PublicationFactory(source=SourceFactory(status="draft")))
     parent = UnitFactory()
     unit = UnitFactory(parent=parent, unit_number="40463")
-    CommanderFactory(unit=unit, publication=publication, name="Alexei Korchagin", call_sign="Cap")
+    PostingFactory(unit=unit, publication=publication, person=PersonFactory(name="Alexei Korchagin"))
     site = SiteFactory(latitude="48.123456", longitude="-37.800001")
     SiteUnitFactory(site=site, unit=unit, publication=publication)
     site.reported_in.add(publication)

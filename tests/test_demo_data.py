@@ -6,14 +6,15 @@ from django.core.management import call_command
 
 from archive import demo_data
 from core.curation import PublicationStatus
-from sites.models import Site, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source
+from sites.models import Site, SiteAlias, SiteUnit
+from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, TestimonyPerson
 from testimonies.models import Testimony as WitnessTestimony  # not "Test*": pytest would try to collect it
-from units.models import Commander, Unit
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Source, Publication, AbuseType, Unit, Commander, Site, SiteUnit, WitnessTestimony, Citation]
+MODELS = [Source, Publication, AbuseType, Unit, Person, Posting, Site, SiteUnit, WitnessTestimony, Citation]
+MODELS += [SourceAlias, UnitAlias, SiteAlias, PersonAlias, UnitParent, TestimonyPerson]
 THROUGH_TABLES = [
     Publication.cites.through,
     Site.reported_in.through,
@@ -26,11 +27,18 @@ EXPECTED_COUNTS = {
     Publication: 4,
     AbuseType: 13,
     Unit: 8,
-    Commander: 1,
+    Person: 1,
+    Posting: 1,
     Site: 5,
     SiteUnit: 6,
     WitnessTestimony: 12,
     Citation: 13,
+    SourceAlias: 5,
+    UnitAlias: 14,
+    SiteAlias: 10,
+    PersonAlias: 2,
+    UnitParent: 2,
+    TestimonyPerson: 2,
 }
 
 
@@ -103,9 +111,26 @@ def test_unit_40463_belongs_to_the_123rd_brigade_and_is_commanded_by_cap():
     assert battalion.kind == Unit.Kind.BATTALION
     assert battalion.parent.slug == "123rd-brigade"
     assert battalion in Unit.objects.get(slug="123rd-brigade").children.all()
-    commander = battalion.commanders.get()
-    assert (commander.name, commander.call_sign) == ("Alexei Korchagin", "Cap")
-    assert commander.publication.title == demo_data.RAAM_TITLE
+    posting = battalion.postings.get()
+    assert (posting.person.name, posting.person.call_signs, posting.role) == ("Alexei Korchagin", ["Cap"], "commander")
+    assert posting.publication.title == demo_data.RAAM_TITLE
+    assert battalion.parent_links.get().parent.slug == "123rd-brigade"
+
+
+def test_the_soldier_who_served_under_cap_names_korchagin_and_his_page_shows_the_chain(client):
+    load_demo()
+    soldier = WitnessTestimony.objects.get(witness_label='Soldier who served under "Cap"')
+    assert set(soldier.person_links.values_list("person__slug", "role")) == {
+        ("alexei-korchagin", "commander"),
+        ("alexei-korchagin", "perpetrator"),
+    }
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(soldier.get_absolute_url()).content.decode()))
+    assert (
+        "1st Motorized Rifle Battalion, 123rd Brigade (unit 40463) — commander Alexei Korchagin (“Cap”) — according "
+        "to Inside Russia&#x27;s hidden prison system for deserters (Platform Raam), confidence: Medium"
+    ) in text
+    person_page = client.get("/persons/alexei-korchagin/").content.decode()
+    assert soldier.get_absolute_url() in person_page and "1st Motorized Rifle Battalion" in person_page
 
 
 def test_every_published_testimony_has_a_public_citation():

@@ -1,4 +1,4 @@
-"""Links that state a fact about a record (citations, site–unit links, commanders' posts) are read-only for
+"""Links that state a fact about a record (citations, site–unit links, postings) are read-only for
 editors when a record they belong to is published or withheld: in their own admin, in the inlines of their
 parents, on delete and on revert. Reviewers may change them, and editors may change links of drafts."""
 
@@ -16,7 +16,8 @@ from testimonies.models import Citation, Testimony
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     CitationFactory,
-    CommanderFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -24,14 +25,14 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
-from units.admin import CommanderInline
-from units.models import Commander, Unit
+from units.admin import UnitPostingInline
+from units.models import Posting, Unit
 
 pytestmark = pytest.mark.django_db
 
 LOCKED = [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD]
 OPEN = [PublicationStatus.DRAFT, PublicationStatus.REVIEW]
-LINK_MODELS = [Citation, SiteUnit, Commander]
+LINK_MODELS = [Citation, SiteUnit, Posting]
 
 
 def login(client, role, username, *extra_permissions):
@@ -46,7 +47,7 @@ def login(client, role, username, *extra_permissions):
 
 @pytest.fixture
 def editor(client):
-    return login(client, EDITOR, "editor", "delete_citation", "delete_siteunit", "delete_commander")
+    return login(client, EDITOR, "editor", "delete_citation", "delete_siteunit", "delete_posting")
 
 
 @pytest.fixture
@@ -58,8 +59,12 @@ def make_link(model, status, end="site"):
     """A link whose parent (for a site–unit link: the `end` named) has `status`, its other parents a draft."""
     if model is Citation:
         return CitationFactory(testimony=TestimonyFactory(status=status))
-    if model is Commander:
-        return CommanderFactory(unit=UnitFactory(status=status))
+    if model is Posting:
+        draft = PublicationStatus.DRAFT
+        return PostingFactory(
+            unit=UnitFactory(status=status if end != "person" else draft),
+            person=PersonFactory(status=status if end == "person" else draft),
+        )
     other = PublicationStatus.DRAFT
     return SiteUnitFactory(
         site=SiteFactory(status=status if end == "site" else other),
@@ -68,7 +73,7 @@ def make_link(model, status, end="site"):
 
 
 def editable_field(model) -> str:
-    return {Citation: "locator", SiteUnit: "period_start", Commander: "position"}[model]
+    return {Citation: "locator", SiteUnit: "period_start", Posting: "title"}[model]
 
 
 def snapshot(link):
@@ -81,8 +86,8 @@ def snapshot(link):
 @pytest.mark.parametrize("status", LOCKED)
 @pytest.mark.parametrize(
     ("model", "end"),
-    [(Citation, "testimony"), (SiteUnit, "site"), (SiteUnit, "unit"), (Commander, "unit")],
-    ids=["citation", "siteunit-site", "siteunit-unit", "commander"],
+    [(Citation, "testimony"), (SiteUnit, "site"), (SiteUnit, "unit"), (Posting, "unit"), (Posting, "person")],
+    ids=["citation", "siteunit-site", "siteunit-unit", "posting-unit", "posting-person"],
 )
 def test_editor_sees_a_link_of_a_published_or_withheld_record_read_only(client, editor, model, status, end):
     link = make_link(model, status, end)
@@ -133,8 +138,9 @@ def add_data(model, parent):
     publication = PublicationFactory()
     if model is Citation:
         return {"testimony": parent.pk, "publication": publication.pk, "confidence": "medium", "locator": "p. 1"}
-    if model is Commander:
-        return {"unit": parent.pk, "name": "Alexei Korchagin", "confidence": "medium"}
+    if model is Posting:
+        person = PersonFactory(status=PublicationStatus.DRAFT)
+        return {"unit": parent.pk, "person": person.pk, "role": "commander", "confidence": "medium"}
     other = UnitFactory(status=PublicationStatus.DRAFT) if isinstance(parent, Site) else None
     return {
         "site": parent.pk if isinstance(parent, Site) else SiteFactory(status=PublicationStatus.DRAFT).pk,
@@ -148,7 +154,7 @@ PARENTS = {
     "citation of a testimony": (Citation, TestimonyFactory),
     "site–unit link of a site": (SiteUnit, SiteFactory),
     "site–unit link of a unit": (SiteUnit, UnitFactory),
-    "commander of a unit": (Commander, UnitFactory),
+    "posting to a unit": (Posting, UnitFactory),
 }
 
 
@@ -215,7 +221,7 @@ def request_of(user):
     [
         (CitationInline, Testimony, TestimonyFactory),
         (SiteUnitInline, Site, SiteFactory),
-        (CommanderInline, Unit, UnitFactory),
+        (UnitPostingInline, Unit, UnitFactory),
     ],
 )
 def test_inlines_of_a_published_or_withheld_parent_are_read_only_for_editors(

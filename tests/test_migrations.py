@@ -4,15 +4,18 @@ The database is taken back to the migrations of an earlier release, filled throu
 state (as that release's code would have written it), then migrated forward to today's code.
 """
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from sites.models import Site as CurrentSite
 from testimonies.models import Testimony as CurrentTestimony
+from units.models import Person, UnitParent
 from units.models import Unit as CurrentUnit
 
 # The last migration of each app when the code was split into layers (core, units, sites, testimonies, archive):
@@ -60,6 +63,31 @@ def test_a_database_from_before_the_layers_migrates_to_today_with_its_records():
     site = Site.objects.create(
         name="Coal mine", slug="coal-mine", kind="coal_mine", region="Donetsk", territory="occupied_ukraine"
     )
+    Commander = old.get_model("units", "Commander")
+    cap = Commander.objects.create(
+        unit=unit,
+        name="Alexei Korchagin",
+        call_sign="Cap",
+        position="Battalion commander",
+        period_start=datetime.date(2023, 1, 1),
+        publication=publication,
+        confidence="high",
+    )
+    old.get_model("units", "HistoricalCommander").objects.create(
+        id=cap.pk,
+        unit_id=unit.pk,
+        name=cap.name,
+        call_sign="Cap",
+        position="Battalion commander",
+        period_start=cap.period_start,
+        publication_id=publication.pk,
+        confidence="high",
+        history_date=timezone.now(),
+        history_type="+",
+        history_change_reason="Added from ASTRA",
+    )
+    # The same officer typed again on another unit, and once without a call sign.
+    Commander.objects.create(unit=division, name="Alexei Korchagin", position="Deputy commander")
     testimony = Testimony.objects.create(witness_label="Daniil", witness_role="former_detainee", quote="…")
     testimony.sites.add(site)
     testimony.units.add(unit)
@@ -70,6 +98,15 @@ def test_a_database_from_before_the_layers_migrates_to_today_with_its_records():
     migrated = CurrentTestimony.objects.get(witness_label="Daniil")
     assert CurrentUnit.objects.public().search("в/ч 08801").get().slug == "5th-brigade"
     assert CurrentSite.objects.search("coal").get().slug == "coal-mine"
+    korchagin = Person.objects.get()
+    assert (korchagin.name, korchagin.call_signs, korchagin.status) == ("Alexei Korchagin", ["Cap"], "published")
+    postings = {posting.unit.slug: posting for posting in korchagin.postings.all()}
+    assert postings["5th-brigade"].role == "commander" and postings["5th-brigade"].period == "2023-01-01/.."
+    assert (postings["5th-brigade"].publication.title, postings["5th-brigade"].confidence) == ("Report", "high")
+    assert postings["1st-corps"].role == "deputy_commander"
+    assert postings["5th-brigade"].history.get().history_change_reason == "Added from ASTRA"
+    assert Person.objects.public().search("Cap").get() == korchagin
+    assert UnitParent.objects.get().parent.slug == "1st-corps"
     assert list(migrated.sites.values_list("slug", flat=True)) == ["coal-mine"]
     assert list(migrated.units.values_list("slug", flat=True)) == ["5th-brigade"]
     assert CurrentSite.objects.get(slug="coal-mine").reported_in.get().title == "Report"

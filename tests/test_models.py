@@ -18,7 +18,9 @@ from tests import factories
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -26,7 +28,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
-from units.models import Commander, Unit
+from units.models import Person, Posting, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -144,20 +146,21 @@ def test_site_unit_period_end_cannot_be_before_start():
     assert_rejected_by_database(link)
 
 
-def test_commander_period_end_cannot_be_before_start():
-    commander = CommanderFactory.build(unit=UnitFactory(), period_start=DAY, period_end=DAY_BEFORE)
-
-    assert_rejected_by_full_clean(commander, END_BEFORE_START)
-    assert_rejected_by_database(commander)
+def test_a_posting_that_ends_before_it_starts_is_refused_with_a_message():
+    posting = PostingFactory.build(unit=UnitFactory(), person=PersonFactory(), period="2024-05/2023-01")
+    with pytest.raises(ValidationError) as refusal:
+        posting.full_clean()
+    assert "The period ends before it starts." in refusal.value.message_dict["period"]
 
 
 def test_valid_periods_are_accepted():
     link = SiteUnitFactory.build(site=SiteFactory(), unit=UnitFactory(), period_start=DAY_BEFORE, period_end=DAY)
     link.full_clean()
     link.save()
-    commander = CommanderFactory.build(unit=UnitFactory(), period_start=DAY, period_end=None)
-    commander.full_clean()
-    commander.save()
+    posting = PostingFactory.build(unit=UnitFactory(), person=PersonFactory(), period="2023-21/..")
+    posting.full_clean()
+    posting.save()
+    assert (posting.period_earliest, posting.period_latest) == (datetime.date(2023, 3, 1), None)
 
 
 # --- Units -------------------------------------------------------------------------------------------------------
@@ -259,10 +262,13 @@ def test_site_unit_public_needs_site_and_unit_public(site_status, unit_status, p
     assert SiteUnit.objects.public().filter(pk=link.pk).exists() is public
 
 
+@pytest.mark.parametrize("person_status", PublicationStatus.values)
 @pytest.mark.parametrize("unit_status", PublicationStatus.values)
-def test_commander_public_needs_unit_public(unit_status):
-    commander = CommanderFactory(unit=UnitFactory(status=unit_status))
-    assert Commander.objects.public().filter(pk=commander.pk).exists() is (unit_status == PublicationStatus.PUBLISHED)
+def test_posting_public_needs_person_and_unit_public(person_status, unit_status):
+    posting = PostingFactory(unit=UnitFactory(status=unit_status), person=PersonFactory(status=person_status))
+    public = unit_status == person_status == PublicationStatus.PUBLISHED
+    assert Posting.objects.public().filter(pk=posting.pk).exists() is public
+    assert Person.objects.public().filter(pk=posting.person_id).exists() is (person_status == "published")
 
 
 def test_abuse_types_are_all_public():
@@ -360,9 +366,12 @@ def test_unit_str_and_url():
     assert match.kwargs == {"slug": "1st-battalion"}
 
 
-def test_commander_str():
-    assert str(CommanderFactory(name="Alexei Korchagin", call_sign="Cap")) == 'Alexei Korchagin "Cap"'
-    assert str(CommanderFactory(name="Unnamed commander", call_sign="")) == "Unnamed commander"
+def test_a_person_is_shown_with_the_call_signs():
+    korchagin = PersonFactory(name="Alexei Korchagin")
+    PersonAliasFactory(person=korchagin, name="Cap", kind="call_sign")
+    PersonAliasFactory(person=korchagin, name="Алексей Корчагин", kind="original")
+    assert (str(korchagin), korchagin.display_name) == ("Alexei Korchagin", "Alexei Korchagin (“Cap”)")
+    assert PersonFactory(name="Unnamed officer").display_name == "Unnamed officer"
 
 
 # --- record_editor --------------------------------------------------------------------------------------------------

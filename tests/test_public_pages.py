@@ -9,7 +9,9 @@ from sites.models import SiteUnit
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -27,7 +29,9 @@ def linked():
     publication = PublicationFactory(source=source, title="Hidden prisons", url="https://astra.example/prisons")
     parent = UnitFactory(name="123rd Brigade", slug="123rd")
     battalion = UnitFactory(name="1st Battalion", slug="first-bn", unit_number="40463", parent=parent)
-    commander = CommanderFactory(unit=battalion, name="Alexei Korchagin", call_sign="Cap", publication=publication)
+    commander = PersonFactory(name="Alexei Korchagin", slug="korchagin")
+    PersonAliasFactory(person=commander, name="Cap")
+    PostingFactory(unit=battalion, person=commander, publication=publication)
     site = SiteFactory(name="Petrovskaya coal mine", slug="petrovskaya", latitude=48.0, longitude=37.8)
     SiteUnitFactory(site=site, unit=battalion, role=SiteUnit.Role.OPERATED, publication=publication)
     site.reported_in.add(publication)

@@ -7,14 +7,17 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
     EvidenceImageFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteFactory,
     SiteUnitFactory,
     SourceFactory,
     TestimonyFactory,
+    TestimonyPersonFactory,
     UnitFactory,
+    UnitParentFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +28,7 @@ def build(size: int) -> dict:
     source = SourceFactory(slug=f"hub-source-{size}")
     unit = UnitFactory(slug=f"hub-unit-{size}")
     site = SiteFactory(slug=f"hub-site-{size}", latitude=48.0, longitude=37.8)
+    person = PersonFactory(slug=f"hub-person-{size}")
     abuse_types = AbuseTypeFactory.create_batch(size)
     for index in range(size):
         publication = PublicationFactory(source=source)
@@ -34,7 +38,10 @@ def build(size: int) -> dict:
         other_site = SiteFactory(latitude=48 + index / 100, longitude=37.5)
         SiteUnitFactory(site=site, unit=child, publication=publication)
         SiteUnitFactory(site=other_site, unit=unit, publication=publication)
-        CommanderFactory(unit=unit, publication=publication)
+        PostingFactory(unit=unit, publication=publication)
+        UnitParentFactory(unit=child, parent=unit, publication=publication)
+        TestimonyPersonFactory(person=person, testimony=TestimonyFactory(sites=[site]), publication=publication)
+        PostingFactory(person=person, unit=child)
         testimony = TestimonyFactory(
             sites=[site, other_site], units=[unit, child], abuse_types=abuse_types[: index + 1]
         )
@@ -46,6 +53,7 @@ def build(size: int) -> dict:
     abuse_type = abuse_types[0].slug
     return {
         "size": size,
+        "person": person,
         "source": source,
         "unit": unit,
         "site": site,
@@ -87,6 +95,10 @@ PAGES = {
     "api source": lambda hub: f"/api/sources/{hub['source'].slug}/",
     "api schema": lambda hub: "/api/schema/",
     "search": lambda hub: "/search/?q=basement",
+    "person list": lambda hub: "/persons/?per_page=100",
+    "person detail": lambda hub: hub["person"].get_absolute_url(),
+    "person export": lambda hub: "/export/persons.csv",
+    "posting export": lambda hub: "/export/postings.csv",
     "suggest": lambda hub: "/search/suggest/?type=site&q=basement",
 }
 

@@ -17,13 +17,15 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from sites.models import Site, SiteAlias, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony
+from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
 from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
-    CommanderFactory,
     EvidenceImageFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteAliasFactory,
     SiteFactory,
@@ -31,17 +33,19 @@ from tests.factories import (
     SourceAliasFactory,
     SourceFactory,
     TestimonyFactory,
+    TestimonyPersonFactory,
     UnitAliasFactory,
     UnitFactory,
+    UnitParentFactory,
 )
 from tests.public_crawl import API_LISTS, EXPORTS, LISTS, api_detail_url, public_urls
 from tests.test_production_settings import inline_code
-from units.models import Commander, Unit, UnitAlias
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Source, Publication, Site, Unit, Testimony, Citation, Commander, AbuseType, SiteUnit]
-MODELS += [SiteAlias, UnitAlias, SourceAlias]
+MODELS = [Source, Publication, Site, Unit, Testimony, Citation, AbuseType, SiteUnit]
+MODELS += [SiteAlias, UnitAlias, SourceAlias, Person, PersonAlias, Posting, UnitParent, TestimonyPerson]
 LISTS_AND_EXPORTS = LISTS + EXPORTS
 
 
@@ -86,7 +90,10 @@ def hostile_world():
     publication.cites.add(PublicationFactory(source=source))
     parent = UnitFactory()
     unit = UnitFactory(parent=parent, unit_number="40463")
-    CommanderFactory(unit=unit, publication=publication)
+    person = PersonFactory()
+    PersonAliasFactory(person=person)
+    PostingFactory(unit=unit, person=person, publication=publication)
+    UnitParentFactory(unit=unit, parent=parent, publication=publication)
     site = SiteFactory(latitude=48.0, longitude=37.8, location_precision="exact")
     SiteUnitFactory(site=site, unit=unit, publication=publication)
     site.reported_in.add(publication)
@@ -94,6 +101,7 @@ def hostile_world():
         sites=[site], units=[unit], abuse_types=[AbuseTypeFactory()], translation="x", quote_language="ru"
     )
     CitationFactory(testimony=testimony, publication=publication)
+    TestimonyPersonFactory(testimony=testimony, person=person, publication=publication)
     SiteAliasFactory(site=site)
     UnitAliasFactory(unit=unit)
     SourceAliasFactory(source=source)
@@ -204,6 +212,7 @@ def small_world():
     SiteUnitFactory(site=site, unit=brigade)
     testimony = TestimonyFactory(sites=[site], units=[brigade], abuse_types=[AbuseTypeFactory(slug="beating")])
     CitationFactory(testimony=testimony, publication=PublicationFactory(source=SourceFactory(slug="astra")))
+    PostingFactory(unit=brigade, person=PersonFactory(slug="korchagin"))
 
 
 def parameters(url_name: str) -> list[str]:
@@ -379,7 +388,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 29, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 35, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -387,7 +396,7 @@ def test_every_public_view_answers_get_and_head_only():
 @pytest.fixture
 def every_public_url(small_world):
     urls = [reverse(name) for name in ("archive:home", *LISTS_AND_EXPORTS)]
-    urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source)]
+    urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source, Person)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
     urls += [f"{reverse('archive:search')}?q=basement", f"{reverse('archive:suggest')}?type=site&q=basement"]
     urls += [f"/api/{name}/" for name in API_LISTS]
@@ -442,7 +451,8 @@ def admin_urls() -> list[tuple[str, str]]:
         Unit: UnitFactory,
         Testimony: TestimonyFactory,
         Citation: CitationFactory,
-        Commander: CommanderFactory,
+        Person: PersonFactory,
+        Posting: PostingFactory,
         AbuseType: AbuseTypeFactory,
         SiteUnit: SiteUnitFactory,
     }

@@ -9,8 +9,10 @@ from sites.models import Site
 from testimonies.models import EvidenceImage, Source, Testimony
 from tests.factories import (
     CitationFactory,
-    CommanderFactory,
     EvidenceImageFactory,
+    PersonAliasFactory,
+    PersonFactory,
+    PostingFactory,
     PublicationFactory,
     SiteAliasFactory,
     SiteFactory,
@@ -18,11 +20,13 @@ from tests.factories import (
     SourceAliasFactory,
     SourceFactory,
     TestimonyFactory,
+    TestimonyPersonFactory,
     UnitAliasFactory,
     UnitFactory,
+    UnitParentFactory,
 )
 from tests.public_crawl import everything_public, fetch, search_hits
-from units.models import Unit
+from units.models import Person, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +44,19 @@ def public_world():
     SiteUnitFactory(site=site, unit=unit)
     testimony = TestimonyFactory(witness_label="Public witness", sites=[site], units=[unit])
     CitationFactory(testimony=testimony, publication=publication)
+    person = PersonFactory(name="Public officer", slug="public-officer")
+    PostingFactory(person=person, unit=unit, publication=publication)
+    TestimonyPersonFactory(testimony=testimony, person=person, publication=publication)
     EvidenceImageFactory(testimony=testimony, caption="Public image of a testimony")
     EvidenceImageFactory(site=site, caption="Public image of a site")
-    return {"source": source, "publication": publication, "unit": unit, "site": site, "testimony": testimony}
+    return {
+        "source": source,
+        "publication": publication,
+        "unit": unit,
+        "site": site,
+        "testimony": testimony,
+        "person": person,
+    }
 
 
 def hide_testimony(world, status):
@@ -77,8 +91,10 @@ def hide_unit(world, status):
     world["unit"].parent = unit
     world["unit"].save()
     UnitFactory(name="Child of hidden", slug="child-of-hidden", parent=unit)
-    CommanderFactory(unit=unit, name=f"{MARK} commander")
+    # A public person's posting to the hidden unit is hidden with the unit, title and all.
+    PostingFactory(unit=unit, person=PersonFactory(name="Officer of a hidden unit"), title=f"{MARK} title")
     UnitAliasFactory(unit=unit, name=f"{MARK} alias of a unit")
+    UnitParentFactory(unit=world["unit"], parent=unit, period="2023")
     SiteUnitFactory(site=world["site"], unit=unit)
     world["testimony"].units.add(unit)
     return unit
@@ -97,11 +113,19 @@ def hide_publication(world, status):
     publication = PublicationFactory(status=status, source=world["source"], title=f"{MARK} publication")
     CitationFactory(testimony=world["testimony"], publication=publication, quoted_passage="passage")
     world["site"].reported_in.add(publication)
-    CommanderFactory(unit=world["unit"], name="Named commander", publication=publication)
+    PostingFactory(unit=world["unit"], person=world["person"], publication=publication)
     SiteUnitFactory(
         site=world["site"], unit=UnitFactory(name="Other unit", slug="other-unit"), publication=publication
     )
     return publication
+
+
+def hide_person(world, status):
+    person = PersonFactory(status=status, name=f"{MARK} person", slug=f"{MARK.lower()}-person")
+    PersonAliasFactory(person=person, name=f"{MARK} call sign")
+    PostingFactory(person=person, unit=world["unit"], publication=world["publication"])
+    TestimonyPersonFactory(testimony=world["testimony"], person=person, publication=world["publication"])
+    return person
 
 
 def hide_evidence(world, status):
@@ -118,6 +142,7 @@ HIDERS = {
     "unit": hide_unit,
     "source": hide_source,
     "publication": hide_publication,
+    "person": hide_person,
     "evidence": hide_evidence,
 }
 
@@ -146,9 +171,11 @@ def test_counts_ignore_non_public_records(client, public_world, status):
     SiteFactory(status=status)
     UnitFactory(status=status)
     SourceFactory(status=status)
+    PostingFactory(person=PersonFactory(status=status), unit=public_world["unit"])
     response = client.get(reverse("archive:home"))
     assert response.context["counts"] == {"testimonies": 1, "sites": 1, "units": 1, "sources": 1}
-    for name in ("testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list"):
+    lists = ("testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list")
+    for name in (*lists, "units:person_list"):
         assert client.get(reverse(name)).context["result_count"] == 1
 
 
@@ -209,6 +236,7 @@ def test_published_records_are_visible_as_a_control(client, public_world):
     assert search_hits(client, "Public") >= 12
     public_text = everything_public(client)
     for text in (
+        "Public officer",
         "Public witness",
         "Public basement",
         "Public brigade",
@@ -218,5 +246,5 @@ def test_published_records_are_visible_as_a_control(client, public_world):
         "Public image of a site",
     ):
         assert text in public_text
-    for model in (Testimony, Site, Unit, Source):
+    for model in (Testimony, Site, Unit, Source, Person):
         assert model.objects.public().count() == 1

@@ -1,19 +1,51 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from core.admin_base import AUDIT_FIELDSET, AliasInline, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
+from core.admin_base import (
+    AUDIT_FIELDSET,
+    AliasInline,
+    CuratedAdmin,
+    MergeAdminMixin,
+    ReviewedLinkAdmin,
+    ReviewedLinkInline,
+)
 from core.admin_import import CsvImportAdminMixin
 
-from .models import Commander, Unit, UnitAlias
+from .models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 
 class UnitAliasInline(AliasInline):
     model = UnitAlias
 
 
-class CommanderInline(ReviewedLinkInline):
-    model = Commander
-    autocomplete_fields = ("publication",)
-    fields = ("name", "call_sign", "position", "period_start", "period_end", "publication", "confidence")
+class PersonAliasInline(AliasInline):
+    model = PersonAlias
+
+
+class UnitPostingInline(ReviewedLinkInline):
+    """The persons posted to a unit, on the unit's page."""
+
+    model = Posting
+    fk_name = "unit"
+    autocomplete_fields = ("person", "publication")
+    fields = ("person", "role", "title", "period", "publication", "confidence")
+    verbose_name_plural = _("persons posted to this unit")
+
+
+class PersonPostingInline(ReviewedLinkInline):
+    """A person's postings, on the person's page."""
+
+    model = Posting
+    fk_name = "person"
+    autocomplete_fields = ("unit", "publication")
+    fields = ("unit", "role", "title", "period", "publication", "confidence")
+
+
+class UnitParentInline(ReviewedLinkInline):
+    model = UnitParent
+    fk_name = "unit"
+    autocomplete_fields = ("parent", "publication")
+    fields = ("parent", "period", "publication", "confidence")
 
 
 class SubUnitInline(admin.TabularInline):
@@ -24,7 +56,7 @@ class SubUnitInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
     can_delete = False
-    verbose_name_plural = "Sub-units"
+    verbose_name_plural = _("sub-units")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -39,22 +71,53 @@ class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
     search_fields = ("name", "aliases__name", "short_name", "unit_number", "garrison")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    inlines = [UnitAliasInline, CommanderInline, SubUnitInline]
+    inlines = [UnitAliasInline, UnitParentInline, UnitPostingInline, SubUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "short_name", "unit_number", "kind", "parent")}),
-        ("Details", {"fields": ("branch", "garrison", "description")}),
+        (_("Details"), {"fields": ("branch", "garrison", "description")}),
         AUDIT_FIELDSET,
     )
 
 
-@admin.register(Commander)
-class CommanderAdmin(ReviewedLinkAdmin):
-    list_display = ("name", "call_sign", "position", "unit", "period_start", "period_end", "confidence")
+@admin.register(Person)
+class PersonAdmin(MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
+    import_kind = "persons"
+    list_display = ("name", "rank", "status", "updated_at")
+    list_filter = ("status", "postings__role")
+    search_fields = ("name", "aliases__name", "rank", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [PersonAliasInline, PersonPostingInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "rank", "date_of_birth", "description")}),
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Posting)
+class PostingAdmin(ReviewedLinkAdmin):
+    list_display = ("person", "role", "title", "unit", "period", "confidence")
+    list_filter = ("role", "confidence")
+    list_select_related = ("person", "unit")
+    search_fields = ("person__name", "person__aliases__name", "title", "unit__name", "unit__unit_number")
+    autocomplete_fields = ("person", "unit", "publication")
+
+
+@admin.register(UnitParent)
+class UnitParentAdmin(ReviewedLinkAdmin):
+    list_display = ("unit", "parent", "period", "confidence")
     list_filter = ("confidence",)
-    list_select_related = ("unit",)
-    search_fields = ("name", "call_sign", "position", "unit__name", "unit__unit_number")
-    autocomplete_fields = ("unit", "publication")
-    date_hierarchy = "period_start"
+    list_select_related = ("unit", "parent")
+    search_fields = ("unit__name", "parent__name", "unit__unit_number")
+    autocomplete_fields = ("unit", "parent", "publication")
+
+
+@admin.register(PersonAlias)
+class PersonAliasAdmin(ReviewedLinkAdmin):
+    list_display = ("name", "person", "language", "kind")
+    list_filter = ("language", "kind")
+    list_select_related = ("person",)
+    search_fields = ("name", "person__name")
+    autocomplete_fields = ("person",)
 
 
 @admin.register(UnitAlias)

@@ -22,16 +22,17 @@ from core.json_api import (
     to_json,
 )
 
-from .filters import UnitFilter
-from .models import Unit
+from .filters import PersonFilter, UnitFilter
+from .models import Person, Posting, Unit
 
-COMMANDER = obj(
+POSTING = obj(
     {
-        "name": STRING,
-        "call_sign": STRING,
-        "position": STRING,
-        "period_start": DATE,
-        "period_end": DATE,
+        "person": NAMED_REF,
+        "role": code(Posting.Role),
+        "title": STRING,
+        "period": {"type": "string", "description": "The period as the source gives it (EDTF); empty when unknown."},
+        "period_earliest": DATE,
+        "period_latest": DATE,
         "confidence": code(Confidence),
         "publication": nullable(PUBLICATION_REF),
     },
@@ -50,18 +51,19 @@ UNIT_SITE = obj(
 )
 
 
-def commanders(unit, request) -> list[dict]:
+def postings(unit, request) -> list[dict]:
     return [
         {
-            "name": commander.name,
-            "call_sign": commander.call_sign,
-            "position": commander.position,
-            "period_start": to_json(commander.period_start),
-            "period_end": to_json(commander.period_end),
-            "confidence": commander.confidence,
-            "publication": publication_ref(commander.public_publication),
+            "person": named_ref(posting.person),
+            "role": posting.role,
+            "title": posting.title,
+            "period": posting.period,
+            "period_earliest": to_json(posting.period_earliest),
+            "period_latest": to_json(posting.period_latest),
+            "confidence": posting.confidence,
+            "publication": publication_ref(posting.public_publication),
         }
-        for commander in unit.public_commanders
+        for posting in unit.public_postings
     ]
 
 
@@ -98,13 +100,74 @@ UNITS = ApiResource(
             "The public units whose parent this unit is.",
             lambda unit, request: [named_ref(child) for child in unit.public_children],
         ),
-        ApiField("commanders", array_of(COMMANDER), "The commanders recorded for the unit.", commanders),
+        ApiField("postings", array_of(POSTING), "The public persons posted to the unit, in any role.", postings),
         ApiField("sites", array_of(UNIT_SITE), "The public sites linked to the unit.", unit_sites),
         ApiField(
             "testimonies",
             URL,
             "The API list of the public testimonies naming the unit.",
             api_list_url("testimonies", unit="slug"),
+        ),
+    ],
+)
+
+
+PERSON_POSTING = obj(
+    {
+        "unit": NAMED_REF,
+        "role": code(Posting.Role),
+        "title": STRING,
+        "period": {"type": "string", "description": "The period as the source gives it (EDTF); empty when unknown."},
+        "period_earliest": DATE,
+        "period_latest": DATE,
+        "confidence": code(Confidence),
+        "publication": nullable(PUBLICATION_REF),
+    },
+    "The person's post in a public unit over a period, with the publication that names them.",
+)
+
+
+def person_postings(person, request) -> list[dict]:
+    return [
+        {
+            "unit": named_ref(posting.unit),
+            "role": posting.role,
+            "title": posting.title,
+            "period": posting.period,
+            "period_earliest": to_json(posting.period_earliest),
+            "period_latest": to_json(posting.period_latest),
+            "confidence": posting.confidence,
+            "publication": publication_ref(posting.public_publication),
+        }
+        for posting in person.public_postings
+    ]
+
+
+PERSONS = ApiResource(
+    name="persons",
+    title="Person",
+    description="A commander, officer or named perpetrator, with the public units they were posted to.",
+    filterset_class=PersonFilter,
+    queryset=lambda: Person.objects.for_public_detail().order_by("name", "pk"),
+    fields=[
+        ApiField("id", INTEGER, "Record number of the person."),
+        ApiField("slug", STRING, "Stable identifier of the person, used in their URL and in the filters."),
+        ApiField("url", URL, "Public page of the person.", public_url),
+        ApiField("name", STRING, "Name as sources write it in English."),
+        ApiField("rank", STRING, "Rank; may be empty."),
+        ApiField("call_signs", array_of(STRING), "Call signs the person is known by."),
+        ApiField(
+            "date_of_birth",
+            STRING,
+            "Date of birth (EDTF), only where it is public; empty otherwise.",
+        ),
+        ApiField("description", STRING, "Description of the person."),
+        ApiField("postings", array_of(PERSON_POSTING), "The person's public postings, in any role.", person_postings),
+        ApiField(
+            "testimonies",
+            URL,
+            "The API list of the public testimonies naming the person.",
+            api_list_url("testimonies", person="slug"),
         ),
     ],
 )

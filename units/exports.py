@@ -1,16 +1,19 @@
 """Columns of the public CSV export of units (their data dictionary is docs/data-dictionary.md)."""
 
+from django.db import models
 from django.db.models import OuterRef, Subquery
 
 from core.csv_export import Column, joined, public_url
-from core.curation import public_related
+from core.curation import public_related, related_model
 
-from .models import Commander, Unit
+from .models import Person, PersonAlias, Posting, Unit
 
 # Sites, their unit links and testimonies belong to higher apps; reached through the relations they declare.
 public_site_links = public_related(Unit, "site_units")
 public_sites = public_related(Unit, "sites")
 public_testimonies = public_related(Unit, "testimonies")
+# Testimonies name persons through a link of the testimonies app.
+public_person_links = public_related(Person, "testimony_links")
 
 UNIT_COLUMNS = [
     Column("id", "Record number of the unit.", "integer"),
@@ -30,16 +33,28 @@ UNIT_COLUMNS = [
     Column("garrison", "Garrison or location."),
     Column("description", "Description of the unit."),
     Column(
-        "commanders",
-        "Names of the commanders recorded for the unit.",
+        "commander_slugs",
+        "Slugs of the public persons posted to the unit as commander (at any time); join with persons.csv `slug`.",
         "list",
-        joined(Commander.objects.public().filter(unit=OuterRef("pk")), "name"),
+        joined(
+            Person.objects.public().filter(
+                pk__in=Posting.objects.public()
+                .filter(unit=OuterRef(OuterRef("pk")), role=Posting.Role.COMMANDER)
+                .values("person")
+            ),
+            "slug",
+        ),
     ),
     Column(
-        "commander_call_signs",
-        "Call signs of those commanders.",
+        "person_slugs",
+        "Slugs of every public person posted to the unit, in any role; the posts are in postings.csv.",
         "list",
-        joined(Commander.objects.public().filter(unit=OuterRef("pk")).exclude(call_sign=""), "call_sign"),
+        joined(
+            Person.objects.public().filter(
+                pk__in=Posting.objects.public().filter(unit=OuterRef(OuterRef("pk"))).values("person")
+            ),
+            "slug",
+        ),
     ),
     Column(
         "site_slugs",
@@ -56,4 +71,73 @@ UNIT_COLUMNS = [
         "list",
         joined(public_testimonies.filter(units=OuterRef("pk")), "pk"),
     ),
+]
+
+
+def public_publication_id(link_field: str = "publication"):
+    """The record number of a link's publication, only when the public may see it."""
+    return Subquery(public_related(Posting, link_field).filter(pk=OuterRef(link_field)).values("pk")[:1])
+
+
+PERSON_COLUMNS = [
+    Column("id", "Record number of the person.", "integer"),
+    Column("slug", "Stable identifier of the person, used in its URL and in the other files."),
+    public_url("units:person_detail", "slug"),
+    Column("name", "Name as sources write it in English."),
+    Column(
+        "aliases",
+        "Other names and spellings: Cyrillic originals, transliterations, call signs.",
+        "list",
+        joined(PersonAlias.objects.filter(person=OuterRef("pk")), "name"),
+    ),
+    Column(
+        "call_signs",
+        "Call signs (also among the aliases).",
+        "list",
+        joined(PersonAlias.objects.filter(person=OuterRef("pk"), kind="call_sign"), "name"),
+    ),
+    Column("rank", "Rank, as the latest source gives it."),
+    Column("date_of_birth", "Date of birth, only when a source made it public (EDTF).", "date (EDTF)"),
+    Column("description", "Description of the person."),
+    Column(
+        "unit_slugs",
+        "Slugs of the public units the person was posted to; join with units.csv `slug`.",
+        "list",
+        joined(
+            Unit.objects.public().filter(
+                pk__in=Posting.objects.public().filter(person=OuterRef(OuterRef("pk"))).values("unit")
+            ),
+            "slug",
+        ),
+    ),
+    Column(
+        "testimony_ids",
+        "Record numbers of the public testimonies that name the person; join with testimonies.csv `id`.",
+        "list",
+        joined(
+            related_model(Person, "testimony_links")
+            ._meta.get_field("testimony")
+            .related_model.objects.public()
+            .filter(pk__in=public_person_links.filter(person=OuterRef(OuterRef("pk"))).values("testimony")),
+            "pk",
+        ),
+    ),
+]
+
+POSTING_COLUMNS = [
+    Column("id", "Record number of the posting.", "integer"),
+    Column("person_slug", "The person; join with persons.csv `slug`.", "text", models.F("person__slug")),
+    Column("unit_slug", "The unit; join with units.csv `slug`.", "text", models.F("unit__slug")),
+    Column("role", f"Role in the unit: {', '.join(Posting.Role.values)}.", "code"),
+    Column("title", "Title or position as the source gives it."),
+    Column("period", "Period of the posting as the source gives it (EDTF); empty when unknown.", "date (EDTF)"),
+    Column("period_earliest", "Earliest day the period can mean; empty when open or unknown.", "date (ISO 8601)"),
+    Column("period_latest", "Latest day the period can mean; empty when open or unknown.", "date (ISO 8601)"),
+    Column(
+        "publication_id",
+        "Record number of the publication the posting rests on, when it is public.",
+        "integer",
+        public_publication_id(),
+    ),
+    Column("confidence", "How sure the posting is: low, medium or high.", "code"),
 ]

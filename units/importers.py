@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from core.csv_import import CsvImporter, register
 
-from .exports import UNIT_COLUMNS
-from .models import Unit
+from .exports import PERSON_COLUMNS, UNIT_COLUMNS
+from .models import Person, Unit
 
 
 @register
@@ -17,7 +17,7 @@ class UnitImporter(CsvImporter):
     model = Unit
     export_columns = UNIT_COLUMNS
     relations = ("parent_slug",)
-    derived = ("commanders", "commander_call_signs", "site_slugs", "testimony_ids")
+    derived = ("commander_slugs", "person_slugs", "site_slugs", "testimony_ids")
 
     def plan_relations(self, plan, cells):
         if "parent_slug" not in cells:
@@ -79,3 +79,14 @@ class UnitImporter(CsvImporter):
             slug = plan.extra["parent_slug"]
             # Checked in check_together: the unit exists (now) and is no ancestor of this one.
             plan.record.parent = Unit.objects.get(slug=slug) if slug else None
+
+
+@register
+class PersonImporter(CsvImporter):
+    """Persons by slug: name, rank, date of birth (EDTF) and description. Aliases, postings and the testimonies
+    that name a person are edited in the admin."""
+
+    kind = "persons"
+    model = Person
+    export_columns = PERSON_COLUMNS
+    derived = ("aliases", "call_signs", "unit_slugs", "testimony_ids")

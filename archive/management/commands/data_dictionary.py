@@ -5,13 +5,20 @@ from django.core.management.base import BaseCommand
 from core.csv_export import MULTI_VALUE_SEPARATOR
 from sites.exports import SITE_COLUMNS
 from testimonies.exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
-from units.exports import UNIT_COLUMNS
+from units.exports import PERSON_COLUMNS, POSTING_COLUMNS, UNIT_COLUMNS
 
 EXPORTS = [
     ("testimonies.csv", "/export/testimonies.csv", "One row per public testimony.", TESTIMONY_COLUMNS),
     ("sites.csv", "/export/sites.csv", "One row per public detention site.", SITE_COLUMNS),
     ("units.csv", "/export/units.csv", "One row per public military unit.", UNIT_COLUMNS),
     ("sources.csv", "/export/sources.csv", "One row per public source.", SOURCE_COLUMNS),
+    ("persons.csv", "/export/persons.csv", "One row per public person.", PERSON_COLUMNS),
+    (
+        "postings.csv",
+        "/export/postings.csv",
+        "One row per public posting of a person to a unit (both public). Filters: `person`, `unit`, `role`.",
+        POSTING_COLUMNS,
+    ),
 ]
 
 INTRODUCTION = f"""# Data dictionary of the CSV exports
@@ -26,28 +33,33 @@ out of every cell.
 - RFC 4180: comma-separated, CRLF line ends, fields with commas, quotes or line breaks in double quotes,
   line breaks inside a quote kept.
 - Many-to-many values are joined with `{MULTI_VALUE_SEPARATOR}` in one cell (type *list*).
-- Dates are ISO 8601 (`YYYY-MM-DD`); an empty cell means unknown.
+- Dates are ISO 8601 (`YYYY-MM-DD`); an empty cell means unknown. Dates *as the sources give them* (type *date
+  (EDTF)*) are in the Library of Congress Extended Date/Time Format: `2022-11` (a month), `2022-23` (autumn
+  2022), `2022-11~` (about), `2022?` (uncertain), `2022-11/2023-05` (a period), `2022-11/..` (open end); their
+  `_earliest` and `_latest` columns give the first and last day they can mean, empty when open or unknown.
 - Text cells that begin with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed (also after leading
   apostrophes) are prefixed with `'` so that spreadsheets do not run them as formulas; the import removes exactly
   that one `'` again. Numeric columns (*integer*, *decimal*) are never prefixed.
 - Invalid filter values give HTTP 400 with an explanation, and nothing is exported.
-- Join the files on `slug` (sites, units, sources) and `id` (testimonies).
+- Join the files on `slug` (sites, units, sources, persons) and `id` (testimonies); postings.csv joins persons
+  and units.
 
 ## Importing an edited file
 
-`python manage.py import_csv <testimonies|sites|units|sources> <file> [--dry-run] [--user <username>]`, or *Import
-CSV* on the admin list of the same records, reads a file with these columns, so an export can be edited and
+`python manage.py import_csv <testimonies|sites|units|sources|persons> <file> [--dry-run] [--user <name>]`, or
+*Import CSV* on the admin list of the same records, reads a file with these columns, so an export can be edited and
 imported again. Nothing is written unless every row is valid; every error is reported by row (the header is
 row 1) and column.
 
-- Rows are matched by `slug` (sites, units, sources) or `id` (testimonies); a new testimony has an empty `id`
-  (a row without one that has the witness label and quote of an existing testimony updates it). A column left
-  out of the file leaves that field as it is.
+- Rows are matched by `slug` (sites, units, sources, persons) or `id` (testimonies); a new testimony has an
+  empty `id` (a row without one that has the witness label and quote of an existing testimony updates it). A
+  column left out of the file leaves that field as it is.
 - Read: the record's own columns, and `site_slugs`, `unit_slugs`, `abuse_type_slugs` (testimonies),
   `unit_roles` and `publication_ids` (sites), `parent_slug` (units; it may name a unit further down the file).
   Ignored, because they are computed or belong to another file: `url`, the `*_names` columns, `source_slugs`,
-  `publication_ids` and `citation_urls` of testimonies, `unit_slugs` and `testimony_ids` of sites, `commanders`,
-  `commander_call_signs`, `site_slugs` and `testimony_ids` of units, `publication_titles` and `publication_urls`
+  `publication_ids` and `citation_urls` of testimonies, `unit_slugs` and `testimony_ids` of sites,
+  `commander_slugs`, `person_slugs`, `site_slugs` and `testimony_ids` of units, `aliases`, `call_signs`,
+  `unit_slugs` and `testimony_ids` of persons, `publication_titles` and `publication_urls`
   of sources, and `id` of the files matched by slug. Any other column is an error; restricted witness fields
   are refused.
 - Lists name the public related records: links to records that are not public are kept, never removed.

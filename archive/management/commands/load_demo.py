@@ -7,13 +7,24 @@ from django.db import transaction
 
 from archive import demo_data
 from sites.models import Site, SiteAlias, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony
-from units.models import Commander, Unit, UnitAlias
+from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 # Keys of the data dicts that are not model fields but links, handled after the record itself.
-LINK_KEYS = {"key", "cites", "citations", "reported_in", "units", "sites", "abuse_types", "aliases"}
+LINK_KEYS = {
+    "key",
+    "cites",
+    "citations",
+    "reported_in",
+    "units",
+    "sites",
+    "abuse_types",
+    "aliases",
+    "persons",
+    "parent_according_to",
+}
 
 
 class Command(BaseCommand):
@@ -50,10 +61,20 @@ class Command(BaseCommand):
             values = fields(row, "slug") | {"parent": units[row["parent"]] if row.get("parent") else None}
             units[row["slug"]] = self.upsert(Unit, {"slug": row["slug"]}, values)
             self.set_aliases(UnitAlias, units[row["slug"]], row)
+            if row.get("parent"):
+                lookup = {"unit": units[row["slug"]], "parent": units[row["parent"]]}
+                self.upsert(UnitParent, lookup, {"publication": publications[row["parent_according_to"]]})
 
-        for row in demo_data.COMMANDERS:
-            values = fields(row, "unit", "name") | {"publication": publications.get(row.get("publication"))}
-            self.upsert(Commander, {"unit": units[row["unit"]], "name": row["name"]}, values)
+        persons = {}
+        for row in demo_data.PERSONS:
+            persons[row["slug"]] = self.upsert(Person, {"slug": row["slug"]}, fields(row, "slug"))
+            self.set_aliases(PersonAlias, persons[row["slug"]], row)
+        for row in demo_data.POSTINGS:
+            lookup = {"person": persons[row["person"]], "unit": units[row["unit"]], "role": row["role"]}
+            values = fields(row, "person", "unit", "role", "publication") | {
+                "publication": publications.get(row.get("publication"))
+            }
+            self.upsert(Posting, lookup, values)
 
         sites = {}
         for row in demo_data.SITES:
@@ -84,6 +105,10 @@ class Command(BaseCommand):
                     "accessed_on": citation.get("accessed_on"),
                 }
                 self.upsert(Citation, lookup, values)
+            for link in row.get("persons", []):
+                lookup = {"testimony": testimony, "person": persons[link["person"]], "role": link["role"]}
+                values = {"publication": publications[link["publication"]], "confidence": link["confidence"]}
+                self.upsert(TestimonyPerson, lookup, values)
 
     def upsert(self, model, lookup: dict, values: dict):
         """Like `update_or_create`, but saves only when a value differs, so a repeated load keeps `updated_at`."""
@@ -119,15 +144,16 @@ class Command(BaseCommand):
         counter["link sets changed" if links else action] += 1
 
     def report(self):
-        models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, Commander, Site, SiteAlias, SiteUnit]
-        models += [Testimony, Citation]
+        models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, UnitParent, Person, PersonAlias]
+        models += [Posting]
+        models += [Site, SiteAlias, SiteUnit, Testimony, Citation, TestimonyPerson]
         self.stdout.write("Demo data loaded:")
         for model in models:
             counter = self.stats.get(model._meta.object_name, Counter())
             changes = ", ".join(
                 f"{counter[action]} {action}" for action in (CREATED, UPDATED, UNCHANGED, "link sets changed")
             )
-            self.stdout.write(f"  {model._meta.object_name:<12} {model.objects.count():>4} in database ({changes})")
+            self.stdout.write(f"  {model._meta.object_name:<15} {model.objects.count():>4} in database ({changes})")
         hidden = Testimony.objects.exclude(pk__in=Testimony.objects.public()).count()
         self.stdout.write(f"  of which testimonies not public (draft, review, withheld): {hidden}")
 

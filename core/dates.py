@@ -1,0 +1,145 @@
+"""Dates as the sources give them: a day, a month, a season, a year, approximate or uncertain, open-ended periods.
+
+A partial date is stored as its Extended Date/Time Format text (EDTF, the Library of Congress standard, read by the
+maintained `edtf` library): `2022-11`, `2022-11~` (about November 2022), `2022-23` (autumn 2022), `2022?`,
+`2022-11-05/2023-05` (a period, each end with its own precision), `2022-11/..` (until now or unknown). Beside it,
+two plain date columns hold the earliest and latest day it can mean, for filtering, sorting and overlap tests:
+`<name>_earliest` and `<name>_latest` (None for an open end). Curators may also type plain language that the
+library understands ("November 2022", "autumn 2022"); it is stored as EDTF.
+"""
+
+import datetime
+import math
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from edtf import parse_edtf, text_to_edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day(struct) -> datetime.date | None:
+    if struct is None or (isinstance(struct, float) and math.isinf(struct)):
+        return None
+    return datetime.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
+
+
+def normalise(text: str) -> str:
+    """`text` as EDTF: EDTF as it is, else plain language the edtf library understands; ValidationError if neither.
+
+    An interval that ends before it starts is refused.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        parsed = parse_edtf(text)
+    except (EDTFParseException, ValueError, TypeError, OverflowError):
+        candidate = None
+        try:
+            candidate = text_to_edtf(text)
+        except (EDTFParseException, ValueError, TypeError, OverflowError, AttributeError, IndexError):
+            candidate = None
+        if not candidate:
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a date this archive can read. Write it as the source gives it: 2022-11-05, "
+                    "2022-11 (a month), 2022-23 (autumn 2022), 2022 (a year), 2022-11~ (about), 2022? (uncertain), "
+                    "2022-11/2023-05 (a period), 2022-11/.. (open end), or in words such as “November 2022”."
+                )
+                % {"value": text[:100]},
+                code="invalid_date",
+            ) from None
+        text = candidate
+        parsed = parse_edtf(text)
+    earliest, latest = bounds_of(parsed)
+    if earliest and latest and latest < earliest:
+        raise ValidationError(_("The period ends before it starts."), code="end_before_start")
+    return str(parsed)
+
+
+def bounds_of(parsed) -> tuple[datetime.date | None, datetime.date | None]:
+    try:
+        return _day(parsed.lower_strict()), _day(parsed.upper_strict())
+    except (ValueError, OverflowError, AttributeError):
+        return None, None
+
+
+def bounds(text: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """The earliest and latest day an EDTF text can mean (None for an open or unknown end)."""
+    if not text:
+        return None, None
+    try:
+        return bounds_of(parse_edtf(text))
+    except (EDTFParseException, ValueError, TypeError):
+        return None, None
+
+
+def validate_edtf(value: str) -> None:
+    if value and normalise(value) != value:
+        # Stored values are always normalised EDTF (the form field normalises what a curator types).
+        raise ValidationError(_("“%(value)s” is not EDTF."), params={"value": value}, code="invalid_date")
+
+
+class PartialDateFormField(forms.CharField):
+    def to_python(self, value):
+        return normalise(super().to_python(value))
+
+
+class PartialDateField(models.CharField):
+    """An EDTF date or period; the model keeps `<name>_earliest`/`<name>_latest` (PartialDatesModel)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "As the source gives it: 2022-11-05, 2022-11, 2022-23 (autumn), 2022, 2022-11~ (about), 2022? "
+                "(uncertain), 2022-11/2023-05 (a period), 2022-11/.. (open end), or “November 2022”."
+            ),
+        )
+        super().__init__(*args, **kwargs)
+        self.validators.append(validate_edtf)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PartialDateFormField, **kwargs})
+
+
+class PartialDatesModel(models.Model):
+    """Keeps the earliest and latest day of each PartialDateField in its `<name>_earliest`/`<name>_latest` fields."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, PartialDateField):
+                earliest, latest = bounds(getattr(self, field.attname))
+                setattr(self, f"{field.name}_earliest", earliest)
+                setattr(self, f"{field.name}_latest", latest)
+        if kwargs.get("update_fields") is not None:
+            names = {field.name for field in self._meta.concrete_fields if isinstance(field, PartialDateField)}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                *(f"{name}_{end}" for name in names & set(kwargs["update_fields"]) for end in ("earliest", "latest")),
+            }
+        super().save(*args, **kwargs)
+
+
+def overlapping(prefix: str, start: datetime.date | None, end: datetime.date | None) -> models.Q:
+    """Records whose partial date `prefix` may overlap [start, end] (open ends on either side overlap)."""
+    condition = models.Q()
+    if start:
+        condition &= models.Q(**{f"{prefix}_latest__isnull": True}) | models.Q(**{f"{prefix}_latest__gte": start})
+    if end:
+        condition &= models.Q(**{f"{prefix}_earliest__isnull": True}) | models.Q(**{f"{prefix}_earliest__lte": end})
+    return condition
+
+
+def earliest_and_latest(prefix: str) -> tuple[str, str]:
+    return f"{prefix}_earliest", f"{prefix}_latest"

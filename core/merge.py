@@ -1,0 +1,95 @@
+"""Merging two records that turn out to be one (two persons, two spellings of a site).
+
+Every reference to the merged record moves to the kept one, found through `_meta`, so the service knows no model:
+the foreign keys of every model (those of history tables included) and the many-to-many links. The merged record's
+own history rows stay, under its old number. The merged record's public address keeps working: a `MergedRecord` row
+redirects it to the kept record. Both histories say who merged what, when and why.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from .curation import may_publish
+from .models import MergedRecord
+
+
+def references(model: type[models.Model]):
+    """(model, field name) of every foreign key and many-to-many link table column that points at `model`."""
+    for relation in model._meta.get_fields(include_hidden=True):
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        field = relation.field
+        if field.many_to_many:
+            yield field.remote_field.through, field.m2m_reverse_field_name()
+        else:
+            yield relation.related_model, field.name
+    for field in model._meta.many_to_many:
+        yield field.remote_field.through, field.m2m_field_name()
+
+
+def move_references(model, merged_pk, kept_pk) -> None:
+    for related_model, field_name in references(model):
+        attname = related_model._meta.get_field(field_name).attname
+        for pk in related_model._base_manager.filter(**{attname: merged_pk}).values_list("pk", flat=True):
+            try:
+                with transaction.atomic():
+                    related_model._base_manager.filter(pk=pk).update(**{attname: kept_pk})
+            except IntegrityError:
+                # The kept record has this link already (both persons named in one testimony): keep one.
+                related_model._base_manager.filter(pk=pk).delete()
+
+
+@transaction.atomic
+def merge_records(kept, merged, user, reason: str = ""):
+    """Move everything that refers to `merged` onto `kept`, delete `merged`, leave a redirect and history rows.
+
+    Refuses (ValidationError) a record merged into itself or into a record of another kind, and
+    (PermissionDenied) a user who is not a reviewer; nothing changes then.
+    """
+    if type(kept) is not type(merged):
+        raise ValidationError(_("Only two records of the same kind can be merged."), code="different_kinds")
+    if kept.pk == merged.pk:
+        raise ValidationError(_("A record cannot be merged into itself."), code="same_record")
+    if not may_publish(user):
+        raise PermissionDenied(_("Only reviewers can merge records."))
+    model = type(kept)
+    note = _("Merged “%(merged)s” (%(slug)s) into “%(kept)s”.") % {
+        "merged": merged,
+        "slug": getattr(merged, "slug", merged.pk),
+        "kept": kept,
+    }
+    if reason:
+        note = f"{note} {reason}"
+    move_references(model, merged.pk, kept.pk)
+    MergedRecord.objects.create(
+        model=model._meta.label_lower, old_slug=getattr(merged, "slug", ""), old_pk=merged.pk, kept_pk=kept.pk
+    )
+    # Nothing refers to it any more, so nothing cascades; its history stays, ending with a row that says where it
+    # went (under its old number, which the MergedRecord row leads to the kept record).
+    merged._change_reason = note
+    merged._history_user = user
+    merged.delete()
+    kept = model._base_manager.get(pk=kept.pk)
+    kept._change_reason = note
+    kept._history_user = user
+    kept.stamp_save(user)
+    kept.save()
+    if hasattr(kept, "refresh_search_names"):
+        kept.refresh_search_names()
+    return kept
+
+
+def redirect_target(model: type[models.Model], *, slug: str | None = None, pk=None):
+    """The public record that a merged record's old slug (or number) now stands for, following merges of merges."""
+    label = model._meta.label_lower
+    lookup = {"old_slug": slug} if slug else {"old_pk": pk}
+    seen = set()
+    merged = MergedRecord.objects.filter(model=label, **lookup).order_by("-merged_at").first()
+    while merged is not None and merged.kept_pk not in seen:
+        seen.add(merged.kept_pk)
+        target = model.objects.public().filter(pk=merged.kept_pk).first()
+        if target is not None or model._base_manager.filter(pk=merged.kept_pk).exists():
+            return target
+        merged = MergedRecord.objects.filter(model=label, old_pk=merged.kept_pk).order_by("-merged_at").first()
+    return None
