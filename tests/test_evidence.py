@@ -560,3 +560,91 @@ def test_a_private_media_root_inside_media_root_fails_the_system_check(settings,
     assert private_media_is_not_public(None) == []
     settings.PRIVATE_MEDIA_ROOT = Path(settings.MEDIA_ROOT) / "originals"
     assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+
+
+def test_a_private_media_root_overlapping_static_root_fails_the_system_check(settings, tmp_path):
+    from core.checks import private_media_is_not_public
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "static" / "originals"
+    assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+    assert "STATIC_ROOT" in private_media_is_not_public(None)[0].msg
+    # The other way round too: collected static files inside the private folder would be served from it.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STATIC_ROOT = tmp_path / "private" / "static"
+    assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+
+
+# --- Promises the README makes about what is stored and how it is served ---------------------------------------------
+
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="' + SECRET + b'"/>'
+    b"</rdf:RDF></x:xmpmeta>"
+)
+
+
+def image_with_xmp(image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (40, 30), (90, 140, 20))
+    if image_format == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", XMP.decode())
+        image.save(buffer, "PNG", pnginfo=info)
+    else:
+        image.save(buffer, image_format, xmp=XMP)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_an_xmp_packet_is_not_stored(reviewer, image_format):
+    original = image_with_xmp(image_format)
+    assert SECRET in original and Image.open(io.BytesIO(original)).info.get("xmp"), "the test image must carry XMP"
+
+    evidence = attach_evidence(TestimonyFactory(), upload(original, "photo"), reviewer)
+
+    for file in (evidence.display, evidence.thumbnail):
+        assert "xmp" not in reopened(file).info
+        raw = stored(file)
+        assert SECRET not in raw and b"xmpmeta" not in raw and b"XML:com.adobe.xmp" not in raw
+
+
+@pytest.mark.parametrize(("size", "thumbnail_size"), [((800, 600), (320, 240)), ((300, 960), (100, 320))])
+def test_thumbnails_are_at_most_320_pixels_and_keep_the_shape(reviewer, size, thumbnail_size):
+    evidence = attach_evidence(TestimonyFactory(), upload(image_bytes("JPEG", size=size)), reviewer)
+
+    assert reopened(evidence.thumbnail).size == thumbnail_size
+    assert reopened(evidence.display).size == size == (evidence.width, evidence.height), "the display image is whole"
+
+
+def evidence_urls(evidence):
+    return [
+        evidence.display.url,
+        evidence.thumbnail.url,
+        reverse("testimonies:evidence_image", args=[evidence.pk]),
+        reverse("testimonies:evidence_thumbnail", args=[evidence.pk]),
+    ]
+
+
+def test_evidence_is_never_kept_in_a_cache_without_asking_again(client):
+    """'A withheld image is not shown again from a cache': every answer, a 304 too, must be revalidated."""
+    evidence = EvidenceImageFactory(testimony=TestimonyFactory())
+    for url in evidence_urls(evidence):
+        response = client.get(url)
+        assert response["Cache-Control"] == "no-cache", url
+        revalidated = client.get(url, headers={"if-none-match": response["ETag"]})
+        assert revalidated.status_code == 304 and revalidated["Cache-Control"] == "no-cache", url
+
+
+def test_evidence_can_never_run_as_a_page_of_this_site(client):
+    """Each file is served under a sandbox policy that allows nothing, whatever the browser makes of its bytes."""
+    evidence = EvidenceImageFactory(site=SiteFactory(), content=image_bytes("PNG", seed=44))
+    for url in evidence_urls(evidence):
+        response = client.get(url)
+        policy = {
+            directive.strip().split(" ")[0]: directive.strip()
+            for directive in response["Content-Security-Policy"].split(";")
+        }
+        assert policy["sandbox"] == "sandbox", url
+        assert policy["default-src"] == "default-src 'none'", url
+        assert response["X-Content-Type-Options"] == "nosniff", url
