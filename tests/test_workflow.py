@@ -188,3 +188,66 @@ def test_editor_cannot_change_a_published_or_withheld_record(client, editor, sta
     assert client.post(url, {"witness_label": "Real Name"}).status_code == 403
     testimony.refresh_from_db()
     assert testimony.witness_label == "Daniil"
+
+
+def test_a_form_without_the_version_it_started_from_is_refused(client, editor):
+    """No lost edits: a change that cannot say which version it started from is not trusted to be current."""
+    site = SiteFactory(status="draft", name="Start")
+    url = admin_url(Site, "change", site.pk)
+    data = form_data(client.get(url), Site)
+    assert data.pop("seen_version") == ["1"]
+    data["name"] = ["Blind overwrite"]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and "saved this record after you opened it" in response.content.decode()
+    site.refresh_from_db()
+    assert (site.name, site.version) == ("Start", 1)
+
+
+def test_a_stale_form_that_changes_nothing_is_not_refused(client, editor):
+    """Someone saved the record after it was opened, but the form changes nothing: it overwrites nothing either."""
+    site = SiteFactory(status="draft", name="Start")
+    url = admin_url(Site, "change", site.pk)
+    first_form = form_data(client.get(url), Site)
+    second_form = form_data(client.get(url), Site)
+    assert client.post(url, first_form).status_code == 302
+    assert Site.objects.get(pk=site.pk).version == 2
+
+    response = client.post(url, second_form)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    second_form["name"] = ["A change on top of version 1"]
+    assert "saved this record after you opened it" in client.post(url, second_form).content.decode()
+    assert Site.objects.get(pk=site.pk).name == "Start"
+
+
+def test_an_inline_row_left_as_it_was_is_not_refused_when_someone_saved_that_row(client, editor):
+    from testimonies.models import EvidenceImage
+    from tests.factories import EvidenceImageFactory
+
+    testimony = TestimonyFactory(status="draft", witness_label="Before")
+    evidence = EvidenceImageFactory(testimony=testimony, status="draft", caption="Caption")
+    url = admin_url(Testimony, "change", testimony.pk)
+    data = form_data(client.get(url), Testimony)
+    assert data["evidence-0-seen_version"] == ["1"]
+    # Someone else saves the image meanwhile, through its own admin page.
+    evidence_url = admin_url(EvidenceImage, "change", evidence.pk)
+    assert client.post(evidence_url, form_data(client.get(evidence_url), EvidenceImage)).status_code == 302
+    assert EvidenceImage.objects.get(pk=evidence.pk).version == 2
+
+    data["witness_label"] = ["After"]
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    testimony.refresh_from_db()
+    assert testimony.witness_label == "After"
+
+    # The same row changed on top of its stale version is refused.
+    data = form_data(client.get(url), Testimony)
+    data["evidence-0-seen_version"] = ["1"]
+    data["evidence-0-caption"] = ["Changed caption"]
+    response = client.post(url, data)
+    assert response.status_code == 200 and "saved this record after you opened it" in response.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.caption == "Caption"
