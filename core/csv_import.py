@@ -5,8 +5,9 @@ An exported file can be edited and imported again: records are matched by `slug`
 (`url`, names, counts of other files) are ignored. The rules:
 
 - **All or nothing.** Every row is checked, every error is reported with its row (the header is row 1) and
-  column, and the import is applied in one transaction only when there is no error at all. A dry run checks
-  everything the same way (writing inside the transaction) and rolls back.
+  column, and the import is applied in one transaction only when there is no error at all. A dry run (the
+  admin's preview) checks every row the same way but only reads, outside any transaction, so it locks nothing;
+  what only the database can refuse (two new rows with the same unit number) is reported by the apply.
 - **No change, no write.** A row whose values equal the stored ones is left alone: re-importing a file, or
   importing an export unchanged, writes no history, bumps no version and changes no `updated_at`.
 - **Publication rules.** New records are drafts. An optional `status` column is honoured only as far as
@@ -35,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
 from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status
+from .database import mark_import_running
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -140,18 +142,22 @@ class CsvImporter:
     # --- Entry point ---------------------------------------------------------------------------------------------
 
     def run(self, text: str, dry_run: bool = False) -> ImportResult:
-        self.locked = not dry_run
+        self.locked = self.writing = not dry_run
         result = ImportResult(kind=self.kind, dry_run=dry_run)
         self.result = result
-        try:
-            with transaction.atomic():
-                self.load(text)
-                if self.problems:
-                    raise RowRefused
-                if dry_run:
-                    transaction.set_rollback(True)
-        except RowRefused:
-            pass
+        if dry_run:
+            # A preview only reads, outside any transaction: it takes no lock (on SQLite a transaction takes the
+            # write lock at its start, and held every staff save back for the whole preview).
+            self.load(text)
+        else:
+            try:
+                with transaction.atomic():
+                    mark_import_running()
+                    self.load(text)
+                    if self.problems:
+                        raise RowRefused
+            except RowRefused:
+                pass
         result.problems = sorted(self.problems, key=lambda problem: (problem.row, problem.column))
         return result
 
@@ -364,7 +370,7 @@ class CsvImporter:
         for plan in self.ordered(self.plans):
             action = "create" if plan.adding else "update" if plan.changed else "unchanged"
             self.result.outcomes.append(Outcome(plan.row, str(plan.record), action, plan.changed))
-            if action == "unchanged":
+            if action == "unchanged" or not self.writing:
                 continue
             try:
                 with transaction.atomic():
