@@ -1,13 +1,18 @@
-"""Backups: the database and the media files in one archive, and the way back.
+"""Backups: the database and both media folders in one archive, and the way back.
 
 An archive is a gzipped tar with
-- `manifest.json`: format, time, database vendor, record counts of this project's models, and every media
-  file with its size and SHA-256;
+- `manifest.json`: format, time, database vendor, record counts of this project's models (taken from the very
+  snapshot that was dumped), and every media file with its size and SHA-256;
 - the database: `database.pgdump` (`pg_dump --format=custom`, a consistent snapshot) on PostgreSQL, or
   `database.sqlite3` (SQLite's online backup API, also consistent while the site runs) on SQLite;
-- `media/`: a copy of MEDIA_ROOT.
+- `media/`: a copy of MEDIA_ROOT; `private_media/`: a copy of PRIVATE_MEDIA_ROOT (originals reviewers kept).
 
 The archive holds witnesses' identities: it is written with mode 600, and belongs on encrypted storage.
+
+A restore checks everything it can before it replaces anything (members, checksums, the database file, its row
+counts), then swaps the two media folders and loads the database; the load is the last step and is itself all or
+nothing (PostgreSQL: one transaction that also verifies the row counts before it commits; SQLite: the previous
+database is kept aside and put back). Any failure puts the previous media folders back.
 """
 
 import hashlib
@@ -22,15 +27,18 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from .apps import project_app_configs
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = {1, 2}  # format 1 archives have no private media; a restore of one leaves it as it is
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media"
+PRIVATE_PREFIX = "private_media"
 DATABASE_FILES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 
 
@@ -44,12 +52,25 @@ class Result:
     manifest: dict
 
 
+def counted_models() -> list:
+    """Every model of this project's apps, history and link tables included."""
+    return [
+        model for app_config in project_app_configs() for model in app_config.get_models(include_auto_created=True)
+    ]
+
+
 def record_counts(alias: str) -> dict[str, int]:
-    """Rows of every model of this project's apps, history and link tables included."""
+    """Rows of every counted model, as the connection `alias` sees them now."""
+    return {model._meta.label: model._base_manager.using(alias).count() for model in counted_models()}
+
+
+def sqlite_file_counts(database: sqlite3.Connection, labels=None) -> dict[str, int]:
+    """Rows of every counted model (or of the models with these labels) in an SQLite database file."""
+    models = counted_models() if labels is None else [apps.get_model(label) for label in labels]
     counts = {}
-    for app_config in project_app_configs():
-        for model in app_config.get_models(include_auto_created=True):
-            counts[model._meta.label] = model._base_manager.using(alias).count()
+    for model in models:
+        table = model._meta.db_table.replace('"', '""')
+        counts[model._meta.label] = database.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
     return counts
 
 
@@ -90,12 +111,16 @@ def libpq_environment(settings_dict: dict) -> dict[str, str]:
     return env
 
 
-def run_tool(command: list[str], settings_dict: dict) -> None:
-    executable = shutil.which(command[0])
-    if executable is None:
-        raise BackupError(f"{command[0]} is not installed (PostgreSQL's client tools are needed for this).")
+def executable(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is not installed (PostgreSQL's client tools are needed for this).")
+    return found
+
+
+def run_tool(command: list[str], settings_dict: dict) -> str:
     result = subprocess.run(  # noqa: S603 (a PostgreSQL client tool with arguments built here)
-        [executable, *command[1:]],
+        [executable(command[0]), *command[1:]],
         env=libpq_environment(settings_dict),
         capture_output=True,
         text=True,
@@ -103,6 +128,7 @@ def run_tool(command: list[str], settings_dict: dict) -> None:
     )
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def outside_transactions(connection) -> None:
@@ -111,73 +137,58 @@ def outside_transactions(connection) -> None:
         raise BackupError("Backups and restores cannot run inside a database transaction.")
 
 
-def dump_database(alias: str, target: Path) -> None:
+def dump_database(alias: str, target: Path) -> dict[str, int]:
+    """Dump the database to `target`; return the row counts of exactly what was dumped.
+
+    Counting the live database after the dump would count the saves that happened meanwhile, and the restore would
+    then refuse the archive. PostgreSQL: the counts are taken in a read-only repeatable-read transaction whose
+    snapshot pg_dump is told to use (`--snapshot`); SQLite: they are read from the copy itself.
+    """
     connection = connections[alias]
     outside_transactions(connection)
     if connection.vendor == "postgresql":
-        run_tool(["pg_dump", "--format=custom", f"--file={target}"], connection.settings_dict)
-    elif connection.vendor == "sqlite":
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+            counts = record_counts(alias)
+            run_tool(
+                ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}"], connection.settings_dict
+            )
+        return counts
+    if connection.vendor == "sqlite":
         connection.ensure_connection()
         copy = sqlite3.connect(target)
         try:
             connection.connection.backup(copy)
+            return sqlite_file_counts(copy)
         finally:
             copy.close()
-    else:
-        raise BackupError(f"Backups of {connection.vendor} databases are not supported.")
+    raise BackupError(f"Backups of {connection.vendor} databases are not supported.")
 
 
-def load_database(alias: str, source: Path) -> None:
-    connection = connections[alias]
-    outside_transactions(connection)
-    if connection.vendor == "postgresql":
-        # One transaction: a failed restore leaves the database as it was.
-        run_tool(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                "--single-transaction",
-                "--exit-on-error",
-                f"--dbname={connection.settings_dict['NAME']}",
-                str(source),
-            ],
-            connection.settings_dict,
-        )
-        # The tables were recreated: start a fresh session rather than reuse one that knew the old ones.
-        connection.close()
-    else:
-        backup = sqlite3.connect(source)
-        try:
-            connection.ensure_connection()
-            backup.backup(connection.connection)
-        finally:
-            backup.close()
+def media_manifest(root: Path, files: list[Path]) -> dict:
+    return {path.relative_to(root).as_posix(): {"size": path.stat().st_size, "sha256": sha256(path)} for path in files}
 
 
 def create_backup(output: Path, alias: str = "default") -> Result:
-    """Write the database and MEDIA_ROOT to the archive `output` (mode 600) and return its manifest."""
+    """Write the database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT to the archive `output` (mode 600)."""
     vendor = connections[alias].vendor
     if vendor not in DATABASE_FILES:
         raise BackupError(f"Backups of {vendor} databases are not supported.")
-    media_root = Path(settings.MEDIA_ROOT)
+    roots = {MEDIA_PREFIX: Path(settings.MEDIA_ROOT), PRIVATE_PREFIX: Path(settings.PRIVATE_MEDIA_ROOT)}
     output.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent) as scratch:
         database_file = Path(scratch) / DATABASE_FILES[vendor]
-        dump_database(alias, database_file)
-        files = media_files(media_root)
+        counts = dump_database(alias, database_file)
+        files = {prefix: media_files(root) for prefix, root in roots.items()}
         manifest = {
             "format": FORMAT,
             "created": timezone.now().isoformat(),
             "vendor": vendor,
             "database": DATABASE_FILES[vendor],
-            "counts": record_counts(alias),
-            "media": {
-                path.relative_to(media_root).as_posix(): {"size": path.stat().st_size, "sha256": sha256(path)}
-                for path in files
-            },
+            "counts": counts,
+            **{prefix: media_manifest(roots[prefix], files[prefix]) for prefix in roots},
         }
         partial = Path(scratch) / "archive.tar.gz"
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -187,76 +198,259 @@ def create_backup(output: Path, alias: str = "default") -> Result:
             info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o600
             archive.addfile(info, io.BytesIO(data))
             archive.add(database_file, arcname=database_file.name)
-            for path in files:
-                archive.add(path, arcname=f"{MEDIA_PREFIX}/{path.relative_to(media_root).as_posix()}")
+            for prefix, root in roots.items():
+                for path in files[prefix]:
+                    archive.add(path, arcname=f"{prefix}/{path.relative_to(root).as_posix()}")
         # Only a complete archive gets the final name.
         os.replace(partial, output)
     return Result(output, manifest)
 
 
 def media_files_phrase(manifest: dict) -> str:
-    count = len(manifest["media"])
+    count = len(manifest["media"]) + len(manifest.get(PRIVATE_PREFIX, {}))
     return f"{count} media file" if count == 1 else f"{count} media files"
 
 
-def read_manifest(archive: tarfile.TarFile) -> dict:
+def read_manifest(archive: tarfile.TarFile, vendor: str) -> dict:
+    """The archive's manifest, refused unless every part of it has the shape and values a backup writes."""
     try:
         member = archive.getmember(MANIFEST)
         manifest = json.load(archive.extractfile(member))
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, AttributeError) as error:
         raise BackupError("This is not a Testimony DB backup: it has no readable manifest.json.") from error
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
+        raise BackupError(f"Unknown backup format {manifest.get('format') if isinstance(manifest, dict) else None!r}.")
+    if manifest.get("vendor") != vendor:
+        raise BackupError(f"This backup is of a {manifest.get('vendor')} database; this site runs on {vendor}.")
+    # Only the one name a backup writes, inside the unpacked folder: never a path the manifest chooses.
+    if manifest.get("database") != DATABASE_FILES[vendor]:
+        raise BackupError(
+            f"The manifest names the database {manifest.get('database')!r}; a {vendor} backup holds "
+            f"{DATABASE_FILES[vendor]!r}."
+        )
+    counts = manifest.get("counts")
+    known = {model._meta.label for model in counted_models()}
+    if (
+        not isinstance(counts, dict)
+        or not all(isinstance(value, int) and value >= 0 for value in counts.values())
+        or set(counts) != known
+    ):
+        raise BackupError("The manifest's row counts are not those of this version's tables.")
+    prefixes = [MEDIA_PREFIX, PRIVATE_PREFIX] if manifest["format"] >= 2 else [MEDIA_PREFIX]
+    for prefix in prefixes:
+        listed = manifest.get(prefix)
+        if not isinstance(listed, dict) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)
+            for entry in listed.values()
+        ):
+            raise BackupError(f"The manifest's list of {prefix} files is not readable.")
     return manifest
 
 
-def restore_backup(archive_path: Path, alias: str = "default") -> dict:
-    """Replace the database and MEDIA_ROOT with the archive's; return its manifest.
+def check_database_file(path: Path, vendor: str, counts: dict[str, int], settings_dict: dict) -> None:
+    """Refuse a database file that cannot be read or (SQLite) whose rows are not those the manifest counts."""
+    if not path.is_file():
+        raise BackupError("The archive has no database file.")
+    if vendor == "postgresql":
+        try:
+            run_tool(["pg_restore", "--list", str(path)], settings_dict)
+        except BackupError as error:
+            raise BackupError(f"The database file in the archive cannot be read: {error}") from error
+        return
+    try:
+        database = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            if database.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError("The database file in the archive is damaged.")
+            found = sqlite_file_counts(database, counts)
+        finally:
+            database.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"The database file in the archive cannot be read: {error}") from error
+    differ_from_counts(found, counts)
 
-    Everything is checked before anything is replaced: the archive's members are unpacked with tarfile's
-    "data" filter (no absolute paths, no `..`, no links out of the folder), the database vendor must match,
-    and every media file must have the size and checksum the manifest gives.
+
+def differ_from_counts(found: dict[str, int], counts: dict[str, int]) -> None:
+    changed = sorted(label for label in counts if found.get(label) != counts[label])
+    if changed:
+        raise BackupError(f"The database in the archive does not have the backed-up row counts of {changed}.")
+
+
+def unpack(archive_path: Path, scratch: Path, vendor: str) -> dict:
+    try:
+        with tarfile.open(archive_path, mode="r:gz") as archive:
+            manifest = read_manifest(archive, vendor)
+            prefixes = [MEDIA_PREFIX, PRIVATE_PREFIX] if manifest["format"] >= 2 else [MEDIA_PREFIX]
+            expected = {MANIFEST, manifest["database"]}
+            expected |= {f"{prefix}/{name}" for prefix in prefixes for name in manifest[prefix]}
+            unexpected = sorted(set(archive.getnames()) - expected)
+            if unexpected:
+                raise BackupError(f"The archive has members its manifest does not list: {unexpected[:5]}")
+            archive.extractall(scratch, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise BackupError(f"The archive cannot be read safely: {error}") from error
+    for prefix in prefixes:
+        folder = scratch / prefix
+        folder.mkdir(exist_ok=True)
+        found = {path.relative_to(folder).as_posix(): path for path in folder.rglob("*") if path.is_file()}
+        if set(found) != set(manifest[prefix]):
+            raise BackupError(f"The {prefix} files in the archive are not those its manifest lists.")
+        for name, path in found.items():
+            expected = manifest[prefix][name]
+            if path.stat().st_size != expected["size"] or sha256(path) != expected["sha256"]:
+                raise BackupError(f"The {prefix} file {name} does not match its checksum: the archive is damaged.")
+    return manifest
+
+
+class FolderSwap:
+    """Replace folders by renames on their own file systems, and undo it on failure."""
+
+    def __init__(self):
+        self.done: list[tuple[Path, Path | None, Path]] = []  # (root, where its previous content went, staging)
+
+    def stage(self, unpacked: Path, root: Path) -> Path:
+        """Move `unpacked` next to `root` (a copy when on another file system), before anything is replaced."""
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".restore-{root.name}-"))
+        shutil.move(unpacked, staging / "new")
+        return staging
+
+    def swap(self, root: Path, staging: Path) -> None:
+        previous = None
+        if root.exists():
+            previous = staging / "previous"
+            root.rename(previous)
+        self.done.append((root, previous, staging))
+        (staging / "new").rename(root)
+
+    def undo(self) -> None:
+        for root, previous, staging in reversed(self.done):
+            if root.exists():
+                root.rename(staging / "failed")
+            if previous is not None:
+                previous.rename(root)
+        self.done = []
+
+
+def load_database(alias: str, source: Path, counts: dict[str, int]) -> None:
+    """Replace the database with `source`, all or nothing, and only if it then holds exactly `counts` rows."""
+    connection = connections[alias]
+    outside_transactions(connection)
+    if connection.vendor == "postgresql":
+        load_postgresql(connection, source, counts)
+        return
+    connection.ensure_connection()
+    with tempfile.TemporaryDirectory(dir=source.parent) as aside:
+        previous = sqlite3.connect(Path(aside) / "previous.sqlite3")
+        try:
+            connection.connection.backup(previous)
+            backup = sqlite3.connect(source)
+            try:
+                backup.backup(connection.connection)
+            finally:
+                backup.close()
+            try:
+                differ_from_counts(sqlite_file_counts(connection.connection, counts), counts)
+            except BackupError:
+                previous.backup(connection.connection)
+                raise
+        finally:
+            previous.close()
+
+
+def load_postgresql(connection, source: Path, counts: dict[str, int]) -> None:
+    """pg_restore's script piped into psql as one transaction that ends with a check of every table's row count:
+    a dump whose rows differ from the manifest is rolled back and leaves the database as it was."""
+    # Labels and counts were checked by read_manifest (known models, non-negative integers).
+    checks = "\n".join(
+        f"  IF (SELECT count(*) FROM {connection.ops.quote_name(apps.get_model(label)._meta.db_table)}) <> {count} "  # noqa: S608
+        f"THEN RAISE EXCEPTION 'row count of % differs from the manifest', '{label}'; END IF;"
+        for label, count in sorted(counts.items())
+    )
+    verify = source.parent / "verify.sql"
+    verify.write_text(f"RESET search_path;\nDO $$\nBEGIN\n{checks}\nEND\n$$;\n")
+    environment = libpq_environment(connection.settings_dict)
+    restore_log = (source.parent / "pg_restore.log").open("w+b")
+    restore = subprocess.Popen(  # noqa: S603 (PostgreSQL's client tool with arguments built here)
+        [executable("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-", str(source)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=restore_log,
+    )
+    load = subprocess.run(  # noqa: S603
+        [
+            executable("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--dbname={connection.settings_dict['NAME']}",
+            "--file=-",
+            f"--file={verify}",
+        ],
+        env=environment,
+        stdin=restore.stdout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    restore.stdout.close()
+    restore.wait()
+    restore_log.seek(0)
+    restore_errors = restore_log.read().decode(errors="replace").strip()
+    restore_log.close()
+    # The tables may have been recreated: start a fresh session rather than reuse one that knew the old ones.
+    connection.close()
+    if restore.returncode != 0:
+        raise BackupError(f"pg_restore failed: {restore_errors}")
+    if load.returncode != 0:
+        raise BackupError(f"Loading the database failed and was rolled back: {load.stderr.strip()}")
+
+
+def restore_backup(archive_path: Path, alias: str = "default") -> dict:
+    """Replace the database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT with the archive's; return its manifest.
+
+    Everything is checked before anything is replaced: the manifest (its database member is the one name a backup
+    writes), the members (unpacked with tarfile's "data" filter: no absolute paths, no `..`, no links out of the
+    folder), the vendor, every media file's size and checksum, and the database file (readable; on SQLite its
+    row counts). Then the media folders are swapped and the database loaded last, all or nothing; if the load
+    fails, the previous media folders are put back.
     """
     vendor = connections[alias].vendor
-    media_root = Path(settings.MEDIA_ROOT)
-    media_root.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=media_root.parent, prefix=".restore-") as scratch:
+    if vendor not in DATABASE_FILES:
+        raise BackupError(f"Restores of {vendor} databases are not supported.")
+    outside_transactions(connections[alias])
+    roots = {MEDIA_PREFIX: Path(settings.MEDIA_ROOT), PRIVATE_PREFIX: Path(settings.PRIVATE_MEDIA_ROOT)}
+    roots[MEDIA_PREFIX].parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=roots[MEDIA_PREFIX].parent, prefix=".restore-") as scratch:
         scratch = Path(scratch)
+        manifest = unpack(archive_path, scratch, vendor)
+        database_file = scratch / DATABASE_FILES[vendor]
+        check_database_file(database_file, vendor, manifest["counts"], connections[alias].settings_dict)
+        if manifest["format"] < 2:
+            del roots[PRIVATE_PREFIX]
+        swap = FolderSwap()
+        stagings = []
         try:
-            with tarfile.open(archive_path, mode="r:gz") as archive:
-                manifest = read_manifest(archive)
-                if manifest["vendor"] != vendor:
-                    raise BackupError(
-                        f"This backup is of a {manifest['vendor']} database; this site runs on {vendor}."
-                    )
-                expected = {MANIFEST, manifest["database"], *(f"{MEDIA_PREFIX}/{name}" for name in manifest["media"])}
-                unexpected = sorted(set(archive.getnames()) - expected)
-                if unexpected:
-                    raise BackupError(f"The archive has members its manifest does not list: {unexpected[:5]}")
-                archive.extractall(scratch, filter="data")
-        except (tarfile.TarError, OSError) as error:
-            raise BackupError(f"The archive cannot be read safely: {error}") from error
-        unpacked_media = scratch / MEDIA_PREFIX
-        unpacked_media.mkdir(exist_ok=True)
-        found = {
-            path.relative_to(unpacked_media).as_posix(): path for path in unpacked_media.rglob("*") if path.is_file()
-        }
-        if set(found) != set(manifest["media"]):
-            raise BackupError("The media files in the archive are not those its manifest lists.")
-        for name, path in found.items():
-            expected = manifest["media"][name]
-            if path.stat().st_size != expected["size"] or sha256(path) != expected["sha256"]:
-                raise BackupError(f"The media file {name} does not match its checksum: the archive is damaged.")
-
-        load_database(alias, scratch / manifest["database"])
-        counts = record_counts(alias)
-        if counts != manifest["counts"]:
-            changed = sorted(label for label in manifest["counts"] if counts.get(label) != manifest["counts"][label])
-            raise BackupError(f"After the restore, these tables do not have the backed-up row counts: {changed}")
-
-        # Swap the media folder in whole, on the same file system.
-        previous = scratch / "previous-media"
-        if media_root.exists():
-            media_root.rename(previous)
-        unpacked_media.rename(media_root)
+            for prefix, root in roots.items():
+                stagings.append((root, swap.stage(scratch / prefix, root)))
+            for root, staging in stagings:
+                swap.swap(root, staging)
+            load_database(alias, database_file, manifest["counts"])
+        except (BackupError, OSError) as error:
+            try:
+                swap.undo()
+            except OSError as undo_error:
+                # Keep every staging folder: the previous media files are in one of them.
+                raise BackupError(
+                    f"{error} Putting the previous media folders back failed too ({undo_error}); they are in "
+                    f"{', '.join(str(staging) for _, staging in stagings)}."
+                ) from error
+            for _, staging in stagings:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise BackupError(
+                f"{error} Nothing was restored: the previous database and media files are in place."
+            ) from error
+        for _, staging in stagings:
+            shutil.rmtree(staging, ignore_errors=True)
     return manifest

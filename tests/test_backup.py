@@ -1,11 +1,14 @@
-"""Backups: a round trip through `manage.py backup` and `manage.py restore` loses no record, relation or file,
-on SQLite and on PostgreSQL; a damaged, foreign or hostile archive is refused before anything is replaced."""
+"""Backups: a round trip through `manage.py backup` and `manage.py restore` loses no record, relation or file
+(kept originals included), on SQLite and on PostgreSQL; a damaged, foreign or hostile archive is refused before
+anything is replaced; a failure during the restore puts everything back; a backup taken while staff save restores."""
 
 import io
 import json
 import shutil
+import sqlite3
 import stat
 import tarfile
+import threading
 
 import pytest
 from django.apps import apps
@@ -42,6 +45,11 @@ MEDIA = {
     "evidence/свидетель.txt": "Показания, записанные 21-07-2025.".encode(),
     "empty.bin": b"",
 }
+# Originals that reviewers chose to keep (PRIVATE_MEDIA_ROOT), and a pending import preview.
+PRIVATE = {
+    "evidence/originals/ab12.jpg": b"\xff\xd8\xff original with its GPS",
+    "imports/preview.csv": b"public_id,quote\n",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -53,12 +61,19 @@ def needs_pg_dump_on_postgresql():
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private" / "originals"
     settings.BACKUP_ROOT = tmp_path / "backups"
-    for name, content in MEDIA.items():
-        path = settings.MEDIA_ROOT / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+    for root, contents in ((settings.MEDIA_ROOT, MEDIA), (settings.PRIVATE_MEDIA_ROOT, PRIVATE)):
+        for name, content in contents.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def private_root(media_root, settings):
+    return settings.PRIVATE_MEDIA_ROOT
 
 
 @pytest.fixture
@@ -106,11 +121,12 @@ def files(root) -> dict:
     return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
-def wipe(media_root):
+def wipe(*roots):
     call_command("flush", "--no-input", stdout=io.StringIO())
-    shutil.rmtree(media_root)
-    media_root.mkdir()
-    (media_root / "added-after-the-backup.txt").write_text("must not survive a restore")
+    for root in roots:
+        shutil.rmtree(root)
+        root.mkdir()
+        (root / "added-after-the-backup.txt").write_text("must not survive a restore")
 
 
 def restore(archive):
@@ -120,21 +136,23 @@ def restore(archive):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root):
+def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root, private_root):
     before, files_before = snapshot(), files(media_root)
     assert len(before["testimonies.Testimony_sites"]) == 1 and len(before["testimonies.Testimony_units"]) == 2
     assert before["testimonies.HistoricalTestimony"], "history is part of what is backed up"
     assert files_before == MEDIA
+    assert files(private_root) == PRIVATE
     assert_private_and_complete(archive_of_world)
 
-    wipe(media_root)
+    wipe(media_root, private_root)
     assert not Testimony.objects.exists()
 
     output = restore(archive_of_world)
 
     assert snapshot() == before
     assert files(media_root) == files_before
-    assert "4 media files" in output
+    assert files(private_root) == PRIVATE, "the kept originals come back too"
+    assert "6 media files" in output
     restored = Testimony.objects.get()
     assert restored.real_name == "Иван Петров"
     assert list(restored.sites.all()) == list(Site.objects.all())
@@ -149,7 +167,9 @@ def assert_private_and_complete(archive_path):
         names = set(archive.getnames())
         manifest = json.load(archive.extractfile(MANIFEST))
     database = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}[connection.vendor]
-    assert names == {MANIFEST, database} | {f"media/{name}" for name in MEDIA}
+    assert names == {MANIFEST, database} | {f"media/{name}" for name in MEDIA} | {
+        f"private_media/{name}" for name in PRIVATE
+    }
     assert manifest["vendor"] == connection.vendor and manifest["database"] == database
     assert manifest["counts"]["testimonies.Testimony"] == 1
     assert manifest["counts"]["testimonies.Testimony_units"] == 2
@@ -212,7 +232,49 @@ def smuggle_listed(evil):
     return change
 
 
+def name_the_database(path):
+    """A manifest that names another database file than the one the backup wrote."""
+
+    def change(name, data):
+        if name == MANIFEST:
+            return [(name, json.dumps(json.loads(data) | {"database": str(path)}).encode())]
+        return [(name, data)]
+
+    return change
+
+
+def miscount(label, by=1):
+    def change(name, data):
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            manifest["counts"][label] += by
+            return [(name, json.dumps(manifest).encode())]
+        return [(name, data)]
+
+    return change
+
+
+def garble_the_database(name, data):
+    return [(name, b"not a database" * 100 if name.startswith("database.") else data)]
+
+
+def count_as_text(name, data):
+    if name == MANIFEST:
+        manifest = json.loads(data)
+        manifest["counts"]["testimonies.Testimony"] = "1; DROP TABLE x"
+        return [(name, json.dumps(manifest).encode())]
+    return [(name, data)]
+
+
 REFUSED_ARCHIVES = [
+    # The database member must be the one name a backup writes, inside the unpacked folder (issue 18, item 1);
+    # the test adds an absolute path to a real SQLite file.
+    (name_the_database("../../foreign.sqlite3"), "manifest names the database"),
+    (garble_the_database, "database file in the archive cannot be read"),
+    (count_as_text, "row counts are not those"),
+    # Row counts that the dump does not have: refused before the database or the media are replaced (item 2).
+    (miscount("testimonies.Testimony"), "row count"),
+    (miscount("testimonies.HistoricalTestimony", by=-1), "row count"),
     (damage_a_media_file, "does not match its checksum"),
     (relabel_as_other_engine, "backup is of a (sqlite|postgresql) database"),
     (smuggle_unlisted("../outside.txt"), "does not list"),
@@ -224,20 +286,30 @@ REFUSED_ARCHIVES = [
 
 
 def test_damaged_foreign_and_hostile_archives_are_refused_before_anything_changes(
-    archive_of_world, media_root, tmp_path
+    archive_of_world, media_root, private_root, tmp_path
 ):
-    before, files_before = snapshot(), files(media_root)
+    # A real SQLite file where a forged manifest points: it must never be loaded.
+    foreign = sqlite3.connect(tmp_path.parent / "foreign.sqlite3")
+    foreign.execute("CREATE TABLE IF NOT EXISTS stolen (x)")
+    foreign.commit()
+    foreign.close()
+    before, files_before, private_before = snapshot(), files(media_root), files(private_root)
     not_a_backup = tmp_path / "photo.tar.gz"
     with tarfile.open(not_a_backup, "w:gz") as archive:
         archive.addfile(tarfile.TarInfo("photo.jpg"), io.BytesIO(b""))
     cases = [(not_a_backup, "no readable manifest")]
-    cases += [(rewrite(archive_of_world, tmp_path, change), match) for change, match in REFUSED_ARCHIVES]
+    refused = [
+        *REFUSED_ARCHIVES,
+        (name_the_database(tmp_path.parent / "foreign.sqlite3"), "manifest names the database"),
+    ]
+    cases += [(rewrite(archive_of_world, tmp_path, change), match) for change, match in refused]
 
     for archive, match in cases:
         with pytest.raises(CommandError, match=match):
             restore(archive)
         assert snapshot() == before, match
         assert files(media_root) == files_before, match
+        assert files(private_root) == private_before, match
         assert not (tmp_path / "outside.txt").exists() and not (tmp_path.parent / "outside.txt").exists()
 
 
@@ -257,3 +329,52 @@ def test_restore_asks_first(archive_of_world, media_root, monkeypatch):
         call_command("restore", str(archive_of_world), stdout=io.StringIO())
 
     assert (media_root / "keep.txt").exists()
+
+
+def test_a_failure_while_replacing_puts_the_previous_state_back(
+    archive_of_world, media_root, private_root, monkeypatch
+):
+    """Issue 18, item 2: if loading the database fails after the media folders were swapped, the previous media
+    folders come back and the command says that nothing was restored."""
+    (media_root / "new-since-the-backup.jpg").write_bytes(b"kept")
+    (private_root / "new-original.jpg").write_bytes(b"kept too")
+    before, files_before, private_before = snapshot(), files(media_root), files(private_root)
+
+    def failing_load(*args, **kwargs):
+        assert files(media_root) == MEDIA, "the media folders are swapped before the database is loaded"
+        raise BackupError("The disk is full.")
+
+    monkeypatch.setattr("core.backups.load_database", failing_load)
+    with pytest.raises(CommandError, match="Nothing was restored: the previous database and media files are in place"):
+        restore(archive_of_world)
+
+    assert snapshot() == before
+    assert files(media_root) == files_before
+    assert files(private_root) == private_before
+    assert not list(media_root.parent.glob(".restore-*")), "no staging folder is left behind"
+
+
+def test_a_backup_taken_while_staff_save_restores(media_root, tmp_path, monkeypatch):
+    """Issue 22, item 5: a save committed after the dump (here: while the media files are listed) must not make
+    the manifest's row counts disagree with the dump, or the restore would refuse the archive."""
+    TestimonyFactory()
+    import core.backups
+
+    list_media = core.backups.media_files
+
+    def save_meanwhile(root):
+        # Another connection (another thread) commits while the backup runs.
+        thread = threading.Thread(target=lambda: (TestimonyFactory(), connection.close()))
+        thread.start()
+        thread.join()
+        return list_media(root)
+
+    monkeypatch.setattr("core.backups.media_files", save_meanwhile)
+    result = create_backup(tmp_path / "during-saves.tar.gz")
+    monkeypatch.undo()
+    assert Testimony.objects.count() > 1, "the saves happened during the backup"
+    assert result.manifest["counts"]["testimonies.Testimony"] == 1, "the counts are those of the dumped snapshot"
+
+    restore(result.archive)
+
+    assert Testimony.objects.count() == 1

@@ -1,4 +1,4 @@
-"""`manage.py backup`: the database and the media files in one archive (see core/backups.py)."""
+"""`manage.py backup`: the database and both media folders in one archive (see core/backups.py)."""
 
 from pathlib import Path
 
@@ -12,7 +12,8 @@ from core.backups import BackupError, create_backup, media_files_phrase
 
 class Command(BaseCommand):
     help = (
-        "Back up the database (pg_dump on PostgreSQL, SQLite's online backup on SQLite) and MEDIA_ROOT into one "
+        "Back up the database (pg_dump on PostgreSQL, SQLite's online backup on SQLite), MEDIA_ROOT and "
+        "PRIVATE_MEDIA_ROOT into one "
         "archive in BACKUP_ROOT. The archive holds witnesses' identities: keep it on encrypted storage."
     )
 

@@ -11,8 +11,8 @@ from core.backups import BackupError, media_files_phrase, restore_backup
 
 class Command(BaseCommand):
     help = (
-        "Replace the whole database and MEDIA_ROOT with those of a backup made by `manage.py backup`. "
-        "Stop the app servers first. Everything is checked before anything is replaced."
+        "Replace the whole database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT with those of a backup made by "
+        "`manage.py backup`. Stop the app servers first. Everything is checked before anything is replaced."
     )
 
     def add_arguments(self, parser):
@@ -28,7 +28,8 @@ class Command(BaseCommand):
         target = connections[database].settings_dict["NAME"]
         if interactive:
             answer = input(
-                f"This replaces everything in the database {target} and in {settings.MEDIA_ROOT} with the "
+                f"This replaces everything in the database {target}, in {settings.MEDIA_ROOT} and in "
+                f"{settings.PRIVATE_MEDIA_ROOT} with the "
                 f"contents of {archive}. Type 'yes' to go on: "
             )
             if answer.strip().lower() != "yes":
