@@ -125,6 +125,10 @@ def _status_action(status: PublicationStatus):
         except PermissionDenied as refusal:
             modeladmin.message_user(request, str(refusal), messages.ERROR)
             return
+        except ValidationError as refusal:
+            for message in refusal.messages:
+                modeladmin.message_user(request, message, messages.ERROR)
+            return
         modeladmin.message_user(
             request,
             ngettext("%(count)d record set to “%(status)s”.", "%(count)d records set to “%(status)s”.", changed)

@@ -35,7 +35,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
-from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status
+from .curation import REVIEWER_STATUSES, CuratedModel, PublicationStatus, may_publish, may_set_status
 from .database import mark_import_running
 
 CHANGE_REASON = "Imported from CSV"
@@ -342,6 +342,11 @@ class CsvImporter:
                 % {"status": PublicationStatus(plan.stored_status).label.lower(), "columns": ", ".join(plan.changed)},
             )
             return
+        if plan.record.status == PublicationStatus.PUBLISHED and isinstance(plan.record, CuratedModel):
+            # What goes public through this row is checked as in the admin; an import has no room for the
+            # reviewer's written override, which the record's own form offers.
+            for message in plan.record.publish_blockers(self.user):
+                self.refuse(plan.row, WHOLE_ROW, message)
         exclude = {*plan.invalid, *self.unchecked_fields(plan)}
         try:
             plan.record.full_clean(exclude=exclude, validate_constraints=False)

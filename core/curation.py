@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +168,11 @@ class CuratedModel(models.Model):
         )
         return StaleEdit(current_version, latest.history_user if latest else None, changed)
 
+    def publish_blockers(self, user) -> list[str]:
+        """Why publishing this record now could endanger someone (messages for `user`); none by default. A model
+        whose public text could identify a person overrides it (testimonies.reidentification)."""
+        return []
+
     def record_status_change(self, user, previous_status: str | None) -> None:
         """Stamp who published the record and when, on the save that publishes it."""
         if self.status == PublicationStatus.PUBLISHED and previous_status != PublicationStatus.PUBLISHED:
@@ -202,11 +207,17 @@ def link_locked_for(user, link: models.Model, **new_parents) -> list[models.Mode
 def set_status(queryset: models.QuerySet, status: str, user) -> int:
     """Change the status of many records at once, with history, audit stamps and the reviewer rule.
 
-    Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one.
+    Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one,
+    and ValidationError, changing nothing, when publishing a record is blocked (`publish_blockers`: a bulk action
+    has no room for a reviewer's written override, which the record's own form offers).
     """
     records = list(queryset.exclude(status=status))
     if not all(may_set_status(user, record.status, status) for record in records):
         raise PermissionDenied(_("Only reviewers can publish, withhold or unpublish records."))
+    if status == PublicationStatus.PUBLISHED:
+        blockers = [message for record in records for message in record.publish_blockers(user)]
+        if blockers:
+            raise ValidationError(blockers, code="publish_blocked")
     for record in records:
         previous_status, record.status = record.status, status
         record.record_status_change(user, previous_status)

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
@@ -20,7 +20,7 @@ from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
-from .forms import EvidenceImageForm, EvidenceInlineFormSet
+from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
     Citation,
@@ -31,7 +31,26 @@ from .models import (
     Testimony,
     TestimonyPerson,
 )
+from .reidentification import caption_passages, describe_findings, identifying_passages
 from .views import evidence_response
+
+
+def warn_of_findings(request, findings, record) -> None:
+    """The re-identification check as a warning (at every save, and on the change page), never a block."""
+    if not findings:
+        return
+    storage = messages.get_messages(request)
+    shown = {str(message) for message in storage}
+    storage.used = False  # reading them above must not use them up
+    text = _(
+        "The public text of “%(record)s” may identify the witness: %(findings)s. Publishing is blocked until these "
+        "passages are removed or a reviewer gives a written reason."
+    ) % {
+        "record": record,
+        "findings": describe_findings(findings, request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)),
+    }
+    if text not in shown:
+        messages.warning(request, text)
 
 
 class SourceAliasInline(AliasInline):
@@ -195,6 +214,10 @@ class EvidenceImageAdmin(CuratedAdmin):
             AUDIT_FIELDSET,
         )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_of_findings(request, caption_passages(obj), obj)
+
     def get_readonly_fields(self, request, obj=None):
         # The record an image documents is fixed at upload: moving it could put it on a public page unreviewed.
         readonly = super().get_readonly_fields(request, obj)
@@ -226,6 +249,7 @@ class EvidenceImageAdmin(CuratedAdmin):
 @admin.register(Testimony)
 class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "testimonies"
+    form = TestimonyAdminForm
     list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
     list_display_links = ("id", "witness_label")
     list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
@@ -246,6 +270,8 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         {"classes": ("collapse",), "fields": Testimony.RESTRICTED_FIELDS},
     )
 
+    check_fieldset = (_("Re-identification check"), {"fields": ("publish_reason",)})
+
     def may_see_restricted(self, request) -> bool:
         return request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
 
@@ -254,8 +280,28 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         # accepted from a POST.
         fieldsets = super().get_fieldsets(request, obj)
         if self.may_see_restricted(request):
-            return (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
+            fieldsets = (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
+        if may_publish(request.user):
+            fieldsets = (*fieldsets, self.check_fieldset)
         return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        if getattr(form, "override_reason", ""):
+            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Every save, by an editor or a reviewer: a warning, with the captions the inline has just saved.
+        warn_of_findings(request, identifying_passages(form.instance), form.instance)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Shown again whenever the record is opened: on the reviewer's page above all.
+        if request.method == "GET":
+            testimony = self.get_object(request, object_id)
+            if testimony is not None:
+                warn_of_findings(request, identifying_passages(testimony), testimony)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         # A changelist URL such as ?real_name__startswith=A would otherwise let anyone probe restricted fields.

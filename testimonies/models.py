@@ -23,6 +23,7 @@ from core.storage import PrivateStorage
 from sites.models import Site, SiteQuerySet
 from units.models import Person, PersonQuerySet, Unit
 
+from .reidentification import blocked_message, caption_passages, identifying_passages
 from .storage import EvidenceStorage
 
 
@@ -385,6 +386,11 @@ class Testimony(CuratedModel):
     def has_separate_translation(self) -> bool:
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
 
+    def publish_blockers(self, user) -> list[str]:
+        """The re-identification check (testimonies.reidentification): passages that block publishing."""
+        findings = identifying_passages(self)
+        return [blocked_message(self, findings, user)] if findings else []
+
 
 class CitationQuerySet(PublicQuerySet):
     @classmethod
@@ -586,6 +592,11 @@ class EvidenceImage(CuratedModel):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS[self.content_type]
+
+    def publish_blockers(self, user) -> list[str]:
+        """The re-identification check of the caption, against its testimony's restricted fields."""
+        findings = caption_passages(self)
+        return [blocked_message(self, findings, user)] if findings else []
 
     def save(self, *args, **kwargs):
         # Every path stores the files through testimonies.evidence, which checks and strips them first.

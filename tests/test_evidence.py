@@ -648,3 +648,48 @@ def test_evidence_can_never_run_as_a_page_of_this_site(client):
         assert policy["sandbox"] == "sandbox", url
         assert policy["default-src"] == "default-src 'none'", url
         assert response["X-Content-Type-Options"] == "nosniff", url
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD])
+@pytest.mark.parametrize("factory", [TestimonyFactory, SiteFactory])
+def test_an_editor_cannot_change_or_delete_a_published_image_in_the_inline_of_a_draft(
+    client, editor, reviewer, factory, status
+):
+    record = factory(status=PublicationStatus.DRAFT)
+    parent = {"testimony": record} if factory is TestimonyFactory else {"site": record, "testimony": None}
+    evidence = EvidenceImageFactory(caption="Reviewed caption", status=status, **parent)
+    url = admin_url(type(record), "change", record.pk)
+    client.force_login(editor)
+    caption_box = re.search(r'<textarea[^>]*name="evidence-0-caption"[^>]*>', client.get(url).content.decode())
+    assert caption_box and "disabled" in caption_box.group()
+
+    data = form_data(client.get(url), type(record))
+    data.update({"evidence-0-caption": ["Unreviewed caption"], "evidence-0-status": ["draft"]})
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.caption, evidence.status) == ("Reviewed caption", status)
+
+    # Editors delete no images (reviewers only); a forged deletion changes nothing either.
+    data = form_data(client.get(url), type(record))
+    data["evidence-0-DELETE"] = ["on"]
+    client.post(url, data)
+    assert EvidenceImage.objects.filter(pk=evidence.pk).exists()
+
+    client.force_login(reviewer)
+    data = form_data(client.get(url), type(record))
+    data["evidence-0-caption"] = ["Reviewed again"]
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.caption == "Reviewed again"
+
+
+def test_an_editor_still_edits_a_draft_image_in_the_inline(client, editor):
+    testimony = TestimonyFactory(status=PublicationStatus.DRAFT)
+    evidence = EvidenceImageFactory(testimony=testimony, caption="Draft caption", status=PublicationStatus.DRAFT)
+    url = admin_url(Testimony, "change", testimony.pk)
+    client.force_login(editor)
+    data = form_data(client.get(url), Testimony)
+    data["evidence-0-caption"] = ["Edited draft caption"]
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.caption == "Edited draft caption"
