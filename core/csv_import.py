@@ -34,7 +34,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
-from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status
+from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status, refuse_source_gaps
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -371,6 +371,9 @@ class CsvImporter:
                     self.before_save(plan)
                     self.save(plan.record, plan.adding)
                     self.apply_relations(plan)
+                    if plan.record.status == PublicationStatus.PUBLISHED != plan.stored_status:
+                        # As in the admin: a statement goes public only with a public publication to rest on.
+                        refuse_source_gaps([plan.record], self.user)
             except (DatabaseError, ValidationError) as error:
                 messages = error.messages if isinstance(error, ValidationError) else [str(error)]
                 for message in messages:
