@@ -17,9 +17,12 @@ from .curation import (
     REVIEWER_STATUSES,
     CuratedModel,
     PublicationStatus,
+    SourcesMissing,
     link_locked_for,
     may_publish,
     may_set_status,
+    publication_is_public,
+    refuse_source_gaps,
     set_status,
 )
 from .merge import merge_records
@@ -27,6 +30,7 @@ from .search import SearchableQuerySet
 
 AUDIT_FIELDS = (
     "status",
+    "publish_cited",
     "seen_version",
     "created_at",
     "created_by",
@@ -43,13 +47,23 @@ class CuratedAdminForm(forms.ModelForm):
 
     # The version the editor started from, sent back with the form.
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Offered (made visible) when publishing was refused for want of a public publication (CuratedAdmin).
+    publish_cited = forms.BooleanField(required=False, widget=forms.HiddenInput)
     current_user = None
     check_version = True
+    source_refusal: SourcesMissing | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+        refusal = self.source_refusal
+        if refusal is not None and refusal.fixable and may_publish(self.current_user):
+            field = self.fields["publish_cited"]
+            field.widget = forms.CheckboxInput()
+            field.label = _("Also publish what this needs: %(records)s") % {
+                "records": "; ".join(publication_with_source(publication) for publication in refusal.publications)
+            }
 
     def clean_status(self):
         status = self.cleaned_data["status"]
@@ -63,9 +77,12 @@ class CuratedAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if self.source_refusal is not None:
+            # The save of this very form was refused and rolled back (CuratedAdmin.changeform_view).
+            raise self.source_refusal
         # Only a form that changes something can overwrite someone else's work (an inline row left as it was
         # is not refused because someone saved that row meanwhile).
-        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version"}:
+        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version", "publish_cited"}:
             self.refuse_stale_edit(cleaned_data.get("seen_version"))
         return cleaned_data
 
@@ -86,6 +103,10 @@ class CuratedAdminForm(forms.ModelForm):
             },
             code="stale",
         )
+
+
+def publication_with_source(publication) -> str:
+    return f"{publication.source} – {publication}"
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -118,12 +139,45 @@ class StaffExportMixin:
         return actions
 
 
+def publish_confirmation(modeladmin, request, records, refusal: SourcesMissing | None, action: str, extra=None):
+    """A page listing exactly what a publishing action makes public (the records, and the publications and
+    sources they need), whose button posts the action again, confirmed."""
+    publications = refusal.publications if refusal is not None else []
+    sources = sorted(
+        {publication.source for publication in publications if publication.source.status != "published"},
+        key=lambda source: source.pk,
+    )
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": _("Publish these records?"),
+        "records": records,
+        "described": [(record._meta.verbose_name, record) for record in records],
+        "refusal": refusal,
+        "publications": publications,
+        "sources": sources,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        **(extra or {}),
+    }
+    return TemplateResponse(request, "admin/publish_confirmation.html", context)
+
+
 def _status_action(status: PublicationStatus):
     def action(modeladmin, request, queryset):
         try:
-            changed = set_status(queryset, status, request.user)
+            changed = set_status(
+                queryset, status, request.user, publish_cited=request.POST.get("publish_cited") == "yes"
+            )
         except PermissionDenied as refusal:
             modeladmin.message_user(request, str(refusal), messages.ERROR)
+            return
+        except SourcesMissing as refusal:
+            if refusal.fixable and may_publish(request.user):
+                # Offer to publish what the records cite in the same step, showing exactly what goes public.
+                records = list(queryset.exclude(status=status).select_related())
+                return publish_confirmation(modeladmin, request, records, refusal, action.__name__)
+            modeladmin.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return
         except ValidationError as refusal:
             for message in refusal.messages:
@@ -233,12 +287,29 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.current_user = request.user
         form.check_version = not getattr(request, "reverting_to_history", False)
+        form.source_refusal = getattr(request, "source_refusal", None)
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SourcesMissing as refusal:
+            # The save (with its inlines) was rolled back: show the same form again, with the refusal and, for
+            # a reviewer, the offer to publish the publications it cites in the same step.
+            request.source_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # Status and version from the database, not the form: a history revert's form starts from an old version.
         obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Checked once the inlines are saved (a citation added with the publishing counts); raising rolls back.
+        record = form.instance
+        if record.status == PublicationStatus.PUBLISHED and record.status_before_save != PublicationStatus.PUBLISHED:
+            refuse_source_gaps([record], request.user, publish_cited=form.cleaned_data.get("publish_cited", False))
 
     def save_formset(self, request, form, formset, change):
         """Inline records with a publication status (evidence images) get the same stamps and history user."""
@@ -278,13 +349,39 @@ class ReviewedLinkForm(forms.ModelForm):
         # DeleteProtectedModelForm (inlines) reports an existing row the user may not change as unchanged.
         if self.instance._state.adding or self.has_changed():
             new_parents = {
-                name: getattr(cleaned_data.get(name), "pk", None) for name in self._meta.model.REVIEWED_PARENTS
+                name: getattr(cleaned_data[name], "pk", None)
+                for name in self._meta.model.REVIEWED_PARENTS
+                if name in cleaned_data
             }
             # The stored parents come from `self.instance`, which the form changes only after clean().
             locked = link_locked_for(self.current_user, self.instance, **new_parents)
             if locked:
                 raise ValidationError(locked_message(locked), code="needs_reviewer")
+            self.refuse_public_link_without_source(cleaned_data)
         return cleaned_data
+
+    def refuse_public_link_without_source(self, cleaned_data):
+        """A site–unit link or posting between published records is public once saved: it must rest on a public
+        publication (the records' own publishing checks the links they already have)."""
+        model = self._meta.model
+        if not getattr(model, "NEEDS_PUBLIC_PUBLICATION", False):
+            return
+        ends = [cleaned_data.get(name) for name in model.REVIEWED_PARENTS]
+        if not all(
+            end is not None
+            and end.pk
+            and type(end).objects.filter(pk=end.pk, status=PublicationStatus.PUBLISHED).exists()
+            for end in ends
+        ):
+            return
+        if not publication_is_public(cleaned_data.get("publication")):
+            raise ValidationError(
+                _(
+                    "Both records of this link are published, so it would be public at once: name a public "
+                    "publication (publish the publication and its source first)."
+                ),
+                code="needs_public_publication",
+            )
 
 
 class ReviewedLinkFormSet(BaseInlineFormSet):

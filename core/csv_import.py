@@ -35,7 +35,14 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
-from .curation import REVIEWER_STATUSES, CuratedModel, PublicationStatus, may_publish, may_set_status
+from .curation import (
+    REVIEWER_STATUSES,
+    CuratedModel,
+    PublicationStatus,
+    may_publish,
+    may_set_status,
+    refuse_source_gaps,
+)
 from .database import mark_import_running
 
 CHANGE_REASON = "Imported from CSV"
@@ -382,6 +389,9 @@ class CsvImporter:
                     self.before_save(plan)
                     self.save(plan.record, plan.adding)
                     self.apply_relations(plan)
+                    if plan.record.status == PublicationStatus.PUBLISHED != plan.stored_status:
+                        # As in the admin: a statement goes public only with a public publication to rest on.
+                        refuse_source_gaps([plan.record], self.user)
             except (DatabaseError, ValidationError) as error:
                 messages = error.messages if isinstance(error, ValidationError) else [str(error)]
                 for message in messages:

@@ -15,6 +15,7 @@ from core.curation import (
     CuratedModel,
     CuratedQuerySet,
     PublicQuerySet,
+    SourceGap,
     end_not_before_start,
 )
 from core.names import AliasModel, NamedModel
@@ -382,6 +383,13 @@ class Testimony(CuratedModel):
     def get_absolute_url(self):
         return reverse("testimonies:testimony_detail", kwargs={"pk": self.pk})
 
+    def source_gaps(self, publishing=frozenset()):
+        # A published testimony names at least one public publication: its page promises every statement does.
+        cited = Publication.objects.filter(citations__testimony=self).distinct().order_by("pk")
+        if self.pk and cited.filter(PublicationQuerySet.public_condition()).exists():
+            return []
+        return [SourceGap(f"{self._meta.verbose_name} “{self.witness_label}”", tuple(cited) if self.pk else ())]
+
     @property
     def has_separate_translation(self) -> bool:
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
@@ -474,7 +482,7 @@ class TestimonyPerson(CitedLinkModel):
     objects = TestimonyPersonQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # A link of a published or withheld testimony or person is read-only for editors (core.curation.link_locked_for).
+    # A link of a published or withheld testimony and person is read-only for editors (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("testimony", "person")
 
     class Meta:

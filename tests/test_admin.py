@@ -331,6 +331,8 @@ def test_status_actions_change_selected_records_and_stamp_the_user(admin_client,
     model = testimony_models.Testimony
     other = PublicationStatus.DRAFT if status != PublicationStatus.DRAFT else PublicationStatus.REVIEW
     selected = [factories.TestimonyFactory(status=other) for _ in range(2)]
+    for record in selected:
+        factories.CitationFactory(testimony=record)  # a public publication to rest on, needed to publish
     untouched = factories.TestimonyFactory(status=other)
 
     response = admin_client.post(

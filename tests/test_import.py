@@ -456,17 +456,19 @@ def test_an_editor_cannot_change_a_published_or_withheld_record_by_import(editor
     assert set(Source.objects.values_list("name", "status")) == {("Published", "published"), ("Withheld", "withheld")}
 
 
-def test_an_editor_cannot_link_a_published_unit_by_import(editor):
+def test_an_editor_links_a_draft_site_to_a_published_unit_by_import(editor):
+    """The link is not public until the site is published (issue 20, item 4); the published site stays locked."""
     UnitFactory(slug="published-unit")
-    UnitFactory(slug="draft-unit", status="draft")
+    SiteFactory(slug="published-site")
     text = csv_text(
         ["slug", "name", "kind", "region", "territory", "unit_roles"],
         ["new", "New", "pit", "D", "russia", "published-unit:operated"],
     )
-    assert [p.column for p in import_csv("sites", text, editor).problems] == ["unit_roles"]
-    text = text.replace("published-unit", "draft-unit")
     assert import_csv("sites", text, editor).applied
-    assert SiteUnit.objects.get().unit.slug == "draft-unit"
+    assert SiteUnit.objects.get().unit.slug == "published-unit"
+    assert not SiteUnit.objects.public().exists()
+    text = text.replace("new,New", "published-site,New")
+    assert import_csv("sites", text, editor).problems
 
 
 def test_a_reviewer_imports_published_records_and_is_stamped(reviewer):
