@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.csv_export import neutralise_formula, restore_formula
@@ -552,3 +553,25 @@ def test_abuse_types_by_slug_and_unknown_ones_reported(reviewer):
 
 def test_the_import_pages_are_reachable_from_the_admin_index_urls():
     assert reverse("admin:testimonies_testimony_import").endswith("/testimonies/testimony/import/")
+
+
+def test_new_testimonies_are_inserted_together_with_the_same_history_and_links(reviewer):
+    """The fast path (CsvImporter.bulk_create): the statements do not grow with the rows, and each record still gets
+    its history row with the importing user and reason, its stamps and its links."""
+    site, other = SiteFactory(slug="pit"), SiteFactory(slug="mine")
+    AbuseTypeFactory(slug="beating")
+    header = ["id", "witness_label", "witness_role", "quote", "site_slugs", "abuse_type_slugs"]
+
+    def statements(rows, label):
+        text = csv_text(header, *(["", f"{label} {n}", "relative", "q", "pit; mine", "beating"] for n in range(rows)))
+        with CaptureQueriesContext(connection) as queries:
+            assert import_csv("testimonies", text, reviewer).applied
+        return len(queries)
+
+    statements(1, "warm-up")  # the reviewer's permissions are read once
+    assert statements(3, "few") == statements(30, "many")
+    for testimony in Testimony.objects.all():
+        (history,) = testimony.history.all()
+        assert (history.history_user, history.history_change_reason) == (reviewer, "Imported from CSV")
+        assert (testimony.created_by, testimony.status, testimony.version) == (reviewer, "draft", 1)
+        assert set(testimony.sites.all()) == {site, other} and testimony.abuse_types.get().slug == "beating"
