@@ -193,12 +193,16 @@ class CuratedModel(models.Model):
                 self.created_by = user
             self.updated_by = user
 
-    def stamp_save(self, user) -> None:
+    def stamp_save(self, user, stored: tuple[str, int] | None = None) -> None:
         """Before the save of a change by `user`: the next version (counted from the database, not from a form
-        that may have started from an old one), who published the record and when, and who changed it."""
+        that may have started from an old one), who published the record and when, and who changed it.
+
+        `stored` is the (status, version) the caller read from the row it holds locked, saving the query."""
         previous_status = None
         if not self._state.adding:
-            previous_status, stored_version = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            if stored is None:
+                stored = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            previous_status, stored_version = stored
             self.version = stored_version + 1
         self.status_before_save = previous_status
         self.record_status_change(user, previous_status)

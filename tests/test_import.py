@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.csv_export import neutralise_formula, restore_formula
@@ -626,3 +627,25 @@ def test_a_previewed_file_waits_at_most_a_day(client, editor, settings):
     assert recent_file.exists()
     assert client.post(admin_url(Site, "import"), {"apply": "1", "token": recent}).status_code == 302
     assert list(Site.objects.values_list("slug", flat=True)) == ["recent"]
+
+
+def test_new_testimonies_are_inserted_together_with_the_same_history_and_links(reviewer):
+    """The fast path (CsvImporter.bulk_create): the statements do not grow with the rows, and each record still gets
+    its history row with the importing user and reason, its stamps and its links."""
+    site, other = SiteFactory(slug="pit"), SiteFactory(slug="mine")
+    AbuseTypeFactory(slug="beating")
+    header = ["id", "witness_label", "witness_role", "quote", "site_slugs", "abuse_type_slugs"]
+
+    def statements(rows, label):
+        text = csv_text(header, *(["", f"{label} {n}", "relative", "q", "pit; mine", "beating"] for n in range(rows)))
+        with CaptureQueriesContext(connection) as queries:
+            assert import_csv("testimonies", text, reviewer).applied
+        return len(queries)
+
+    statements(1, "warm-up")  # the reviewer's permissions are read once
+    assert statements(3, "few") == statements(30, "many")
+    for testimony in Testimony.objects.all():
+        (history,) = testimony.history.all()
+        assert (history.history_user, history.history_change_reason) == (reviewer, "Imported from CSV")
+        assert (testimony.created_by, testimony.status, testimony.version) == (reviewer, "draft", 1)
+        assert set(testimony.sites.all()) == {site, other} and testimony.abuse_types.get().slug == "beating"

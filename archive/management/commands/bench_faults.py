@@ -11,11 +11,13 @@ codes and latencies. Use a database of its own: the lock stops every reader of t
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -68,15 +70,18 @@ class Command(BaseCommand):
     def handle(self, *args, seconds, clients, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_faults measures PostgreSQL's lock waits: set DATABASE_URL.")
-        static_root = Path(settings.BASE_DIR) / ".bench-static"
+        static_root = Path(tempfile.mkdtemp(prefix="bench-faults-static-"))
         os.environ["STATIC_ROOT"] = str(static_root)
         settings.STATIC_ROOT = static_root
         call_command("collectstatic", interactive=False, verbosity=0)
         css = "/static/" + self.css_name(static_root)
         self.stdout.write(f"Lock held {seconds} s; {clients} clients on locked pages, one per other URL.")
-        for name, (arguments, env) in SETUPS.items():
-            self.stdout.write(f"\n== {name}")
-            self.run_setup(arguments, env, seconds, clients, css)
+        try:
+            for name, (arguments, env) in SETUPS.items():
+                self.stdout.write(f"\n== {name}")
+                self.run_setup(arguments, env, seconds, clients, css)
+        finally:
+            shutil.rmtree(static_root, ignore_errors=True)
 
     def css_name(self, static_root) -> str:
         import json
