@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +23,15 @@ from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
+from .consent import restore_consent, withdraw_consent
 from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
     Citation,
+    Consent,
     EvidenceImage,
     Publication,
+    ReviewerNotice,
     Source,
     SourceAlias,
     Testimony,
@@ -33,6 +39,113 @@ from .models import (
 )
 from .reidentification import caption_passages, describe_findings, identifying_passages
 from .views import evidence_response
+
+
+class WithdrawConsentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (who asked, and how)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class RestoreConsentForm(forms.Form):
+    consent = forms.ChoiceField(
+        label=_("New consent"), choices=[c for c in Consent.choices if c[0] != Consent.WITHDRAWN]
+    )
+    recorded_on = forms.DateField(label=_("Recorded on"), widget=forms.DateInput(attrs={"type": "date"}))
+    how = forms.CharField(label=_("How it was recorded"), max_length=300)
+
+
+def consent_page(modeladmin, request, queryset, form_class, action, title, explanation):
+    """The confirmation page of a consent action, or the bound form once it is submitted."""
+    form = form_class(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        return form, None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "explanation": explanation,
+        "records": list(queryset),
+        "form": form,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return None, TemplateResponse(request, "admin/consent_form.html", context)
+
+
+@admin.action(description=_("Withdraw the witness's consent…"), permissions=["change"])
+def withdraw_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        WithdrawConsentForm,
+        "withdraw_consent_action",
+        _("Withdraw consent"),
+        _(
+            "The testimonies leave every public page, list, search, export and the API at once; their restricted "
+            "witness fields are emptied and their evidence images deleted with their files. This cannot be undone; "
+            "a reviewer can only restore a testimony with a new consent record."
+        ),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            withdraw_consent(testimony, request.user, form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent withdrawn: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.action(description=_("Restore a withdrawn testimony with new consent…"), permissions=["publish"])
+def restore_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        RestoreConsentForm,
+        "restore_consent_action",
+        _("Restore with new consent"),
+        _("Record the witness's new consent. The testimonies come back withheld; publish them when ready."),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            restore_consent(testimony, request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent restored: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.register(ReviewerNotice)
+class ReviewerNoticeAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Notices for reviewers (withdrawn consents): written by services, read here, never edited."""
+
+    list_display = ("created_at", "message", "created_by", "testimony")
+    search_fields = ("message",)
+    list_select_related = ("created_by", "testimony")
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return may_publish(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_publish(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def warn_of_findings(request, findings, record) -> None:
@@ -250,9 +363,27 @@ class EvidenceImageAdmin(CuratedAdmin):
 class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "testimonies"
     form = TestimonyAdminForm
-    list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
+    actions = [*CuratedAdmin.actions, withdraw_consent_action, restore_consent_action]
+    list_display = (
+        "id",
+        "witness_label",
+        "witness_role",
+        "given_on",
+        "verification",
+        "consent",
+        "status",
+        "updated_at",
+    )
     list_display_links = ("id", "witness_label")
-    list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
+    list_filter = (
+        "status",
+        "consent",
+        "witness_role",
+        "verification",
+        "quote_language",
+        "abuse_types",
+        "sites__region",
+    )
     list_select_related = ("updated_by",)
     search_fields = ("quote", "translation", "witness_label")
     autocomplete_fields = ("sites", "units", "abuse_types")
@@ -263,6 +394,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
         (_("Dates"), {"fields": ("given_on", "events_start", "events_end", "events_precision")}),
         (_("Cross-references"), {"fields": ("sites", "units", "abuse_types")}),
+        (_("Consent"), {"fields": ("consent", "consent_recorded_on", "consent_how")}),
         AUDIT_FIELDSET,
     )
     restricted_fieldset = (
