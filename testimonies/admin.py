@@ -27,6 +27,7 @@ from .consent import restore_consent, withdraw_consent
 from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
+    AccessLogEntry,
     Citation,
     Consent,
     EvidenceImage,
@@ -121,6 +122,36 @@ def restore_consent_action(modeladmin, request, queryset):
         else:
             modeladmin.message_user(request, _("Consent restored: %(record)s.") % {"record": testimony.pk})
     return None
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Who saw, searched, filtered on, changed or exported witnesses' identities: for reviewers who may see
+    restricted fields; nobody adds, changes or deletes a row here (manage.py prune_access_log removes old ones)."""
+
+    list_display = ("at", "user", "action", "testimony_id", "fields")
+    list_filter = ("action", "user")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "=testimony_id")
+    date_hierarchy = "at"
+
+    def may_read(self, request) -> bool:
+        return may_publish(request.user) and request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self.may_read(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_read(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReviewerNotice)
@@ -417,11 +448,6 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
             fieldsets = (*fieldsets, self.check_fieldset)
         return fieldsets
 
-    def save_model(self, request, obj, form, change):
-        if getattr(form, "override_reason", ""):
-            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Every save, by an editor or a reviewer: a warning, with the captions the inline has just saved.
@@ -433,7 +459,34 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
             testimony = self.get_object(request, object_id)
             if testimony is not None:
                 warn_of_findings(request, identifying_passages(testimony), testimony)
+                if self.may_see_restricted(request):
+                    # The page shows the restricted fields to this user: logged.
+                    AccessLogEntry.record(
+                        request.user, AccessLogEntry.Action.VIEW, Testimony.RESTRICTED_FIELDS, [testimony.pk]
+                    )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        changed = [name for name in Testimony.RESTRICTED_FIELDS if name in form.changed_data]
+        if getattr(form, "override_reason", ""):
+            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
+        super().save_model(request, obj, form, change)
+        if changed:
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.CHANGE, changed, [obj.pk])
+
+    def changelist_view(self, request, extra_context=None):
+        # Filtering on a restricted field (?real_name__startswith=...) reads it: logged, without the value.
+        filtered = sorted(
+            {
+                name
+                for key in request.GET
+                for name in Testimony.RESTRICTED_FIELDS
+                if key == name or key.startswith(f"{name}__")
+            }
+        )
+        if filtered and self.may_see_restricted(request):
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.FILTER, filtered)
+        return super().changelist_view(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         # A changelist URL such as ?real_name__startswith=A would otherwise let anyone probe restricted fields.
@@ -449,6 +502,8 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         matches = queryset.match_condition(search_term)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
+            # A search that reads real names is logged (never the words searched for).
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.SEARCH, ["real_name"])
         return queryset.filter(matches), False
 
     def get_search_fields(self, request):

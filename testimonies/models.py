@@ -1,9 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -489,6 +493,11 @@ class Testimony(CuratedModel):
     def has_separate_translation(self) -> bool:
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
 
+    @classmethod
+    def log_restricted_export(cls, user, queryset, fields) -> None:
+        """The staff CSV export (core.csv_export) exported `fields` of these testimonies: the access log."""
+        AccessLogEntry.record(user, AccessLogEntry.Action.EXPORT, fields, list(queryset.values_list("pk", flat=True)))
+
     def publish_blockers(self, user) -> list[str]:
         """The re-identification check (testimonies.reidentification): passages that block publishing."""
         findings = identifying_passages(self)
@@ -727,3 +736,62 @@ class ReviewerNotice(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def prune(self, older_than_days: int) -> int:
+        """Delete the rows older than `older_than_days` (manage.py prune_access_log); the only way rows go."""
+        cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+        deleted, _counts = self.filter(at__lt=cutoff).delete()
+        return deleted
+
+
+class AccessLogEntry(models.Model):
+    """Append-only: a staff user saw, searched, filtered on, changed or exported restricted witness fields.
+
+    Who, when, which testimony (its record number, kept even if the testimony is deleted) and which fields;
+    never their values, nor the words searched for.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        CHANGE = "change", _("changed")
+        SEARCH = "search", _("searched")
+        FILTER = "filter", _("filtered on")
+        EXPORT = "export", _("exported")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("what"), max_length=10, choices=Action.choices)
+    testimony_id = models.PositiveIntegerField(_("testimony"), null=True, blank=True, db_index=True)
+    fields = models.CharField(_("fields"), max_length=200)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access to restricted fields")
+        verbose_name_plural = _("access log of restricted fields")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.testimony_id or ''} {self.fields}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The access log is append-only; manage.py prune_access_log removes old rows.")
+
+    @classmethod
+    def record(cls, user, action: str, fields, testimony_ids=(None,)) -> None:
+        """Log that `user` did `action` on `fields` of each testimony in `testimony_ids` (None: many, unnamed)."""
+        if user is None or not user.is_authenticated:
+            return
+        names = ", ".join(fields)
+        cls.objects.bulk_create(
+            [cls(user=user, action=action, testimony_id=pk, fields=names) for pk in testimony_ids], batch_size=1000
+        )

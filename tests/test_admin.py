@@ -102,10 +102,13 @@ INSTANCE_BUILDERS = {
     "sites.SiteAlias": SiteAliasFactory,
     "units.UnitAlias": UnitAliasFactory,
     "testimonies.SourceAlias": SourceAliasFactory,
+    "testimonies.AccessLogEntry": lambda: testimony_models.AccessLogEntry.objects.create(
+        user=UserFactory(username="logged"), action="view", testimony_id=1, fields="real_name"
+    ),
     "testimonies.ReviewerNotice": lambda: testimony_models.ReviewerNotice.objects.create(message="Consent withdrawn"),
 }
 # Written by services only, and never changed: their add pages are refused.
-APPEND_ONLY = {"testimonies.ReviewerNotice"}
+APPEND_ONLY = {"testimonies.ReviewerNotice", "testimonies.AccessLogEntry"}
 
 
 def changelist_results(client, model, **params):
