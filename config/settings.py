@@ -300,3 +300,6 @@ EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", 20 *
 # 7,700 × 5,200 photo.
 EVIDENCE_MAX_IMAGE_PIXELS = int(os.environ.get("EVIDENCE_MAX_IMAGE_PIXELS", 40_000_000))
 EVIDENCE_THUMBNAIL_SIZE = 320
+
+# The access log of restricted witness fields: `manage.py prune_access_log` deletes rows older than this.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)

@@ -63,7 +63,7 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         return self.for_public_api().prefetch_related(
             models.Prefetch(
                 "testimonies",
-                queryset=public_related(Site, "testimonies", "for_public_list")[:RECORDS_ON_DETAIL_PAGE],
+                queryset=public_related(Site, "testimonies", "for_public_list_with_site")[:RECORDS_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
             models.Prefetch("evidence", queryset=public_related(Site, "evidence"), to_attr="public_evidence"),

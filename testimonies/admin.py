@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +23,16 @@ from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
+from .consent import restore_consent, withdraw_consent
 from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
+    AccessLogEntry,
     Citation,
+    Consent,
     EvidenceImage,
     Publication,
+    ReviewerNotice,
     Source,
     SourceAlias,
     Testimony,
@@ -33,6 +40,143 @@ from .models import (
 )
 from .reidentification import caption_passages, describe_findings, identifying_passages
 from .views import evidence_response
+
+
+class WithdrawConsentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (who asked, and how)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class RestoreConsentForm(forms.Form):
+    consent = forms.ChoiceField(
+        label=_("New consent"), choices=[c for c in Consent.choices if c[0] != Consent.WITHDRAWN]
+    )
+    recorded_on = forms.DateField(label=_("Recorded on"), widget=forms.DateInput(attrs={"type": "date"}))
+    how = forms.CharField(label=_("How it was recorded"), max_length=300)
+
+
+def consent_page(modeladmin, request, queryset, form_class, action, title, explanation):
+    """The confirmation page of a consent action, or the bound form once it is submitted."""
+    form = form_class(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        return form, None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "explanation": explanation,
+        "records": list(queryset),
+        "form": form,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return None, TemplateResponse(request, "admin/consent_form.html", context)
+
+
+@admin.action(description=_("Withdraw the witness's consent…"), permissions=["change"])
+def withdraw_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        WithdrawConsentForm,
+        "withdraw_consent_action",
+        _("Withdraw consent"),
+        _(
+            "The testimonies leave every public page, list, search, export and the API at once; their restricted "
+            "witness fields are emptied and their evidence images deleted with their files. This cannot be undone; "
+            "a reviewer can only restore a testimony with a new consent record."
+        ),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            withdraw_consent(testimony, request.user, form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent withdrawn: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.action(description=_("Restore a withdrawn testimony with new consent…"), permissions=["publish"])
+def restore_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        RestoreConsentForm,
+        "restore_consent_action",
+        _("Restore with new consent"),
+        _("Record the witness's new consent. The testimonies come back withheld; publish them when ready."),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            restore_consent(testimony, request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent restored: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Who saw, searched, filtered on, changed or exported witnesses' identities: for reviewers who may see
+    restricted fields; nobody adds, changes or deletes a row here (manage.py prune_access_log removes old ones)."""
+
+    list_display = ("at", "user", "action", "testimony_id", "fields")
+    list_filter = ("action", "user")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "=testimony_id")
+    date_hierarchy = "at"
+
+    def may_read(self, request) -> bool:
+        return may_publish(request.user) and request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self.may_read(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_read(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewerNotice)
+class ReviewerNoticeAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Notices for reviewers (withdrawn consents): written by services, read here, never edited."""
+
+    list_display = ("created_at", "message", "created_by", "testimony")
+    search_fields = ("message",)
+    list_select_related = ("created_by", "testimony")
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return may_publish(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_publish(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def warn_of_findings(request, findings, record) -> None:
@@ -250,9 +394,27 @@ class EvidenceImageAdmin(CuratedAdmin):
 class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "testimonies"
     form = TestimonyAdminForm
-    list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
+    actions = [*CuratedAdmin.actions, withdraw_consent_action, restore_consent_action]
+    list_display = (
+        "id",
+        "witness_label",
+        "witness_role",
+        "given_on",
+        "verification",
+        "consent",
+        "status",
+        "updated_at",
+    )
     list_display_links = ("id", "witness_label")
-    list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
+    list_filter = (
+        "status",
+        "consent",
+        "witness_role",
+        "verification",
+        "quote_language",
+        "abuse_types",
+        "sites__region",
+    )
     list_select_related = ("updated_by",)
     search_fields = ("quote", "translation", "witness_label")
     autocomplete_fields = ("sites", "units", "abuse_types")
@@ -263,6 +425,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
         (_("Dates"), {"fields": ("given_on", "events_start", "events_end", "events_precision")}),
         (_("Cross-references"), {"fields": ("sites", "units", "abuse_types")}),
+        (_("Consent"), {"fields": ("consent", "consent_recorded_on", "consent_how")}),
         AUDIT_FIELDSET,
     )
     restricted_fieldset = (
@@ -285,11 +448,6 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
             fieldsets = (*fieldsets, self.check_fieldset)
         return fieldsets
 
-    def save_model(self, request, obj, form, change):
-        if getattr(form, "override_reason", ""):
-            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Every save, by an editor or a reviewer: a warning, with the captions the inline has just saved.
@@ -301,7 +459,34 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
             testimony = self.get_object(request, object_id)
             if testimony is not None:
                 warn_of_findings(request, identifying_passages(testimony), testimony)
+                if self.may_see_restricted(request):
+                    # The page shows the restricted fields to this user: logged.
+                    AccessLogEntry.record(
+                        request.user, AccessLogEntry.Action.VIEW, Testimony.RESTRICTED_FIELDS, [testimony.pk]
+                    )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        changed = [name for name in Testimony.RESTRICTED_FIELDS if name in form.changed_data]
+        if getattr(form, "override_reason", ""):
+            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
+        super().save_model(request, obj, form, change)
+        if changed:
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.CHANGE, changed, [obj.pk])
+
+    def changelist_view(self, request, extra_context=None):
+        # Filtering on a restricted field (?real_name__startswith=...) reads it: logged, without the value.
+        filtered = sorted(
+            {
+                name
+                for key in request.GET
+                for name in Testimony.RESTRICTED_FIELDS
+                if key == name or key.startswith(f"{name}__")
+            }
+        )
+        if filtered and self.may_see_restricted(request):
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.FILTER, filtered)
+        return super().changelist_view(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         # A changelist URL such as ?real_name__startswith=A would otherwise let anyone probe restricted fields.
@@ -317,6 +502,8 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         matches = queryset.match_condition(search_term)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
+            # A search that reads real names is logged (never the words searched for).
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.SEARCH, ["real_name"])
         return queryset.filter(matches), False
 
     def get_search_fields(self, request):

@@ -11,7 +11,7 @@ from core.admin_base import CuratedAdminForm
 from core.curation import RESTRICTED_FIELDS_PERMISSION, REVIEWER_STATUSES, PublicationStatus, may_publish
 
 from .evidence import describe, process_upload, store_files
-from .models import EvidenceImage, Testimony
+from .models import Consent, EvidenceImage, Testimony
 from .reidentification import describe_findings, identifying_passages
 
 
@@ -156,6 +156,29 @@ class TestimonyAdminForm(CuratedAdminForm):
         ),
     )
     override_reason = ""
+
+    def clean_consent(self):
+        consent = self.cleaned_data.get("consent")
+        stored = self.instance.consent if self.instance.pk else None
+        if consent == Consent.WITHDRAWN and stored != Consent.WITHDRAWN:
+            raise ValidationError(
+                _(
+                    "Withdraw consent with the action “Withdraw the witness's consent” of the testimony list, which "
+                    "also erases the witness's data."
+                ),
+                code="withdraw_through_service",
+            )
+        if stored == Consent.WITHDRAWN and consent != Consent.WITHDRAWN:
+            raise ValidationError(
+                _(
+                    "A withdrawn testimony is restored by a reviewer with a new consent record (the action “Restore a "
+                    "withdrawn testimony with new consent”)."
+                ),
+                code="restore_through_service",
+            )
+        if stored == Consent.LIMITED and consent == Consent.GIVEN and not may_publish(self.current_user):
+            raise ValidationError(_("Only reviewers can lift a limited consent."), code="needs_reviewer")
+        return consent
 
     def clean(self):
         cleaned_data = super().clean()

@@ -35,6 +35,31 @@ class TestimonyImporter(CsvImporter):
     # Testimony has no save() of its own, no signal receivers and no unique field: see CsvImporter.bulk_create.
     bulk_create = True
 
+    # Exported as the public may see them (the month, under limited consent), imported as plain fields.
+    DATE_FIELDS = ("given_on", "events_start", "events_end", "events_precision")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = [*self.fields, *(name for name in self.DATE_FIELDS if name not in self.fields)]
+
+    def plan_fields(self, plan, cells):
+        # A limited-consent testimony's export shows its dates to the month only: a cell that still says what the
+        # export said is no change, and must not overwrite the exact date kept for staff.
+        record = plan.record
+        if not plan.adding and record.is_limited:
+            public = {
+                "given_on": record.public_given_on,
+                "events_start": record.public_events_start,
+                "events_end": record.public_events_end,
+                "events_precision": record.public_events_precision,
+            }
+            cells = {
+                name: cell
+                for name, cell in cells.items()
+                if name not in public or cell.strip() != ("" if public[name] is None else str(public[name]))
+            }
+        super().plan_fields(plan, cells)
+
     def existing_records(self, keys):
         ids = [int(key) for key in keys if key.isdigit()]
         queryset = self.model.objects.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")
