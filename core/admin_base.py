@@ -2,12 +2,16 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.functional import cached_property, lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -22,7 +26,10 @@ from .curation import (
     may_publish,
     may_set_status,
     publication_is_public,
+    publish_together,
+    record_key,
     refuse_source_gaps,
+    related_model,
     set_status,
 )
 from .merge import merge_records
@@ -57,6 +64,11 @@ class CuratedAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+            if not self.check_version and "status" in self.fields:
+                # A history revert (CuratedAdmin.get_form) keeps the current status unless the reviewer chooses
+                # another: the old version's status would silently publish or unpublish the record.
+                stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("status", flat=True)
+                self.initial["status"] = stored.first() or self.instance.status
         refusal = self.source_refusal
         if refusal is not None and refusal.fixable and may_publish(self.current_user):
             field = self.fields["publish_cited"]
@@ -215,6 +227,17 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+def field_display(field, record, cleaned_data=None) -> str:
+    """A field's value as a reviewer reads it (choices by their label, related records by name)."""
+    if field.many_to_many:
+        related = cleaned_data[field.name] if cleaned_data is not None else getattr(record, field.name).all()
+        return ", ".join(sorted(str(item) for item in related))
+    value = getattr(record, field.name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "" if value is None else str(value)
+
+
 class ReviewerRevertMixin:
     """Reverting to an earlier version (simple-history's revert form saves without asking the change
     permission) is for reviewers only."""
@@ -229,7 +252,49 @@ class ReviewerRevertMixin:
         if request.method == "POST" and self.revert_disabled(request):
             raise PermissionDenied
         request.reverting_to_history = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and "_confirm_revert" not in request.POST:
+            confirmation = self.revert_confirmation(request, object_id, version_id)
+            if confirmation is not None:
+                return confirmation
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except SourcesMissing as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def revert_confirmation(self, request, object_id, version_id):
+        """Before a revert is saved: a page listing every field it changes (the publication status included),
+        current value beside the reverted one, whose button posts the same form again, confirmed. None when the
+        form is invalid (the history form then shows its errors)."""
+        current = self.get_object(request, object_id)
+        historical = get_object_or_404(
+            self.model.history.model, **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        if current is None:
+            raise Http404
+        form = self.get_form(request, historical.instance)(request.POST, request.FILES, instance=historical.instance)
+        if not form.is_valid():
+            return None
+        changes = []
+        for name in form.cleaned_data:
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            before, after = field_display(field, current), field_display(field, form.instance, form.cleaned_data)
+            if before != after:
+                changes.append((field.verbose_name, before, after))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Revert “%(record)s”?") % {"record": current},
+            "record": current,
+            "version": historical,
+            "changes": changes,
+            "posted": [(key, value) for key, values in request.POST.lists() for value in values],
+        }
+        return TemplateResponse(request, "admin/revert_confirmation.html", context)
 
 
 # Inlines that a higher app adds to a lower app's admin page (the evidence of a site comes from testimonies):
@@ -299,6 +364,10 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
         # Status and version from the database, not the form: a history revert's form starts from an old version.
         obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
+        # A revert has no inlines to wait for (save_related checks the change form); raising rolls it back.
+        reverting = getattr(request, "reverting_to_history", False)
+        if reverting and obj.status == PublicationStatus.PUBLISHED != obj.status_before_save:
+            refuse_source_gaps([obj], request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -502,3 +571,137 @@ class MergeAdminMixin:
         if self.has_publish_permission(request):
             actions["merge_selected"] = self.get_action(merge_selected)
         return actions
+
+
+# --- One article's records on one page -----------------------------------------------------------------------------
+
+
+class CitingRecordsAdminMixin:
+    """On a publication's admin (whose model has `citing_records()`): a page listing every record that rests on
+    it, to submit all for review or publish all (the publication and its source included) after a confirmation
+    page that lists exactly what goes public."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/citing/",
+                self.admin_site.admin_view(self.citing_view),
+                name=f"{opts.app_label}_{opts.model_name}_citing",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("records citing it"))
+    def citing_records_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        count = sum(queryset.distinct().count() for _model, queryset in obj.citing_records())
+        opts = self.model._meta
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_citing", args=[obj.pk]),
+            ngettext(
+                "%(count)d record: submit or publish them together",
+                "%(count)d records: submit or publish them together",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def publish_querysets(self, publication):
+        source = type(publication).objects.filter(pk=publication.pk).values("source")
+        source_model = related_model(self.model, "source")
+        return [
+            source_model.objects.filter(pk__in=source),
+            self.model.objects.filter(pk=publication.pk),
+            *(queryset for _model, queryset in publication.citing_records()),
+        ]
+
+    def citing_view(self, request, object_id):
+        publication = self.get_object(request, object_id)
+        if publication is None or not self.has_view_permission(request, publication):
+            raise Http404
+        opts = self.model._meta
+        here = reverse(f"admin:{opts.app_label}_{opts.model_name}_citing", args=[publication.pk])
+        if request.method == "POST":
+            if request.POST.get("do") == "submit":
+                return self.submit_all(request, publication, here)
+            if request.POST.get("do") == "publish":
+                return self.publish_all(request, publication, here)
+        groups = [
+            (model._meta.verbose_name_plural, [admin_row(record) for record in queryset.distinct().order_by("pk")])
+            for model, queryset in publication.citing_records()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": _("Records citing “%(publication)s”") % {"publication": publication},
+            "publication": publication,
+            "publication_row": admin_row(publication),
+            "groups": [(name, rows) for name, rows in groups if rows],
+            "may_publish": may_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/publication_citing.html", context)
+
+    def submit_all(self, request, publication, here):
+        submitted = 0
+        try:
+            with transaction.atomic():
+                for _model, queryset in publication.citing_records():
+                    drafts = queryset.filter(status=PublicationStatus.DRAFT).distinct()
+                    submitted += set_status(drafts, PublicationStatus.REVIEW, request.user)
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(here)
+        self.message_user(
+            request,
+            ngettext("%(count)d record submitted for review.", "%(count)d records submitted for review.", submitted)
+            % {"count": submitted},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(here)
+
+    def publish_all(self, request, publication, here):
+        if not may_publish(request.user):
+            raise PermissionDenied
+        querysets = self.publish_querysets(publication)
+        try:
+            preview = publish_together(querysets, request.user, dry_run=True)
+            expected = ",".join(f"{record._meta.label}:{record.pk}" for record in preview)
+            if request.POST.get("confirm") == "yes" and request.POST.get("expected") == expected:
+                with transaction.atomic():
+                    published = publish_together(querysets, request.user)
+                    if [record_key(record) for record in published] != [record_key(record) for record in preview]:
+                        raise PermissionDenied(_("What would go public changed meanwhile: check the list again."))
+                self.message_user(
+                    request,
+                    ngettext("%(count)d record published.", "%(count)d records published.", len(published))
+                    % {"count": len(published)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(here)
+        except (PermissionDenied, SourcesMissing) as refusal:
+            self.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+            return HttpResponseRedirect(here)
+        if not preview:
+            self.message_user(request, _("Nothing to publish: every record is already public or withheld."))
+            return HttpResponseRedirect(here)
+        return publish_confirmation(
+            self,
+            request,
+            preview,
+            None,
+            "",
+            {"form_action": here, "expected": expected, "cancel_url": here},
+        )
+
+
+def admin_row(record) -> dict:
+    opts = record._meta
+    return {
+        "kind": opts.verbose_name,
+        "record": record,
+        "status": record.get_status_display(),
+        "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
+    }
