@@ -1,17 +1,23 @@
 """Admin behaviour shared by every curated model: audit stamps, the review workflow, history and locking."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, transaction
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,11 +39,16 @@ from .curation import (
     set_status,
 )
 from .merge import merge_records
+from .models import Redaction, ReviewComment
+from .redaction import redact_history, redactable_fields
 from .search import SearchableQuerySet
 
 AUDIT_FIELDS = (
     "status",
     "publish_cited",
+    "review_thread",
+    "review_comment",
+    "send_back",
     "seen_version",
     "created_at",
     "created_by",
@@ -56,6 +67,16 @@ class CuratedAdminForm(forms.ModelForm):
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # Offered (made visible) when publishing was refused for want of a public publication (CuratedAdmin).
     publish_cited = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The record's review thread (core.models.ReviewComment): anyone may add to it; a reviewer may send it back.
+    review_comment = forms.CharField(
+        label=_("Add a comment to the review thread"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    send_back = forms.BooleanField(
+        label=_("Send back to its editor with this comment (the record becomes a draft)"), required=False
+    )
     current_user = None
     check_version = True
     source_refusal: SourcesMissing | None = None
@@ -69,6 +90,8 @@ class CuratedAdminForm(forms.ModelForm):
                 # another: the old version's status would silently publish or unpublish the record.
                 stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("status", flat=True)
                 self.initial["status"] = stored.first() or self.instance.status
+        if not may_publish(self.current_user) or not self.instance.pk:
+            self.fields["send_back"].widget = forms.HiddenInput()
         refusal = self.source_refusal
         if refusal is not None and refusal.fixable and may_publish(self.current_user):
             field = self.fields["publish_cited"]
@@ -89,12 +112,21 @@ class CuratedAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if cleaned_data.get("send_back"):
+            if not may_publish(self.current_user) or not self.instance.pk:
+                raise ValidationError(_("Only reviewers can send a record back."), code="needs_reviewer")
+            if not cleaned_data.get("review_comment", "").strip():
+                raise ValidationError(
+                    {"review_comment": _("Say why you send it back: the editor reads this comment.")},
+                    code="required",
+                )
         if self.source_refusal is not None:
             # The save of this very form was refused and rolled back (CuratedAdmin.changeform_view).
             raise self.source_refusal
         # Only a form that changes something can overwrite someone else's work (an inline row left as it was
         # is not refused because someone saved that row meanwhile).
-        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version", "publish_cited"}:
+        unchecked = {"seen_version", "publish_cited", "review_comment", "send_back"}
+        if self.instance.pk and self.check_version and set(self.changed_data) - unchecked:
             self.refuse_stale_edit(cleaned_data.get("seen_version"))
         return cleaned_data
 
@@ -126,14 +158,65 @@ class ReviewQueueFilter(admin.SimpleListFilter):
     parameter_name = "workflow"
 
     def lookups(self, request, model_admin):
-        return [("awaiting_review", _("Awaiting review")), ("my_drafts", _("My drafts"))]
+        return [(name, label) for name, (label, _condition) in review_queues(request.user, model_admin.model).items()]
 
     def queryset(self, request, queryset):
-        if self.value() == "awaiting_review":
-            return queryset.filter(status=PublicationStatus.REVIEW)
-        if self.value() == "my_drafts":
-            return queryset.filter(status=PublicationStatus.DRAFT, created_by=request.user)
+        queues = review_queues(request.user, queryset.model)
+        if self.value() in queues:
+            return queryset.filter(queues[self.value()][1])
         return queryset
+
+
+RECENTLY_PUBLISHED_DAYS = 7
+
+
+def review_queues(user, model) -> dict[str, tuple[str, Q]]:
+    """The review queue of the admin index and the changelists' *workflow* filter: name → (label, condition)."""
+    return {
+        "awaiting_review": (_("Awaiting review"), Q(status=PublicationStatus.REVIEW)),
+        "my_drafts": (_("My drafts"), Q(status=PublicationStatus.DRAFT, created_by=user)),
+        "sent_back": (
+            _("Sent back to me"),
+            Q(status=PublicationStatus.DRAFT, pk__in=ReviewComment.sent_back_to(user, model)),
+        ),
+        "recently_published": (
+            _("Recently published"),
+            Q(
+                status=PublicationStatus.PUBLISHED,
+                published_at__gte=timezone.now() - timedelta(days=RECENTLY_PUBLISHED_DAYS),
+            ),
+        ),
+    }
+
+
+def review_queue_counts(admin_site, user) -> list[dict]:
+    """For the admin index: per curated model the user may view, how many records are in each queue (one
+    query per model)."""
+    rows = []
+    for model, model_admin in admin_site._registry.items():
+        if not issubclass(model, CuratedModel) or not model_admin.has_view_permission(_UserRequest(user)):
+            continue
+        queues = review_queues(user, model)
+        counts = model.objects.aggregate(
+            **{name: Count("pk", filter=condition) for name, (_label, condition) in queues.items()}
+        )
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        rows.append(
+            {
+                "name": opts.verbose_name_plural,
+                "queues": [(queues[name][0], counts[name], f"{changelist}?workflow={name}") for name in queues],
+            }
+        )
+    rows.sort(key=lambda row: str(row["name"]))
+    return rows
+
+
+class _UserRequest:
+    """The little of a request that a model admin's permission checks read."""
+
+    def __init__(self, user):
+        self.user = user
 
 
 @admin.action(description=_("Export selected as CSV (staff: includes non-public records)"))
@@ -238,9 +321,88 @@ def field_display(field, record, cleaned_data=None) -> str:
     return "" if value is None else str(value)
 
 
+class RedactionForm(forms.Form):
+    versions = forms.MultipleChoiceField(label=_("Versions"), widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_("Why"), max_length=300)
+    irreversible = forms.BooleanField(label=_("I understand that the values are removed for good."))
+
+    def __init__(self, *args, versions, field_name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["versions"].choices = [
+            (
+                str(version.history_id),
+                f"{date_format(timezone.localtime(version.history_date), 'DATETIME_FORMAT')}, "
+                f"{version.history_user or '–'}: {getattr(version, field_name) or '–'}",
+            )
+            for version in versions
+        ]
+
+
 class ReviewerRevertMixin:
     """Reverting to an earlier version (simple-history's revert form saves without asking the change
-    permission) is for reviewers only."""
+    permission) is for reviewers only; so is redacting a field in past versions (core.redaction)."""
+
+    object_history_template = "admin/object_history_redactions.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/history/redact/",
+                self.admin_site.admin_view(self.redact_view),
+                name=f"{opts.app_label}_{opts.model_name}_redact",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, object_id)
+        extra = {"redactions": list(Redaction.of(record)) if record is not None else []}
+        if record is not None and self.has_publish_permission(request):
+            opts = self.model._meta
+            extra["redact_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_redact", args=[record.pk])
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def redact_view(self, request, object_id):
+        """Choose a field, then the versions to remove its value from, and say why (reviewers only)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        record = self.get_object(request, object_id)
+        if record is None:
+            raise Http404
+        fields = redactable_fields(self.model)
+        field = next((field for field in fields if field.name == request.GET.get("field")), None)
+        form = None
+        if field is not None:
+            versions = self.model.history.model.objects.filter(
+                **{self.model._meta.pk.attname: record.pk}
+            ).select_related("history_user")
+            form = RedactionForm(
+                request.POST if request.method == "POST" else None, versions=versions, field_name=field.name
+            )
+            if form.is_bound and form.is_valid():
+                try:
+                    redact_history(
+                        record, field.name, form.cleaned_data["versions"], request.user, form.cleaned_data["reason"]
+                    )
+                except ValidationError as refusal:
+                    form.add_error(None, refusal)
+                else:
+                    self.message_user(request, _("The values were redacted."), messages.SUCCESS)
+                    opts = self.model._meta
+                    return HttpResponseRedirect(
+                        reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk])
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Redact a field in past versions of “%(record)s”") % {"record": record},
+            "record": record,
+            "fields": [(candidate.name, candidate.verbose_name) for candidate in fields],
+            "field": field,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/redact_history.html", context)
 
     def has_publish_permission(self, request) -> bool:
         return may_publish(request.user)
@@ -307,13 +469,27 @@ def add_inline(model, inline_class) -> None:
     CONTRIBUTED_INLINES.setdefault(model, []).append(inline_class)
 
 
+def sent_back_note(comment) -> str:
+    if not comment.sent_back:
+        return ""
+    return " (%s)" % (gettext("sent back to %(user)s") % {"user": comment.recipient or "–"})
+
+
 class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by", "published_at", "published_by")
+    readonly_fields = (
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "published_at",
+        "published_by",
+        "review_thread",
+    )
     list_per_page = 50
     save_on_top = True
     actions = [_status_action(status) for status in PublicationStatus]
@@ -360,10 +536,49 @@ class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
             request.source_refusal = refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    @admin.display(description=_("review thread"))
+    def review_thread(self, obj):
+        comments = list(ReviewComment.of(obj)) if obj is not None and obj.pk else []
+        if not comments:
+            return "–"
+        return format_html(
+            '<ol class="review-thread">{}</ol>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong>, {}{}: {}</li>",
+                (
+                    (
+                        comment.author or "–",
+                        date_format(timezone.localtime(comment.created_at), "DATETIME_FORMAT"),
+                        sent_back_note(comment),
+                        comment.text,
+                    )
+                    for comment in comments
+                ),
+            ),
+        )
+
     def save_model(self, request, obj, form, change):
+        comment = form.cleaned_data.get("review_comment", "").strip()
+        sent_back = bool(form.cleaned_data.get("send_back")) and change
+        recipient = (obj.updated_by or obj.created_by) if sent_back else None
+        if sent_back:
+            obj.status = PublicationStatus.DRAFT
+            obj._change_reason = f"Sent back: {comment}"
+        elif comment:
+            obj._change_reason = f"Comment: {comment}"
         # Status and version from the database, not the form: a history revert's form starts from an old version.
         obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
+        if comment:
+            ReviewComment.objects.create(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                author=request.user,
+                text=comment,
+                sent_back=sent_back,
+                recipient=recipient,
+            )
         # A revert has no inlines to wait for (save_related checks the change form); raising rolls it back.
         reverting = getattr(request, "reverting_to_history", False)
         if reverting and obj.status == PublicationStatus.PUBLISHED != obj.status_before_save:

@@ -153,3 +153,92 @@ def test_publishing_all_is_refused_when_a_record_needs_another_unpublished_sourc
     response = client.post(citing_url(article["publication"]), {"do": "publish"}, follow=True)
     assert "must name a public publication" in response.content.decode()
     assert statuses() == before
+
+
+# --- The review queue on the admin index, send back with a comment, and the thread ------------------------------
+
+
+def queue_cell(page, model_name, queue):
+    """The count of one queue for one record type on the admin index."""
+    for row in page.context["rows"]:
+        if str(row["name"]) == model_name:
+            return {str(label): count for label, count, _url in row["queues"]}[queue]
+    raise AssertionError(model_name)
+
+
+def test_the_admin_index_shows_the_review_queue_with_counts(client):
+    editor = login(client, EDITOR, "editor")
+    TestimonyFactory(status="review")
+    TestimonyFactory(status="review")
+    TestimonyFactory(status="draft", created_by=editor)
+    TestimonyFactory(status="draft")  # someone else's draft
+    set_by_reviewer = TestimonyFactory(status="draft")
+    CitationFactory(testimony=set_by_reviewer)
+    from core.curation import set_status
+
+    set_status(
+        Testimony.objects.filter(pk=set_by_reviewer.pk),
+        "published",
+        UserFactory(username="r", permissions=["testimonies.publish_records"]),
+    )
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Review queue" in text
+    assert queue_cell(page, "testimonies", "Awaiting review") == 2
+    assert queue_cell(page, "testimonies", "My drafts") == 1
+    assert queue_cell(page, "testimonies", "Recently published") == 1
+    assert queue_cell(page, "testimonies", "Sent back to me") == 0
+    assert "/admin/testimonies/testimony/?workflow=awaiting_review" in text
+    listed = client.get("/admin/testimonies/testimony/?workflow=awaiting_review").context["cl"].result_count
+    assert listed == 2
+
+
+def send_back(client, record, comment):
+    from tests.admin_forms import admin_url, form_data
+
+    url = admin_url(type(record), "change", record.pk)
+    data = form_data(client.get(url), type(record))
+    data["send_back"] = ["on"]
+    data["review_comment"] = [comment]
+    return client.post(url, data)
+
+
+def test_a_reviewer_sends_a_record_back_with_a_comment_the_editor_sees(client):
+    editor = login(client, EDITOR, "editor")
+    testimony = TestimonyFactory(status="review", created_by=editor, updated_by=editor)
+    login(client, REVIEWER, "reviewer")
+    assert send_back(client, testimony, "").status_code == 200  # a send-back needs its reason
+    assert Testimony.objects.get(pk=testimony.pk).status == "review"
+    assert send_back(client, testimony, "The surname is still in the quote.").status_code == 302
+    testimony.refresh_from_db()
+    assert testimony.status == "draft"
+    assert testimony.history.first().history_change_reason == "Sent back: The surname is still in the quote."
+
+    client.force_login(editor)
+    assert queue_cell(client.get("/admin/"), "testimonies", "Sent back to me") == 1
+    assert [
+        t.pk for t in client.get("/admin/testimonies/testimony/?workflow=sent_back").context["cl"].result_list
+    ] == [testimony.pk]
+    page = client.get(f"/admin/testimonies/testimony/{testimony.pk}/change/").content.decode()
+    assert "The surname is still in the quote." in page and "sent back to editor" in page
+    # The editor answers in the thread; the thread keeps both, with their history.
+    from tests.admin_forms import admin_url, form_data
+
+    url = admin_url(Testimony, "change", testimony.pk)
+    data = form_data(client.get(url), Testimony)
+    data["review_comment"] = ["Removed it."]
+    data["status"] = ["review"]
+    assert client.post(url, data).status_code == 302
+    from core.models import ReviewComment
+
+    assert [c.text for c in ReviewComment.of(testimony)] == ["The surname is still in the quote.", "Removed it."]
+    assert ReviewComment.history.count() == 2
+
+
+def test_an_editor_cannot_send_back(client):
+    editor = login(client, EDITOR, "editor")
+    testimony = TestimonyFactory(status="review", created_by=editor)
+    response = send_back(client, testimony, "Sending back my own.")
+    assert response.status_code == 200 and "Only reviewers can send a record back" in response.content.decode()
+    assert Testimony.objects.get(pk=testimony.pk).status == "review"
