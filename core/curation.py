@@ -287,21 +287,23 @@ def source_gaps_of(records, publishing: frozenset = frozenset()) -> list[SourceG
     return [gap for record in records for gap in record.source_gaps(publishing)]
 
 
-def publish_publications(publications, user) -> None:
+def publish_publications(publications, user, collect: list | None = None) -> None:
     """Publish `publications` and their sources (a publication is public only when its source is)."""
     if not publications:
         return
     publication_model = type(publications[0])
     source_model = related_model(publication_model, "source")
+    sources = source_model.objects.filter(publications__in=publications).distinct()
+    set_status(sources, PublicationStatus.PUBLISHED, user, collect=collect)
+    publication_pks = [pub.pk for pub in publications]
     set_status(
-        source_model.objects.filter(publications__in=publications).distinct(), PublicationStatus.PUBLISHED, user
-    )
-    set_status(
-        publication_model.objects.filter(pk__in=[pub.pk for pub in publications]), PublicationStatus.PUBLISHED, user
+        publication_model.objects.filter(pk__in=publication_pks), PublicationStatus.PUBLISHED, user, collect=collect
     )
 
 
-def refuse_source_gaps(records, user, publish_cited: bool = False, publishing: frozenset = frozenset()) -> None:
+def refuse_source_gaps(
+    records, user, publish_cited: bool = False, publishing: frozenset = frozenset(), collect: list | None = None
+) -> None:
     """Raise SourcesMissing when publishing `records` would leave a statement without a public publication; with
     `publish_cited`, first publish the publications (and sources) that close every gap, when they do."""
     gaps = source_gaps_of(records, publishing)
@@ -310,11 +312,36 @@ def refuse_source_gaps(records, user, publish_cited: bool = False, publishing: f
     refusal = SourcesMissing(gaps)
     if not (publish_cited and refusal.fixable):
         raise refusal
-    publish_publications(refusal.publications, user)
+    publish_publications(refusal.publications, user, collect)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def publish_together(querysets, user, dry_run: bool = False) -> list[models.Model]:
+    """Publish the drafts and records in review of `querysets`, in their order (a publication and its source
+    first), with the publications they cite where needed, in one transaction: every record that went public, in
+    the order it did. With `dry_run` nothing is kept: the list is what confirming would publish.
+
+    Raises PermissionDenied or SourcesMissing (changing nothing) as set_status does."""
+    published: list[models.Model] = []
+    try:
+        with transaction.atomic():
+            for queryset in querysets:
+                pending = queryset.filter(status__in=[PublicationStatus.DRAFT, PublicationStatus.REVIEW]).distinct()
+                set_status(pending, PublicationStatus.PUBLISHED, user, publish_cited=True, collect=published)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return published
 
 
 @transaction.atomic
-def set_status(queryset: models.QuerySet, status: str, user, publish_cited: bool = False) -> int:
+def set_status(
+    queryset: models.QuerySet, status: str, user, publish_cited: bool = False, collect: list | None = None
+) -> int:
     """Change the status of many records at once, with history, audit stamps and the reviewer rule.
 
     Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one,
@@ -330,7 +357,9 @@ def set_status(queryset: models.QuerySet, status: str, user, publish_cited: bool
         blockers = [message for record in records for message in record.publish_blockers(user)]
         if blockers:
             raise ValidationError(blockers, code="publish_blocked")
-        refuse_source_gaps(records, user, publish_cited)
+        refuse_source_gaps(records, user, publish_cited, collect=collect)
+    if collect is not None:
+        collect.extend(records)
     for record in records:
         previous_status, record.status = record.status, status
         record.record_status_change(user, previous_status)

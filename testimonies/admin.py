@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin_base import (
     AUDIT_FIELDSET,
     AliasInline,
+    CitingRecordsAdminMixin,
     CuratedAdmin,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
@@ -216,7 +217,7 @@ class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(CuratedAdmin):
+class PublicationAdmin(CitingRecordsAdminMixin, CuratedAdmin):
     list_display = ("title", "source", "kind", "published_on", "language", "status")
     list_filter = ("status", "kind", "language", "source")
     list_select_related = ("source",)
@@ -238,11 +239,13 @@ class PublicationAdmin(CuratedAdmin):
                     "author",
                     "excerpt",
                     "cites",
+                    "citing_records_link",
                 )
             },
         ),
         AUDIT_FIELDSET,
     )
+    readonly_fields = (*CuratedAdmin.readonly_fields, "citing_records_link")
 
 
 @admin.register(AbuseType)

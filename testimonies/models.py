@@ -169,6 +169,22 @@ class Publication(CuratedModel):
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#publication-{self.pk}"
 
+    def citing_records(self) -> list[tuple[type, models.QuerySet]]:
+        """Every curated record that rests on this publication, by type: testimonies citing it, sites and units
+        linked on its word or reported in it, units placed under a parent on its word, persons posted or named
+        on its word. One article's records, listed and acted on together (PublicationAdmin.citing_view)."""
+        return [
+            (Testimony, Testimony.objects.filter(citations__publication=self)),
+            (Site, Site.objects.filter(Q(site_units__publication=self) | Q(reported_in=self))),
+            (
+                Unit,
+                Unit.objects.filter(
+                    Q(site_units__publication=self) | Q(postings__publication=self) | Q(parent_links__publication=self)
+                ),
+            ),
+            (Person, Person.objects.filter(Q(postings__publication=self) | Q(testimony_links__publication=self))),
+        ]
+
 
 class AbuseTypeQuerySet(PublicQuerySet):
     @classmethod

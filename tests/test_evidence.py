@@ -21,7 +21,7 @@ from sites.models import Site
 from testimonies import evidence as evidence_module
 from testimonies.evidence import attach_evidence, process_upload
 from testimonies.models import EvidenceImage, Testimony
-from tests.admin_forms import admin_url, form_data
+from tests.admin_forms import admin_url, form_data, revert
 from tests.factories import (
     EvidenceImageFactory,
     SiteFactory,
@@ -528,7 +528,9 @@ def test_an_editor_sees_published_evidence_read_only_and_only_a_reviewer_reverts
     revert_url = admin_url(EvidenceImage, "simple_history", evidence.pk, first.history_id)
     assert client.post(revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 403
     client.force_login(reviewer)
-    assert client.post(revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 302
+    assert (
+        revert(client, revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 302
+    )
     evidence.refresh_from_db()
     assert evidence.caption == "First caption" and stored(evidence.display)
 

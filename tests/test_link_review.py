@@ -14,7 +14,7 @@ from sites.admin import SiteUnitInline
 from sites.models import Site, SiteUnit
 from testimonies.admin import CitationInline
 from testimonies.models import Citation, Testimony
-from tests.admin_forms import admin_url, form_data
+from tests.admin_forms import admin_url, form_data, revert
 from tests.factories import (
     CitationFactory,
     PersonFactory,
@@ -212,7 +212,7 @@ def test_editor_cannot_revert_a_link_but_a_reviewer_can(client, editor):
     citation.refresh_from_db()
     assert citation.locator == "p. 2"
     login(client, REVIEWER, "reviewer")
-    assert client.post(url, form_data(client.get(url), Citation.history.model)).status_code == 302
+    assert revert(client, url, form_data(client.get(url), Citation.history.model)).status_code == 302
     citation.refresh_from_db()
     assert citation.locator == "p. 1"
 
