@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
@@ -479,7 +480,70 @@ def sent_back_note(comment) -> str:
     return " (%s)" % (gettext("sent back to %(user)s") % {"user": comment.recipient or "–"})
 
 
-class CuratedAdmin(StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
+def usable_key(target, value, using=None) -> bool:
+    """Whether `value` can be looked up as a value of the model field `target` (a primary key, mostly).
+
+    The admin's autocomplete widget renders a form again by querying the submitted ids, and a multiple-choice
+    field checks them with an `__in` query: a value that is no number ("abc") or beyond the column's range
+    (SQLite raises OverflowError) would fail those queries with a 500 instead of a form error."""
+    try:
+        key = target.to_python(value)
+    except ValidationError:
+        return False
+    if key is not None and isinstance(target, models.IntegerField | models.AutoField):
+        low, high = connections[using or "default"].ops.integer_field_range(target.get_internal_type())
+        return (low is None or key >= low) and (high is None or key <= high)
+    return True
+
+
+def usable_keys(field, values, using=None) -> list:
+    return [value for value in values if usable_key(field.target_field, value, using)]
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        target = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        try:
+            values = list(value)
+        except TypeError:
+            return super()._check_values(value)
+        for pk in values:
+            if not isinstance(pk, str | int) or not usable_key(target, pk, self.queryset.db):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
+
+
+class SafeAutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, usable_keys(self.field, value, self.db), attr)
+
+
+class SafeRelatedFieldsMixin:
+    """Admins and inlines whose related-record fields take any submitted value without a 500: autocomplete
+    widgets render only usable ids again (the form says the rest is not a valid choice), and a choice field is
+    not queried with an id beyond the column's range."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class CuratedAdmin(SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
@@ -696,7 +760,9 @@ class ReviewedLinkPermissions:
         return super().has_delete_permission(request, obj) and not self.locked_for(request, obj)
 
 
-class ReviewedLinkAdmin(ReviewedLinkPermissions, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
+class ReviewedLinkAdmin(
+    SafeRelatedFieldsMixin, ReviewedLinkPermissions, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin
+):
     """The standalone admin of a link model with `REVIEWED_PARENTS` (Citation, SiteUnit, Posting, aliases...)."""
 
     form = ReviewedLinkForm
@@ -710,7 +776,7 @@ class ReviewedLinkAdmin(ReviewedLinkPermissions, StaffExportMixin, ReviewerRever
         return form
 
 
-class ReviewedLinkInline(ReviewedLinkPermissions, admin.TabularInline):
+class ReviewedLinkInline(SafeRelatedFieldsMixin, ReviewedLinkPermissions, admin.TabularInline):
     """The inline of such links on the change page of one of their parents."""
 
     form = ReviewedLinkForm

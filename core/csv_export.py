@@ -5,6 +5,7 @@ however many rows it has, and rows are streamed from a server-side cursor as the
 """
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -25,21 +26,33 @@ UTF8_BOM = "\ufeff"
 URL_PLACEHOLDER = "987654321"
 
 
+# What a spreadsheet may trim before it decides that a cell is a formula: whitespace of every kind (space, no-break
+# space, ideographic space, ...), the byte-order mark and the zero-width characters.
+IGNORABLE_PREFIX = re.compile(r"^[\s\ufeff\u200b\u200c\u200d\u2060\u180e]+")
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could run `text` (after any apostrophes this module added) as a formula."""
+    text = text.lstrip("'")
+    return text.startswith(FORMULA_TRIGGERS) or IGNORABLE_PREFIX.sub("", text).startswith(FORMULA_TRIGGERS)
+
+
 def neutralise_formula(value):
-    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection).
+    """Prefix text cells that a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection),
+    also when the trigger follows leading whitespace, a no-break space, a BOM or a zero-width character.
 
     Only text is touched: numbers and dates come from typed columns and are written as they are, so a
     negative longitude stays a number. Text that already begins with apostrophes before a trigger gets one
     more, so that `restore_formula` can undo exactly this on import.
     """
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and runs_as_formula(value):
         return "'" + value
     return value
 
 
 def restore_formula(value: str) -> str:
     """Undo `neutralise_formula` for a cell read back from an export: drop the one apostrophe it added."""
-    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+    if value.startswith("'") and runs_as_formula(value):
         return value[1:]
     return value
 

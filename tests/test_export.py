@@ -100,8 +100,19 @@ def test_tricky_text_round_trips_exactly(client):
     assert rows[0]["quote"] == quote
 
 
-# Every trigger of the data dictionary's formula rule: = + - @, tab, carriage return and line feed.
-FORMULA_STARTS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\n=cmd|' /C calc'!A0"]
+# Every trigger of the data dictionary's formula rule: = + - @, tab, carriage return and line feed; and the same
+# behind what spreadsheets that trim before evaluating drop (issue 18, item 6): whitespace, no-break and
+# ideographic spaces, the BOM and zero-width characters.
+FORMULA_STARTS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\n=cmd|' /C calc'!A0"] + [
+    " =1+1",
+    "  \t-2+3",
+    "\u00a0=cmd()",
+    "\u3000=x",
+    "\ufeff@SUM(A1)",
+    "\u200b+1",
+    "\u2060\u200d=x",
+    "' =1",
+]
 
 
 @pytest.mark.parametrize("dangerous", FORMULA_STARTS)
@@ -122,6 +133,7 @@ def test_neutralise_leaves_numbers_and_plain_text_alone():
     assert neutralise_formula(Decimal("-37.5")) == Decimal("-37.5")
     assert neutralise_formula(-3) == -3
     assert neutralise_formula("plain - text") == "plain - text"
+    assert neutralise_formula(" plain") == " plain" and neutralise_formula("\u00a0x = 1") == "\u00a0x = 1"
     assert neutralise_formula(None) is None
 
 

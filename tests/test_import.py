@@ -378,7 +378,9 @@ def test_a_site_export_edit_adds_and_removes_public_links_only(client, world, re
 
 
 def test_formula_neutralisation_is_undone_exactly():
-    for value in ("=1+1", "+7 900", "-minus", "@SUM", "\tx", "\rx", "\nx", "'=quoted", "''=two", "'plain", "plain"):
+    values = ("=1+1", "+7 900", "-minus", "@SUM", "\tx", "\rx", "\nx", "'=quoted", "''=two", "'plain", "plain")
+    values += (" =1", "\u00a0=x", "\ufeff@x", "\u200b+x", "' =x", " plain", "' plain")
+    for value in values:
         assert restore_formula(neutralise_formula(value)) == value
 
 
