@@ -6,7 +6,7 @@ GUNICORN := $(VENV)/bin/gunicorn
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve backup restore test lint format check-migrations demo clean messages vendor-leaflet
+.PHONY: run serve backup restore test lint format check-migrations demo clean messages vendor-leaflet mutate
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -40,6 +40,14 @@ restore: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+# Mutation testing (bench/MUTATION.md): mutmut plants small bugs, one at a time, in the modules that guard witness
+# safety and integrity ([tool.mutmut] in pyproject.toml) and runs the test modules that concern them; a mutant that
+# survives is a bug the tests would let through. Slow, so not part of CI: run it after changing one of those modules.
+mutate: $(VENV)/.installed
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results --all true | $(PY) bench/mutation_scores.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

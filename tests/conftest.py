@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 from tests.factories import UserFactory
@@ -41,3 +44,98 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- One browser for the whole session (tests/test_browser.py) -------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Reports every Content-Security-Policy violation of a page to the test. An init script is injected by the
+# browser itself, so the policy under test does not apply to it (and nothing about the pages is changed).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline code"} on ${event.documentURI}` +
+    ` (${event.sourceFile || "the page"}:${event.lineNumber})`
+  );
+});
+"""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last. While Playwright's browser is open its event loop runs in the test thread, so
+    Django's async-safety check has to be lifted for the ORM calls of those tests; running them last keeps every
+    other test under that check, and lets one browser serve them all."""
+    items.sort(key=lambda item: "browser_page" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, started once for the session (Playwright's own browser download is never used)."""
+    if CHROMIUM is None:
+        if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
+            pytest.fail("Chromium is required (REQUIRE_SYSTEM_TOOLS is set): apt-get install chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it so CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, shared by the session, with one difference: Django's test server would answer
+    /media/ itself, straight from MEDIA_ROOT, so that evidence files never reached the application's checking view
+    (a withheld image would be served, without its headers). Here every request reaches the application, as behind
+    the production proxy."""
+    from django.test import testcases
+    from pytest_django.live_server_helper import LiveServer
+
+    media_handler = testcases._MediaFilesHandler
+    testcases._MediaFilesHandler = lambda application: application
+    try:
+        server = LiveServer(
+            request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+        )
+    finally:
+        testcases._MediaFilesHandler = media_handler
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A fresh page (own cookies, own cache) under the application's real headers, Content-Security-Policy
+    included. Script errors, console errors and CSP violations end up in `problems`, which each test asserts empty."""
+    from django.db import connections
+
+    context = browser.new_context()
+    problems = []
+    context.expose_function("reportCspViolation", lambda text: problems.append(f"CSP violation: {text}"))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.text} ({message.location['url']})") if message.type == "error" else None
+        ),
+    )
+    yield page, problems
+    context.close()
+    # Database work done while Playwright runs gets a connection of its own (Django keys connections by
+    # context, and Playwright's sync API switches contexts); close it, or PostgreSQL cannot drop the test
+    # database at the end of the run.
+    connections.close_all()
