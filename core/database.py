@@ -7,11 +7,11 @@ no web request waits on a lock for longer than DB_LOCK_TIMEOUT. The import, back
 longer: they run under `longer_limits()`, usually by deriving from `LongerLimitsCommand`.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.backends.signals import connection_created
 
 # An advisory lock key ("imp" + "ort" in ASCII), held shared by every import's write transaction on PostgreSQL.
@@ -67,8 +67,10 @@ def longer_limits(using: str = DEFAULT_DB_ALIAS, limits: dict[str, float] | None
         yield
     finally:
         connection_created.disconnect(dispatch_uid=f"longer-limits-{using}")
-        if not connection.in_atomic_block:
-            reset_limits(connection)
+        if not connection.needs_rollback:
+            # In an aborted transaction this fails; the connection's rollback or close ends the settings then.
+            with suppress(DatabaseError):
+                reset_limits(connection)
 
 
 class LongerLimitsCommand(BaseCommand):

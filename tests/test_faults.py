@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
 
-from core.database import IMPORT_LOCK_KEY
+from core.database import IMPORT_LOCK_KEY, longer_limits
 from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
 from tests.test_production_settings import production_env
 from tests.test_serve import free_port, request
@@ -425,3 +425,19 @@ def test_a_staff_session_is_saved_now_and_then_not_on_every_request(admin_client
     time.sleep(0.01)
     admin_client.get("/admin/")
     assert Session.objects.get().expire_date > saved  # the expiry slid
+
+
+@pytest.mark.django_db
+def test_web_requests_wait_briefly_and_the_long_commands_longer():
+    if connection.vendor != "postgresql":
+        pytest.skip("lock and statement timeouts are PostgreSQL settings")
+
+    def show(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SHOW {name}")
+            return cursor.fetchone()[0]
+
+    assert (show("lock_timeout"), show("statement_timeout")) == ("3s", "30s")
+    with longer_limits():
+        assert (show("lock_timeout"), show("statement_timeout")) == ("1min", "1h")
+    assert (show("lock_timeout"), show("statement_timeout")) == ("3s", "30s")
