@@ -93,6 +93,13 @@ class CuratedAdminForm(forms.ModelForm):
                 self.initial["status"] = stored.first() or self.instance.status
         if not may_publish(self.current_user) or not self.instance.pk:
             self.fields["send_back"].widget = forms.HiddenInput()
+        status = self.fields.get("status")
+        if status is not None and not may_publish(self.current_user):
+            # Editors are offered only the statuses they may set (clean_status refuses the others anyway).
+            current = self.instance.status if self.instance.pk else None
+            status.choices = [
+                (value, label) for value, label in status.choices if may_set_status(self.current_user, current, value)
+            ]
         refusal = self.source_refusal
         if refusal is not None and refusal.fixable and may_publish(self.current_user):
             field = self.fields["publish_cited"]
@@ -362,11 +369,18 @@ class ReviewerRevertMixin:
 
     def history_view(self, request, object_id, extra_context=None):
         record = self.get_object(request, object_id)
-        extra = {"redactions": list(Redaction.of(record)) if record is not None else []}
+        extra = {
+            "redactions": list(Redaction.of(record)) if record is not None else [],
+            "related_history": self.related_history(record) if record is not None else [],
+        }
         if record is not None and self.has_publish_permission(request):
             opts = self.model._meta
             extra["redact_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_redact", args=[record.pk])
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def related_history(self, record) -> list[tuple[str, list]]:
+        """Histories of records that belong to this one, shown on its history page (subclasses)."""
+        return []
 
     def redact_view(self, request, object_id):
         """Choose a field, then the versions to remove its value from, and say why (reviewers only)."""
@@ -635,6 +649,13 @@ class CuratedAdmin(SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin
             obj._change_reason = f"Sent back: {comment}"
         elif comment:
             obj._change_reason = f"Comment: {comment}"
+        elif getattr(obj, "_change_reason", None) is None:
+            # The history list shows the reason of every version: never "None".
+            obj._change_reason = (
+                "Reverted in the admin"
+                if getattr(request, "reverting_to_history", False)
+                else ("Changed in the admin" if change else "Added in the admin")
+            )
         # Status and version from the database, not the form: a history revert's form starts from an old version.
         obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)

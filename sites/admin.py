@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import AUDIT_FIELDSET, AliasInline, CuratedAdmin, ReviewedLinkAdmin, ReviewedLinkInline
 from core.admin_import import CsvImportAdminMixin
@@ -29,8 +30,11 @@ class SiteAdmin(CsvImportAdminMixin, CuratedAdmin):
     inlines = [SiteAliasInline, SiteUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
-        ("Location", {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")}),
-        ("Reporting", {"fields": ("first_reported", "last_reported", "reported_in")}),
+        (
+            _("Location"),
+            {"fields": ("region", "territory", "settlement", "latitude", "longitude", "location_precision")},
+        ),
+        (_("Reporting"), {"fields": ("first_reported", "last_reported", "reported_in")}),
         AUDIT_FIELDSET,
     )
 

@@ -266,6 +266,14 @@ class CitationInline(ReviewedLinkInline):
     autocomplete_fields = ("publication",)
     fields = ("publication", "locator", "quoted_passage", "accessed_on", "confidence")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None and obj.quote:
+            # A new citation's quoted passage starts as the testimony's quote, rather than being typed twice
+            # (a fresh form class per call: no other request sees this initial value).
+            formset.form.base_fields["quoted_passage"].initial = obj.quote
+        return formset
+
 
 def evidence_preview(evidence):
     """A thumbnail linking to the display image, through the staff file view (drafts have no public URL)."""
@@ -440,6 +448,15 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
 
     def may_see_restricted(self, request) -> bool:
         return request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
+
+    def related_history(self, record):
+        # A citation's changes (added, changed, deleted) belong to its testimony's story.
+        return [
+            (
+                Citation._meta.verbose_name_plural,
+                Citation.history.filter(testimony_id=record.pk).select_related("history_user")[:100],
+            )
+        ]
 
     def get_fieldsets(self, request, obj=None):
         # The form is built from these fieldsets, so without the permission the fields are neither shown nor

@@ -149,6 +149,25 @@ TESTIMONY_COLUMNS = [
         "list",
         joined(public_publications_of_testimony().exclude(url=""), "url"),
     ),
+    # One item per public citation, in the same order in each of these three columns.
+    Column(
+        "citation_publication_ids",
+        "Record number of the publication of each public citation (a publication cited at two places appears twice).",
+        "list",
+        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "publication_id", ordering="pk"),
+    ),
+    Column(
+        "citation_locators",
+        "Page or timestamp of each citation, in the order of `citation_publication_ids` (empty when not given).",
+        "list",
+        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "locator", ordering="pk"),
+    ),
+    Column(
+        "citation_confidences",
+        "Confidence of each citation (low, medium, high), in the order of `citation_publication_ids`.",
+        "list",
+        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "confidence", ordering="pk"),
+    ),
 ]
 
 SOURCE_COLUMNS = [
