@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from django.test import Client
 from core.database import IMPORT_LOCK_KEY, longer_limits
 from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
 from tests.test_production_settings import production_env
-from tests.test_serve import free_port, request
+from tests.test_serve import request
 
 REQUIRE_SYSTEM_TOOLS = os.environ.get("REQUIRE_SYSTEM_TOOLS") == "1"
 
@@ -82,6 +83,14 @@ def manage(env, *args, timeout=180):
 
 def shell(env, code: str, **overrides):
     return manage({**env, **overrides}, "shell", "--no-imports", "-c", code)
+
+
+def free_port() -> int:
+    """A loopback port free now. PostgreSQL needs its port before it starts (it cannot name one it picked), so
+    this small race is accepted here; the cluster's start fails loudly if another process took the port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Cluster:
