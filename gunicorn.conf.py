@@ -7,15 +7,25 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# gunicorn's rule of thumb for synchronous workers: two per core plus one. Behind nginx, which buffers slow
-# clients, synchronous workers are the right kind (a streamed CSV export is handed to nginx at full speed).
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
-# A worker silent for this long is restarted; the largest CSV export takes a few seconds.
+# Threaded workers (gthread): one worker process per core plus one, each serving GUNICORN_THREADS requests at a
+# time. With synchronous workers, two requests waiting for one database lock took every worker, and the whole site
+# (static files, the admin login, the API) answered nothing until the lock was released; with threads, a request
+# waiting on a lock holds one thread of many, and the database limits (DB_LOCK_TIMEOUT) end the wait within
+# seconds. Python code runs one thread at a time per process, so the processes are still what uses the cores.
+# Each thread keeps its own database connection: workers × threads must stay below PostgreSQL's max_connections.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() + 1)
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A worker silent for this long is restarted. It must stay above DB_STATEMENT_TIMEOUT (30 s), so that a slow
+# statement ends with the database's own error (a 503) rather than a killed worker; the largest CSV export takes
+# a few seconds.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
-# Recycle workers now and then, so that no slow leak can grow without bound.
+# Recycle workers now and then, so that no slow leak can grow without bound. The jitter is as large as the limit:
+# each worker restarts after 1,000 to 2,000 requests, so workers that started together do not all restart in the
+# same second (with a jitter of 100, two workers under load restarted together four times in 30 s).
 max_requests = 1000
-max_requests_jitter = 100
+max_requests_jitter = 1000
 # No access log unless asked for: a log of who read which testimony, with addresses, is itself a risk to
 # keep. Set GUNICORN_ACCESS_LOG=- to log requests to standard output.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

@@ -724,4 +724,35 @@ TESTIMONIES = [
         "internal_notes": "Demo record made up by load_demo; withheld because publishing could identify the witness.",
         "status": PublicationStatus.WITHHELD,
     },
+    {
+        # Published with limited consent: every public output gives its dates to the month and its site as the
+        # region only (Donetsk), though staff see the exact dates and the site.
+        "witness_label": "[Demo limited] Account published with limited consent",
+        "witness_role": "former_detainee",
+        "quote_language": "en",
+        "quote": "[Demo] Placeholder text made up by load_demo to show limited consent. Not from any source.",
+        "context": "DEMO RECORD. Not from the article.",
+        "given_on": datetime.date(2025, 3, 14),
+        "events_start": datetime.date(2025, 2, 3),
+        "events_end": datetime.date(2025, 2, 20),
+        "events_precision": "day",
+        "verification": "unverified",
+        "sites": ["petrovskaya-coal-mine"],
+        "consent": "limited",
+        "consent_recorded_on": datetime.date(2025, 3, 14),
+        "consent_how": "Demo: made up by load_demo",
+        "status": PublicationStatus.PUBLISHED,
+    },
+    {
+        # Withdrawn: off every public output, restricted fields empty (as testimonies.consent leaves them).
+        "witness_label": "[Demo withdrawn] Account whose witness withdrew consent",
+        "witness_role": "other",
+        "quote_language": "en",
+        "quote": "[Demo] Placeholder text made up by load_demo to show a withdrawn consent. Not from any source.",
+        "context": "DEMO RECORD. Not from the article.",
+        "verification": "unverified",
+        "consent": "withdrawn",
+        "consent_recorded_on": datetime.date(2025, 4, 2),
+        "status": PublicationStatus.WITHHELD,
+    },
 ]

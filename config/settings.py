@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Slides a staff session's expiry now and then instead of writing the session on every request.
+    "core.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,13 +119,39 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Every database wait has an upper limit (seconds; 0 turns a limit off). A web request that waits for a lock longer
+# than DB_LOCK_TIMEOUT, or runs a statement longer than DB_STATEMENT_TIMEOUT, fails at once and is answered with a
+# 503 and Retry-After (core.errors), instead of holding a gunicorn thread for as long as the lock is held. The
+# import, backup and release commands take their longer limits from DB_COMMAND_* (core.database.longer_limits).
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT") or 3)
+DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT") or 30)
+DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT") or 60)
+DB_COMMAND_LOCK_TIMEOUT = float(os.environ.get("DB_COMMAND_LOCK_TIMEOUT") or 60)
+DB_COMMAND_STATEMENT_TIMEOUT = float(os.environ.get("DB_COMMAND_STATEMENT_TIMEOUT") or 3600)
+# SQLite waits this long for another connection's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT") or 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and IMMEDIATE transactions keep concurrent admin saves from failing with "database is locked".
+    # WAL and IMMEDIATE transactions keep concurrent admin saves from failing with "database is locked"; a writer
+    # waits up to SQLITE_BUSY_TIMEOUT for another's write lock (Python's default is 5 s).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    # Server settings for every connection, given at connection start (libpq's `options`): no extra round trip.
+    limits = {
+        "lock_timeout": DB_LOCK_TIMEOUT,
+        "statement_timeout": DB_STATEMENT_TIMEOUT,
+        "idle_in_transaction_session_timeout": DB_IDLE_IN_TRANSACTION_TIMEOUT,
+    }
+    options["options"] = " ".join(
+        [options.get("options", ""), *(f"-c {name}={int(seconds * 1000)}" for name, seconds in limits.items())]
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -182,11 +210,11 @@ if env_bool("BEHIND_TLS_PROXY"):
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Cookies. Only staff have sessions (the public site sets none): they end when the browser closes, and
-# after SESSION_COOKIE_AGE seconds without a request (saved on every request, so the expiry slides).
+# after SESSION_COOKIE_AGE seconds without a request (core.sessions slides the expiry, saving the session once a
+# tenth of that age has passed rather than on every request).
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
 if SESSION_COOKIE_SECURE:
     # The __Host- prefix makes browsers refuse these cookies unless sent over HTTPS for this exact host.
     SESSION_COOKIE_NAME = "__Host-sessionid"
@@ -246,10 +274,21 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A database outage is logged once a minute with a count of the failed requests, not once per request with
+    # a traceback (thousands a second under load).
+    "filters": {"database_outage": {"()": "core.errors.DatabaseOutageFilter", "interval": 60}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own loggers would otherwise print through its default console handler and again through root.
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["database_outage"],
+        },
+    },
 }
 
 # Evidence images (testimonies.evidence). Display images and thumbnails go to MEDIA_ROOT/evidence/ and are served
@@ -261,3 +300,6 @@ EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", 20 *
 # 7,700 × 5,200 photo.
 EVIDENCE_MAX_IMAGE_PIXELS = int(os.environ.get("EVIDENCE_MAX_IMAGE_PIXELS", 40_000_000))
 EVIDENCE_THUMBNAIL_SIZE = 320
+
+# The access log of restricted witness fields: `manage.py prune_access_log` deletes rows older than this.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)

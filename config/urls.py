@@ -13,6 +13,9 @@ admin.site.index_title = _("Records")
 # login and treats staff who have not given one as not staff. Swapping the class keeps every registration.
 admin.site.__class__ = OTPAdminSite if settings.REQUIRE_STAFF_2FA else admin.AdminSite
 
+# The site's own error pages, none of which reads the database; a database that is down or busy gets a 503.
+handler500 = "core.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # set_language: the language switcher posts here and the choice is kept in the language cookie. It is

@@ -1,14 +1,24 @@
 """Admin behaviour shared by every curated model: audit stamps, the review workflow, history and locking."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import connections, models, transaction
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property, lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,16 +28,28 @@ from .curation import (
     REVIEWER_STATUSES,
     CuratedModel,
     PublicationStatus,
+    SourcesMissing,
     link_locked_for,
     may_publish,
     may_set_status,
+    publication_is_public,
+    publish_together,
+    record_key,
+    refuse_source_gaps,
+    related_model,
     set_status,
 )
 from .merge import merge_records
+from .models import Redaction, ReviewComment
+from .redaction import redact_history, redactable_fields
 from .search import SearchableQuerySet
 
 AUDIT_FIELDS = (
     "status",
+    "publish_cited",
+    "review_thread",
+    "review_comment",
+    "send_back",
     "seen_version",
     "created_at",
     "created_by",
@@ -44,13 +66,40 @@ class CuratedAdminForm(forms.ModelForm):
 
     # The version the editor started from, sent back with the form.
     seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Offered (made visible) when publishing was refused for want of a public publication (CuratedAdmin).
+    publish_cited = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The record's review thread (core.models.ReviewComment): anyone may add to it; a reviewer may send it back.
+    review_comment = forms.CharField(
+        label=_("Add a comment to the review thread"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    send_back = forms.BooleanField(
+        label=_("Send back to its editor with this comment (the record becomes a draft)"), required=False
+    )
     current_user = None
     check_version = True
+    source_refusal: SourcesMissing | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+            if not self.check_version and "status" in self.fields:
+                # A history revert (CuratedAdmin.get_form) keeps the current status unless the reviewer chooses
+                # another: the old version's status would silently publish or unpublish the record.
+                stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("status", flat=True)
+                self.initial["status"] = stored.first() or self.instance.status
+        if not may_publish(self.current_user) or not self.instance.pk:
+            self.fields["send_back"].widget = forms.HiddenInput()
+        refusal = self.source_refusal
+        if refusal is not None and refusal.fixable and may_publish(self.current_user):
+            field = self.fields["publish_cited"]
+            field.widget = forms.CheckboxInput()
+            field.label = _("Also publish what this needs: %(records)s") % {
+                "records": "; ".join(publication_with_source(publication) for publication in refusal.publications)
+            }
 
     def clean_status(self):
         status = self.cleaned_data["status"]
@@ -64,9 +113,21 @@ class CuratedAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if cleaned_data.get("send_back"):
+            if not may_publish(self.current_user) or not self.instance.pk:
+                raise ValidationError(_("Only reviewers can send a record back."), code="needs_reviewer")
+            if not cleaned_data.get("review_comment", "").strip():
+                raise ValidationError(
+                    {"review_comment": _("Say why you send it back: the editor reads this comment.")},
+                    code="required",
+                )
+        if self.source_refusal is not None:
+            # The save of this very form was refused and rolled back (CuratedAdmin.changeform_view).
+            raise self.source_refusal
         # Only a form that changes something can overwrite someone else's work (an inline row left as it was
         # is not refused because someone saved that row meanwhile).
-        if self.instance.pk and self.check_version and set(self.changed_data) - {"seen_version"}:
+        unchecked = {"seen_version", "publish_cited", "review_comment", "send_back"}
+        if self.instance.pk and self.check_version and set(self.changed_data) - unchecked:
             self.refuse_stale_edit(cleaned_data.get("seen_version"))
         return cleaned_data
 
@@ -89,19 +150,74 @@ class CuratedAdminForm(forms.ModelForm):
         )
 
 
+def publication_with_source(publication) -> str:
+    return f"{publication.source} – {publication}"
+
+
 class ReviewQueueFilter(admin.SimpleListFilter):
     title = _("workflow")
     parameter_name = "workflow"
 
     def lookups(self, request, model_admin):
-        return [("awaiting_review", _("Awaiting review")), ("my_drafts", _("My drafts"))]
+        return [(name, label) for name, (label, _condition) in review_queues(request.user, model_admin.model).items()]
 
     def queryset(self, request, queryset):
-        if self.value() == "awaiting_review":
-            return queryset.filter(status=PublicationStatus.REVIEW)
-        if self.value() == "my_drafts":
-            return queryset.filter(status=PublicationStatus.DRAFT, created_by=request.user)
+        queues = review_queues(request.user, queryset.model)
+        if self.value() in queues:
+            return queryset.filter(queues[self.value()][1])
         return queryset
+
+
+RECENTLY_PUBLISHED_DAYS = 7
+
+
+def review_queues(user, model) -> dict[str, tuple[str, Q]]:
+    """The review queue of the admin index and the changelists' *workflow* filter: name → (label, condition)."""
+    return {
+        "awaiting_review": (_("Awaiting review"), Q(status=PublicationStatus.REVIEW)),
+        "my_drafts": (_("My drafts"), Q(status=PublicationStatus.DRAFT, created_by=user)),
+        "sent_back": (
+            _("Sent back to me"),
+            Q(status=PublicationStatus.DRAFT, pk__in=ReviewComment.sent_back_to(user, model)),
+        ),
+        "recently_published": (
+            _("Recently published"),
+            Q(
+                status=PublicationStatus.PUBLISHED,
+                published_at__gte=timezone.now() - timedelta(days=RECENTLY_PUBLISHED_DAYS),
+            ),
+        ),
+    }
+
+
+def review_queue_counts(admin_site, user) -> list[dict]:
+    """For the admin index: per curated model the user may view, how many records are in each queue (one
+    query per model)."""
+    rows = []
+    for model, model_admin in admin_site._registry.items():
+        if not issubclass(model, CuratedModel) or not model_admin.has_view_permission(_UserRequest(user)):
+            continue
+        queues = review_queues(user, model)
+        counts = model.objects.aggregate(
+            **{name: Count("pk", filter=condition) for name, (_label, condition) in queues.items()}
+        )
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        rows.append(
+            {
+                "name": opts.verbose_name_plural,
+                "queues": [(queues[name][0], counts[name], f"{changelist}?workflow={name}") for name in queues],
+            }
+        )
+    rows.sort(key=lambda row: str(row["name"]))
+    return rows
+
+
+class _UserRequest:
+    """The little of a request that a model admin's permission checks read."""
+
+    def __init__(self, user):
+        self.user = user
 
 
 @admin.action(description=_("Export selected as CSV (staff: includes non-public records)"))
@@ -119,12 +235,49 @@ class StaffExportMixin:
         return actions
 
 
+def publish_confirmation(modeladmin, request, records, refusal: SourcesMissing | None, action: str, extra=None):
+    """A page listing exactly what a publishing action makes public (the records, and the publications and
+    sources they need), whose button posts the action again, confirmed."""
+    publications = refusal.publications if refusal is not None else []
+    sources = sorted(
+        {publication.source for publication in publications if publication.source.status != "published"},
+        key=lambda source: source.pk,
+    )
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": _("Publish these records?"),
+        "records": records,
+        "described": [(record._meta.verbose_name, record) for record in records],
+        "refusal": refusal,
+        "publications": publications,
+        "sources": sources,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        **(extra or {}),
+    }
+    return TemplateResponse(request, "admin/publish_confirmation.html", context)
+
+
 def _status_action(status: PublicationStatus):
     def action(modeladmin, request, queryset):
         try:
-            changed = set_status(queryset, status, request.user)
+            changed = set_status(
+                queryset, status, request.user, publish_cited=request.POST.get("publish_cited") == "yes"
+            )
         except PermissionDenied as refusal:
             modeladmin.message_user(request, str(refusal), messages.ERROR)
+            return
+        except SourcesMissing as refusal:
+            if refusal.fixable and may_publish(request.user):
+                # Offer to publish what the records cite in the same step, showing exactly what goes public.
+                records = list(queryset.exclude(status=status).select_related())
+                return publish_confirmation(modeladmin, request, records, refusal, action.__name__)
+            modeladmin.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return
+        except ValidationError as refusal:
+            for message in refusal.messages:
+                modeladmin.message_user(request, message, messages.ERROR)
             return
         modeladmin.message_user(
             request,
@@ -162,9 +315,99 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+def field_display(field, record, cleaned_data=None) -> str:
+    """A field's value as a reviewer reads it (choices by their label, related records by name)."""
+    if field.many_to_many:
+        related = cleaned_data[field.name] if cleaned_data is not None else getattr(record, field.name).all()
+        return ", ".join(sorted(str(item) for item in related))
+    value = getattr(record, field.name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "" if value is None else str(value)
+
+
+class RedactionForm(forms.Form):
+    versions = forms.MultipleChoiceField(label=_("Versions"), widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_("Why"), max_length=300)
+    irreversible = forms.BooleanField(label=_("I understand that the values are removed for good."))
+
+    def __init__(self, *args, versions, field_name, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["versions"].choices = [
+            (
+                str(version.history_id),
+                f"{date_format(timezone.localtime(version.history_date), 'DATETIME_FORMAT')}, "
+                f"{version.history_user or '–'}: {getattr(version, field_name) or '–'}",
+            )
+            for version in versions
+        ]
+
+
 class ReviewerRevertMixin:
     """Reverting to an earlier version (simple-history's revert form saves without asking the change
-    permission) is for reviewers only."""
+    permission) is for reviewers only; so is redacting a field in past versions (core.redaction)."""
+
+    object_history_template = "admin/object_history_redactions.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/history/redact/",
+                self.admin_site.admin_view(self.redact_view),
+                name=f"{opts.app_label}_{opts.model_name}_redact",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        record = self.get_object(request, object_id)
+        extra = {"redactions": list(Redaction.of(record)) if record is not None else []}
+        if record is not None and self.has_publish_permission(request):
+            opts = self.model._meta
+            extra["redact_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_redact", args=[record.pk])
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def redact_view(self, request, object_id):
+        """Choose a field, then the versions to remove its value from, and say why (reviewers only)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        record = self.get_object(request, object_id)
+        if record is None:
+            raise Http404
+        fields = redactable_fields(self.model)
+        field = next((field for field in fields if field.name == request.GET.get("field")), None)
+        form = None
+        if field is not None:
+            versions = self.model.history.model.objects.filter(
+                **{self.model._meta.pk.attname: record.pk}
+            ).select_related("history_user")
+            form = RedactionForm(
+                request.POST if request.method == "POST" else None, versions=versions, field_name=field.name
+            )
+            if form.is_bound and form.is_valid():
+                try:
+                    redact_history(
+                        record, field.name, form.cleaned_data["versions"], request.user, form.cleaned_data["reason"]
+                    )
+                except ValidationError as refusal:
+                    form.add_error(None, refusal)
+                else:
+                    self.message_user(request, _("The values were redacted."), messages.SUCCESS)
+                    opts = self.model._meta
+                    return HttpResponseRedirect(
+                        reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[record.pk])
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Redact a field in past versions of “%(record)s”") % {"record": record},
+            "record": record,
+            "fields": [(candidate.name, candidate.verbose_name) for candidate in fields],
+            "field": field,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/redact_history.html", context)
 
     def has_publish_permission(self, request) -> bool:
         return may_publish(request.user)
@@ -176,7 +419,49 @@ class ReviewerRevertMixin:
         if request.method == "POST" and self.revert_disabled(request):
             raise PermissionDenied
         request.reverting_to_history = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and "_confirm_revert" not in request.POST:
+            confirmation = self.revert_confirmation(request, object_id, version_id)
+            if confirmation is not None:
+                return confirmation
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except SourcesMissing as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def revert_confirmation(self, request, object_id, version_id):
+        """Before a revert is saved: a page listing every field it changes (the publication status included),
+        current value beside the reverted one, whose button posts the same form again, confirmed. None when the
+        form is invalid (the history form then shows its errors)."""
+        current = self.get_object(request, object_id)
+        historical = get_object_or_404(
+            self.model.history.model, **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        if current is None:
+            raise Http404
+        form = self.get_form(request, historical.instance)(request.POST, request.FILES, instance=historical.instance)
+        if not form.is_valid():
+            return None
+        changes = []
+        for name in form.cleaned_data:
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            before, after = field_display(field, current), field_display(field, form.instance, form.cleaned_data)
+            if before != after:
+                changes.append((field.verbose_name, before, after))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Revert “%(record)s”?") % {"record": current},
+            "record": current,
+            "version": historical,
+            "changes": changes,
+            "posted": [(key, value) for key, values in request.POST.lists() for value in values],
+        }
+        return TemplateResponse(request, "admin/revert_confirmation.html", context)
 
 
 # Inlines that a higher app adds to a lower app's admin page (the evidence of a site comes from testimonies):
@@ -252,13 +537,27 @@ class SafeRelatedFieldsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+def sent_back_note(comment) -> str:
+    if not comment.sent_back:
+        return ""
+    return " (%s)" % (gettext("sent back to %(user)s") % {"user": comment.recipient or "–"})
+
+
 class CuratedAdmin(SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by", "published_at", "published_by")
+    readonly_fields = (
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "published_at",
+        "published_by",
+        "review_thread",
+    )
     list_per_page = 50
     save_on_top = True
     actions = [_status_action(status) for status in PublicationStatus]
@@ -293,12 +592,72 @@ class CuratedAdmin(SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin
         form = super().get_form(request, obj, **kwargs)
         form.current_user = request.user
         form.check_version = not getattr(request, "reverting_to_history", False)
+        form.source_refusal = getattr(request, "source_refusal", None)
         return form
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SourcesMissing as refusal:
+            # The save (with its inlines) was rolled back: show the same form again, with the refusal and, for
+            # a reviewer, the offer to publish the publications it cites in the same step.
+            request.source_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("review thread"))
+    def review_thread(self, obj):
+        comments = list(ReviewComment.of(obj)) if obj is not None and obj.pk else []
+        if not comments:
+            return "–"
+        return format_html(
+            '<ol class="review-thread">{}</ol>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong>, {}{}: {}</li>",
+                (
+                    (
+                        comment.author or "–",
+                        date_format(timezone.localtime(comment.created_at), "DATETIME_FORMAT"),
+                        sent_back_note(comment),
+                        comment.text,
+                    )
+                    for comment in comments
+                ),
+            ),
+        )
+
     def save_model(self, request, obj, form, change):
+        comment = form.cleaned_data.get("review_comment", "").strip()
+        sent_back = bool(form.cleaned_data.get("send_back")) and change
+        recipient = (obj.updated_by or obj.created_by) if sent_back else None
+        if sent_back:
+            obj.status = PublicationStatus.DRAFT
+            obj._change_reason = f"Sent back: {comment}"
+        elif comment:
+            obj._change_reason = f"Comment: {comment}"
         # Status and version from the database, not the form: a history revert's form starts from an old version.
         obj.stamp_save(request.user)
         super().save_model(request, obj, form, change)
+        if comment:
+            ReviewComment.objects.create(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                author=request.user,
+                text=comment,
+                sent_back=sent_back,
+                recipient=recipient,
+            )
+        # A revert has no inlines to wait for (save_related checks the change form); raising rolls it back.
+        reverting = getattr(request, "reverting_to_history", False)
+        if reverting and obj.status == PublicationStatus.PUBLISHED != obj.status_before_save:
+            refuse_source_gaps([obj], request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Checked once the inlines are saved (a citation added with the publishing counts); raising rolls back.
+        record = form.instance
+        if record.status == PublicationStatus.PUBLISHED and record.status_before_save != PublicationStatus.PUBLISHED:
+            refuse_source_gaps([record], request.user, publish_cited=form.cleaned_data.get("publish_cited", False))
 
     def save_formset(self, request, form, formset, change):
         """Inline records with a publication status (evidence images) get the same stamps and history user."""
@@ -338,13 +697,39 @@ class ReviewedLinkForm(forms.ModelForm):
         # DeleteProtectedModelForm (inlines) reports an existing row the user may not change as unchanged.
         if self.instance._state.adding or self.has_changed():
             new_parents = {
-                name: getattr(cleaned_data.get(name), "pk", None) for name in self._meta.model.REVIEWED_PARENTS
+                name: getattr(cleaned_data[name], "pk", None)
+                for name in self._meta.model.REVIEWED_PARENTS
+                if name in cleaned_data
             }
             # The stored parents come from `self.instance`, which the form changes only after clean().
             locked = link_locked_for(self.current_user, self.instance, **new_parents)
             if locked:
                 raise ValidationError(locked_message(locked), code="needs_reviewer")
+            self.refuse_public_link_without_source(cleaned_data)
         return cleaned_data
+
+    def refuse_public_link_without_source(self, cleaned_data):
+        """A site–unit link or posting between published records is public once saved: it must rest on a public
+        publication (the records' own publishing checks the links they already have)."""
+        model = self._meta.model
+        if not getattr(model, "NEEDS_PUBLIC_PUBLICATION", False):
+            return
+        ends = [cleaned_data.get(name) for name in model.REVIEWED_PARENTS]
+        if not all(
+            end is not None
+            and end.pk
+            and type(end).objects.filter(pk=end.pk, status=PublicationStatus.PUBLISHED).exists()
+            for end in ends
+        ):
+            return
+        if not publication_is_public(cleaned_data.get("publication")):
+            raise ValidationError(
+                _(
+                    "Both records of this link are published, so it would be public at once: name a public "
+                    "publication (publish the publication and its source first)."
+                ),
+                code="needs_public_publication",
+            )
 
 
 class ReviewedLinkFormSet(BaseInlineFormSet):
@@ -471,3 +856,137 @@ class MergeAdminMixin:
         if self.has_publish_permission(request):
             actions["merge_selected"] = self.get_action(merge_selected)
         return actions
+
+
+# --- One article's records on one page -----------------------------------------------------------------------------
+
+
+class CitingRecordsAdminMixin:
+    """On a publication's admin (whose model has `citing_records()`): a page listing every record that rests on
+    it, to submit all for review or publish all (the publication and its source included) after a confirmation
+    page that lists exactly what goes public."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/citing/",
+                self.admin_site.admin_view(self.citing_view),
+                name=f"{opts.app_label}_{opts.model_name}_citing",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("records citing it"))
+    def citing_records_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        count = sum(queryset.distinct().count() for _model, queryset in obj.citing_records())
+        opts = self.model._meta
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_citing", args=[obj.pk]),
+            ngettext(
+                "%(count)d record: submit or publish them together",
+                "%(count)d records: submit or publish them together",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def publish_querysets(self, publication):
+        source = type(publication).objects.filter(pk=publication.pk).values("source")
+        source_model = related_model(self.model, "source")
+        return [
+            source_model.objects.filter(pk__in=source),
+            self.model.objects.filter(pk=publication.pk),
+            *(queryset for _model, queryset in publication.citing_records()),
+        ]
+
+    def citing_view(self, request, object_id):
+        publication = self.get_object(request, object_id)
+        if publication is None or not self.has_view_permission(request, publication):
+            raise Http404
+        opts = self.model._meta
+        here = reverse(f"admin:{opts.app_label}_{opts.model_name}_citing", args=[publication.pk])
+        if request.method == "POST":
+            if request.POST.get("do") == "submit":
+                return self.submit_all(request, publication, here)
+            if request.POST.get("do") == "publish":
+                return self.publish_all(request, publication, here)
+        groups = [
+            (model._meta.verbose_name_plural, [admin_row(record) for record in queryset.distinct().order_by("pk")])
+            for model, queryset in publication.citing_records()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "title": _("Records citing “%(publication)s”") % {"publication": publication},
+            "publication": publication,
+            "publication_row": admin_row(publication),
+            "groups": [(name, rows) for name, rows in groups if rows],
+            "may_publish": may_publish(request.user),
+        }
+        return TemplateResponse(request, "admin/publication_citing.html", context)
+
+    def submit_all(self, request, publication, here):
+        submitted = 0
+        try:
+            with transaction.atomic():
+                for _model, queryset in publication.citing_records():
+                    drafts = queryset.filter(status=PublicationStatus.DRAFT).distinct()
+                    submitted += set_status(drafts, PublicationStatus.REVIEW, request.user)
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(here)
+        self.message_user(
+            request,
+            ngettext("%(count)d record submitted for review.", "%(count)d records submitted for review.", submitted)
+            % {"count": submitted},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(here)
+
+    def publish_all(self, request, publication, here):
+        if not may_publish(request.user):
+            raise PermissionDenied
+        querysets = self.publish_querysets(publication)
+        try:
+            preview = publish_together(querysets, request.user, dry_run=True)
+            expected = ",".join(f"{record._meta.label}:{record.pk}" for record in preview)
+            if request.POST.get("confirm") == "yes" and request.POST.get("expected") == expected:
+                with transaction.atomic():
+                    published = publish_together(querysets, request.user)
+                    if [record_key(record) for record in published] != [record_key(record) for record in preview]:
+                        raise PermissionDenied(_("What would go public changed meanwhile: check the list again."))
+                self.message_user(
+                    request,
+                    ngettext("%(count)d record published.", "%(count)d records published.", len(published))
+                    % {"count": len(published)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(here)
+        except (PermissionDenied, SourcesMissing) as refusal:
+            self.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+            return HttpResponseRedirect(here)
+        if not preview:
+            self.message_user(request, _("Nothing to publish: every record is already public or withheld."))
+            return HttpResponseRedirect(here)
+        return publish_confirmation(
+            self,
+            request,
+            preview,
+            None,
+            "",
+            {"form_action": here, "expected": expected, "cancel_url": here},
+        )
+
+
+def admin_row(record) -> dict:
+    opts = record._meta
+    return {
+        "kind": opts.verbose_name,
+        "record": record,
+        "status": record.get_status_display(),
+        "url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
+    }

@@ -46,6 +46,7 @@ class PendingImports:
     def text(self, kind: str, token: str) -> str | None:
         if self.request.session.get(SESSION_KEY, {}).get(token) != kind:
             return None
+        self.forget_old()  # a preview older than PENDING_LIFETIME is gone, whether or not another came since
         try:
             with self.storage.open(f"{PENDING_FOLDER}/{token}.csv", "rb") as handle:
                 return handle.read().decode()

@@ -213,6 +213,10 @@ def staff_export_response(queryset: models.QuerySet, user, file_stem: str) -> St
     hidden = (*hidden, "search_vector")  # an index, not data
     fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
     many = [field for field in model._meta.many_to_many if field.name not in hidden]
+    restricted = [name for name in getattr(model, "RESTRICTED_FIELDS", ()) if name not in hidden]
+    if restricted and hasattr(model, "log_restricted_export"):
+        # Who exported a witness's identity is logged (testimonies.AccessLogEntry), before anything is sent.
+        model.log_restricted_export(user, queryset, restricted)
 
     def cell(record, field):
         value = getattr(record, field.attname)

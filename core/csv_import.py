@@ -5,8 +5,9 @@ An exported file can be edited and imported again: records are matched by `slug`
 (`url`, names, counts of other files) are ignored. The rules:
 
 - **All or nothing.** Every row is checked, every error is reported with its row (the header is row 1) and
-  column, and the import is applied in one transaction only when there is no error at all. A dry run checks
-  everything the same way (writing inside the transaction) and rolls back.
+  column, and the import is applied in one transaction only when there is no error at all. A dry run (the
+  admin's preview) checks every row the same way but only reads, outside any transaction, so it locks nothing;
+  what only the database can refuse (two new rows with the same unit number) is reported by the apply.
 - **No change, no write.** A row whose values equal the stored ones is left alone: re-importing a file, or
   importing an export unchanged, writes no history, bumps no version and changes no `updated_at`.
 - **Publication rules.** New records are drafts. An optional `status` column is honoured only as far as
@@ -32,9 +33,18 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.db import DatabaseError, models, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
-from .curation import REVIEWER_STATUSES, PublicationStatus, may_publish, may_set_status
+from .curation import (
+    REVIEWER_STATUSES,
+    CuratedModel,
+    PublicationStatus,
+    may_publish,
+    may_set_status,
+    refuse_source_gaps,
+)
+from .database import mark_import_running
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -105,6 +115,8 @@ class Plan:
     stored_status: str | None = None
     invalid: list[str] = field(default_factory=list)  # fields whose cell could not be read
     many: dict[str, set] = field(default_factory=dict)  # m2m field → final primary keys
+    stored_many: dict[str, set] = field(default_factory=dict)  # m2m field → primary keys linked now
+    stored_version: int | None = None
     extra: dict = field(default_factory=dict)  # kind-specific relations, applied after the save
 
 
@@ -119,6 +131,11 @@ class CsvImporter:
     relations: tuple[str, ...] = ()
     # Export columns that look importable but belong to another file or are derived.
     derived: tuple[str, ...] = ()
+    # New records are inserted together (bulk_create_with_history: the same history rows, with the importing user
+    # and reason, in two statements for the whole file) instead of one save() each. Only for a model whose save()
+    # and signals do nothing more, and whose only database-level checks are also checked while planning (a
+    # refusal by the database would name no row).
+    bulk_create = False
 
     def __init__(self, user, check_permissions: bool = True):
         self.user = user
@@ -126,6 +143,9 @@ class CsvImporter:
         self.problems: list[Problem] = []
         self.plans: list[Plan] = []
         self.locked = False
+        # Check constraints already passed by rows with the same values in the fields they read (each check is a
+        # query, and most rows of a file repeat the same few values there).
+        self.passed_checks: set = set()
         model_fields = {f.name for f in self.model._meta.concrete_fields}
         self.fields = [
             column.name
@@ -140,18 +160,22 @@ class CsvImporter:
     # --- Entry point ---------------------------------------------------------------------------------------------
 
     def run(self, text: str, dry_run: bool = False) -> ImportResult:
-        self.locked = not dry_run
+        self.locked = self.writing = not dry_run
         result = ImportResult(kind=self.kind, dry_run=dry_run)
         self.result = result
-        try:
-            with transaction.atomic():
-                self.load(text)
-                if self.problems:
-                    raise RowRefused
-                if dry_run:
-                    transaction.set_rollback(True)
-        except RowRefused:
-            pass
+        if dry_run:
+            # A preview only reads, outside any transaction: it takes no lock (on SQLite a transaction takes the
+            # write lock at its start, and held every staff save back for the whole preview).
+            self.load(text)
+        else:
+            try:
+                with transaction.atomic():
+                    mark_import_running()
+                    self.load(text)
+                    if self.problems:
+                        raise RowRefused
+            except RowRefused:
+                pass
         result.problems = sorted(self.problems, key=lambda problem: (problem.row, problem.column))
         return result
 
@@ -216,6 +240,7 @@ class CsvImporter:
 
     def plan_rows(self, cells_by_row) -> None:
         records = self.existing_records([cells.get(self.key, "").strip() for _row, cells in cells_by_row])
+        self.prefetch(cells_by_row, records)
         seen = {}
         for row, cells in cells_by_row:
             key = cells[self.key].strip()
@@ -229,7 +254,8 @@ class CsvImporter:
             if len(self.problems) > problems_before:
                 continue
             plan = Plan(row=row, record=record or self.model(), adding=record is None)
-            plan.stored_status = None if plan.adding else plan.record.status
+            if not plan.adding:
+                plan.stored_status, plan.stored_version = plan.record.status, plan.record.version
             self.plan_fields(plan, cells)
             self.plan_status_and_version(plan, cells)
             self.plan_relations(plan, cells)
@@ -336,6 +362,11 @@ class CsvImporter:
                 % {"status": PublicationStatus(plan.stored_status).label.lower(), "columns": ", ".join(plan.changed)},
             )
             return
+        if plan.record.status == PublicationStatus.PUBLISHED and isinstance(plan.record, CuratedModel):
+            # What goes public through this row is checked as in the admin; an import has no room for the
+            # reviewer's written override, which the record's own form offers.
+            for message in plan.record.publish_blockers(self.user):
+                self.refuse(plan.row, WHOLE_ROW, message)
         exclude = {*plan.invalid, *self.unchecked_fields(plan)}
         try:
             plan.record.full_clean(exclude=exclude, validate_constraints=False)
@@ -346,11 +377,17 @@ class CsvImporter:
                     self.refuse(plan.row, column, message)
         # One constraint at a time, so that each error names the columns its constraint is about.
         for constraint in self.model._meta.constraints:
+            key = check_key(constraint, plan.record, exclude)
+            if key is not None and key in self.passed_checks:
+                continue
             try:
                 constraint.validate(self.model, plan.record, exclude=exclude)
             except ValidationError as error:
                 for message in error.messages:
                     self.refuse(plan.row, ", ".join(constraint_fields(constraint)), message)
+            else:
+                if key is not None:
+                    self.passed_checks.add(key)
 
     def unchecked_fields(self, plan: Plan) -> list[str]:
         return []
@@ -361,27 +398,72 @@ class CsvImporter:
     # --- Writing: only when every row passed ---------------------------------------------------------------------
 
     def write(self) -> None:
+        together = []
         for plan in self.ordered(self.plans):
             action = "create" if plan.adding else "update" if plan.changed else "unchanged"
             self.result.outcomes.append(Outcome(plan.row, str(plan.record), action, plan.changed))
-            if action == "unchanged":
+            if action == "unchanged" or not self.writing:
+                continue
+            if plan.adding and self.bulk_create:
+                together.append(plan)
                 continue
             try:
                 with transaction.atomic():
                     self.before_save(plan)
-                    self.save(plan.record, plan.adding)
+                    self.save(plan.record, plan.adding, plan)
                     self.apply_relations(plan)
+                    if plan.record.status == PublicationStatus.PUBLISHED != plan.stored_status:
+                        # As in the admin: a statement goes public only with a public publication to rest on.
+                        refuse_source_gaps([plan.record], self.user)
             except (DatabaseError, ValidationError) as error:
                 messages = error.messages if isinstance(error, ValidationError) else [str(error)]
                 for message in messages:
                     self.refuse(plan.row, WHOLE_ROW, message)
+        if together:
+            try:
+                with transaction.atomic():
+                    self.create_together(together)
+            except DatabaseError as error:
+                self.refuse(together[0].row, WHOLE_ROW, str(error))
         self.result.outcomes.sort(key=lambda outcome: outcome.row)
+
+    def create_together(self, plans: list[Plan]) -> None:
+        """Insert new records, their history and their many-to-many links in a few statements for all of them."""
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        for plan in plans:
+            plan.record.stamp_save(self.user)
+        records = bulk_create_with_history(
+            [plan.record for plan in plans],
+            self.model,
+            batch_size=500,
+            default_user=user,
+            default_change_reason=CHANGE_REASON,
+        )
+        for plan, record in zip(plans, records, strict=True):
+            plan.record = record
+        for name in self.many_to_many_fields():
+            model_field = self.model._meta.get_field(name)
+            through = model_field.remote_field.through
+            source, target = model_field.m2m_column_name(), model_field.m2m_reverse_name()
+            through.objects.bulk_create(
+                [
+                    through(**{source: plan.record.pk, target: pk})
+                    for plan in plans
+                    for pk in sorted(plan.many.get(name, ()))
+                ],
+                batch_size=1000,
+            )
+
+    def many_to_many_fields(self) -> list[str]:
+        return [name for name, _target, _lookup in self.many_to_many.values()]
 
     def ordered(self, plans: list[Plan]) -> list[Plan]:
         return plans
 
-    def save(self, record, adding: bool) -> None:
-        record.stamp_save(self.user)
+    def save(self, record, adding: bool, plan: Plan | None = None) -> None:
+        # The stored status and version were read from the row this import holds locked.
+        stored = None if adding or plan is None else (plan.stored_status, plan.stored_version)
+        record.stamp_save(self.user, stored=stored)
         record._history_user = self.user if self.user is not None and self.user.is_authenticated else None
         record._change_reason = CHANGE_REASON
         record.save()
@@ -391,13 +473,44 @@ class CsvImporter:
 
     def apply_relations(self, plan: Plan) -> None:
         for name, pks in plan.many.items():
-            manager = getattr(plan.record, name)
-            if plan.adding or set(manager.values_list("pk", flat=True)) != pks:
-                manager.set(pks)
+            if plan.adding or plan.stored_many.get(name) != pks:
+                getattr(plan.record, name).set(pks)
 
     # --- Relations by slug -----------------------------------------------------------------------------------------
 
     many_to_many: dict[str, tuple] = {}  # column → (m2m field, target model, lookup)
+
+    def prefetch(self, cells_by_row, records: dict) -> None:
+        """Read what the many-to-many columns refer to, for the whole file at once: the records named (by column),
+        the links the matched records have now, and which of the linked records are public."""
+        self.named: dict[str, dict[str, int]] = {}
+        self.linked: dict[str, dict[int, set]] = {}
+        self.public_linked: dict[str, set] = {}
+        record_pks = [record.pk for record in records.values()]
+        for column, (name, target, lookup) in self.many_to_many.items():
+            values = {value for _row, cells in cells_by_row for value in split_list(cells.get(column, ""))}
+            if lookup == "pk":
+                values = {value for value in values if value.isdigit()}
+            self.named[column] = {
+                str(key): pk
+                for chunk in chunks(sorted(values))
+                for key, pk in target.objects.filter(**{f"{lookup}__in": chunk}).values_list(lookup, "pk")
+            }
+            model_field = self.model._meta.get_field(name)
+            through = model_field.remote_field.through
+            source, target_column = model_field.m2m_column_name(), model_field.m2m_reverse_name()
+            linked = self.linked[name] = {}
+            for chunk in chunks(record_pks):
+                for record_pk, target_pk in through.objects.filter(**{f"{source}__in": chunk}).values_list(
+                    source, target_column
+                ):
+                    linked.setdefault(record_pk, set()).add(target_pk)
+            targets = sorted({pk for pks in linked.values() for pk in pks})
+            self.public_linked[name] = {
+                pk
+                for chunk in chunks(targets)
+                for pk in target.objects.public().filter(pk__in=chunk).values_list("pk", flat=True)
+            }
 
     def resolve_many(self, plan: Plan, cells: dict) -> None:
         """Many-to-many columns: the file gives the public related records; links to records that are not public
@@ -409,8 +522,8 @@ class CsvImporter:
             if lookup == "pk" and not all(value.isdigit() for value in wanted):
                 self.refuse(plan.row, column, _("Give record numbers separated by “; ”."))
                 continue
-            found = dict(target.objects.filter(**{f"{lookup}__in": wanted}).values_list(lookup, "pk"))
-            missing = [value for value in wanted if str(value) not in {str(key) for key in found}]
+            named = self.named[column]
+            missing = [value for value in wanted if value not in named]
             if missing:
                 self.refuse(
                     plan.row,
@@ -419,13 +532,34 @@ class CsvImporter:
                     % {"record": target._meta.verbose_name, "lookup": lookup, "values": ", ".join(missing)},
                 )
                 continue
-            kept = set()
-            if not plan.adding:
-                current = getattr(plan.record, name).all()
-                kept = set(current.exclude(pk__in=target.objects.public()).values_list("pk", flat=True))
-            plan.many[name] = set(found.values()) | kept
-            if not plan.adding and set(getattr(plan.record, name).values_list("pk", flat=True)) != plan.many[name]:
+            stored = set() if plan.adding else self.linked[name].get(plan.record.pk, set())
+            kept = stored - self.public_linked[name]
+            plan.stored_many[name] = stored
+            plan.many[name] = {named[value] for value in wanted} | kept
+            if not plan.adding and stored != plan.many[name]:
                 plan.changed.append(column)
+
+
+def check_key(constraint, record, exclude) -> tuple | None:
+    """What a check constraint's verdict on `record` depends on: its name and the values of the fields its
+    condition reads. None for other constraints (a unique constraint depends on the other rows too)."""
+    if not isinstance(constraint, models.CheckConstraint):
+        return None
+    try:
+        names = sorted(constraint.condition.referenced_base_fields)
+        key = (
+            constraint.name,
+            tuple(name in exclude for name in names),
+            tuple(getattr(record, attname(record, name)) for name in names),
+        )
+        hash(key)
+    except (AttributeError, TypeError):
+        return None
+    return key
+
+
+def attname(record, name: str) -> str:
+    return record._meta.pk.attname if name == "pk" else record._meta.get_field(name).attname
 
 
 def constraint_fields(constraint) -> list[str]:
@@ -445,6 +579,12 @@ def constraint_fields(constraint) -> list[str]:
 
     walk(constraint.condition)
     return names
+
+
+def chunks(values: list, size: int = 500):
+    """`values` in slices small enough for one `IN (...)` on any database (SQLite limits the parameters)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def split_list(cell: str) -> list[str]:

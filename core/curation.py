@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
@@ -72,6 +72,62 @@ class CuratedQuerySet(PublicQuerySet):
 
 
 @dataclass(frozen=True)
+class SourceGap:
+    """Something that publishing a record would make public without a public publication to rest on."""
+
+    what: str  # e.g. 'testimony “Daniil, former platoon commander”'
+    publications: tuple  # the non-public publications it cites: publishing them (and their sources) closes the gap
+
+
+def record_key(record) -> tuple[str, object]:
+    return (record._meta.label, record.pk)
+
+
+def publication_is_public(publication) -> bool:
+    return publication is not None and type(publication).objects.public().filter(pk=publication.pk).exists()
+
+
+def link_source_gaps(record, relation: str, other_end: str, publishing: frozenset = frozenset()) -> list[SourceGap]:
+    """The links of `record` through `relation` (site–unit links, postings) that publishing it would make public,
+    because their `other_end` is published or published in the same step, and whose publication is not public."""
+    gaps = []
+    links = getattr(record, relation).with_public_publication().select_related(other_end)
+    for link in links:
+        other = getattr(link, other_end)
+        if other.status != PublicationStatus.PUBLISHED and record_key(other) not in publishing:
+            continue
+        if not link.publication_is_public:
+            gaps.append(
+                SourceGap(f"{link._meta.verbose_name} “{link}”", (link.publication,) if link.publication_id else ())
+            )
+    return gaps
+
+
+class SourcesMissing(ValidationError):
+    """Publishing refused: what would go public names no public publication."""
+
+    def __init__(self, gaps: list[SourceGap]):
+        self.gaps = gaps
+        super().__init__(
+            _(
+                "Every published statement must name a public publication. Not public yet or not given: %(gaps)s. "
+                "Publish the publications (and their sources) too, or add a public publication first."
+            )
+            % {"gaps": "; ".join(gap.what for gap in gaps)},
+            code="needs_public_publication",
+        )
+
+    @property
+    def fixable(self) -> bool:
+        """Whether publishing the publications the records already cite would close every gap."""
+        return all(gap.publications for gap in self.gaps)
+
+    @property
+    def publications(self) -> list:
+        return sorted({pub for gap in self.gaps for pub in gap.publications}, key=lambda pub: pub.pk)
+
+
+@dataclass(frozen=True)
 class StaleEdit:
     """A save that happened after the version an edit started from."""
 
@@ -124,6 +180,9 @@ class CuratedModel(models.Model):
 
     objects = CuratedQuerySet.as_manager()
 
+    # The stored status before the save being made (set by stamp_save; None for a new record).
+    status_before_save: str | None = None
+
     class Meta:
         abstract = True
 
@@ -134,13 +193,18 @@ class CuratedModel(models.Model):
                 self.created_by = user
             self.updated_by = user
 
-    def stamp_save(self, user) -> None:
+    def stamp_save(self, user, stored: tuple[str, int] | None = None) -> None:
         """Before the save of a change by `user`: the next version (counted from the database, not from a form
-        that may have started from an old one), who published the record and when, and who changed it."""
+        that may have started from an old one), who published the record and when, and who changed it.
+
+        `stored` is the (status, version) the caller read from the row it holds locked, saving the query."""
         previous_status = None
         if not self._state.adding:
-            previous_status, stored_version = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            if stored is None:
+                stored = type(self).objects.filter(pk=self.pk).values_list("status", "version")[0]
+            previous_status, stored_version = stored
             self.version = stored_version + 1
+        self.status_before_save = previous_status
         self.record_status_change(user, previous_status)
         self.record_editor(user)
 
@@ -168,6 +232,16 @@ class CuratedModel(models.Model):
         )
         return StaleEdit(current_version, latest.history_user if latest else None, changed)
 
+    def publish_blockers(self, user) -> list[str]:
+        """Why publishing this record now could endanger someone (messages for `user`); none by default. A model
+        whose public text could identify a person overrides it (testimonies.reidentification)."""
+        return []
+
+    def source_gaps(self, publishing: frozenset = frozenset()) -> list[SourceGap]:
+        """What publishing this record would make public without a public publication to rest on (record types
+        that state facts override it). `publishing`: `record_key`s of records published in the same step."""
+        return []
+
     def record_status_change(self, user, previous_status: str | None) -> None:
         """Stamp who published the record and when, on the save that publishes it."""
         if self.status == PublicationStatus.PUBLISHED and previous_status != PublicationStatus.PUBLISHED:
@@ -175,38 +249,117 @@ class CuratedModel(models.Model):
             self.published_by = user if user is not None and user.is_authenticated else None
 
 
-def locked_parents(link_model: type[models.Model], parent_pks: dict[str, set]) -> list[models.Model]:
-    """Of the parent records of a link (field name → primary keys, stored and new), those that are published or
-    withheld, read from the database: a change to such a link reaches the public (or the withheld record's
-    readers) without review, so only a reviewer may make it."""
+def locked_parents(link_model: type[models.Model], parent_pks: dict[str, object]) -> list[models.Model]:
+    """The parents of a link (field name → primary key) when *every* one of them is published or withheld, read
+    from the database: such a link is on the public pages (or the withheld record's) at once, so only a reviewer
+    may add, change or delete it. A link with a draft or in-review end is not public yet, and is reviewed with
+    that record: it is not locked (an empty list)."""
     locked = []
-    for name, pks in parent_pks.items():
-        pks = {pk for pk in pks if pk is not None}
-        if pks:
-            parent_model = link_model._meta.get_field(name).related_model
-            locked += parent_model.objects.filter(pk__in=pks, status__in=REVIEWER_STATUSES).order_by("pk")
+    for name, pk in parent_pks.items():
+        parent_model = link_model._meta.get_field(name).related_model
+        parent = parent_model.objects.filter(pk=pk, status__in=REVIEWER_STATUSES).first() if pk is not None else None
+        if parent is None:
+            return []
+        locked.append(parent)
     return locked
 
 
 def link_locked_for(user, link: models.Model, **new_parents) -> list[models.Model]:
-    """The published or withheld parents that forbid `user` to add, change or delete `link`: none for a reviewer.
+    """The published or withheld parents that forbid `user` to add, change or delete `link`: none for a reviewer,
+    and none unless every parent of the link, as stored or as changed, is published or withheld.
 
     `link.REVIEWED_PARENTS` names its parent fields; `new_parents` gives parents it is being moved to (pks).
     """
     if may_publish(user):
         return []
-    parent_pks = {name: {getattr(link, f"{name}_id"), new_parents.get(name)} for name in type(link).REVIEWED_PARENTS}
-    return locked_parents(type(link), parent_pks)
+    names = type(link).REVIEWED_PARENTS
+    stored = {name: getattr(link, f"{name}_id") for name in names}
+    changed = {name: new_parents.get(name, stored[name]) for name in names}
+    locked = locked_parents(type(link), stored) if not link._state.adding else []
+    if changed != stored or link._state.adding:
+        locked += [parent for parent in locked_parents(type(link), changed) if parent not in locked]
+    return locked
 
 
-def set_status(queryset: models.QuerySet, status: str, user) -> int:
+def source_gaps_of(records, publishing: frozenset = frozenset()) -> list[SourceGap]:
+    """The source gaps of publishing `records` together (and the records keyed in `publishing`)."""
+    publishing = frozenset(publishing) | {record_key(record) for record in records}
+    return [gap for record in records for gap in record.source_gaps(publishing)]
+
+
+def publish_publications(publications, user, collect: list | None = None) -> None:
+    """Publish `publications` and their sources (a publication is public only when its source is)."""
+    if not publications:
+        return
+    publication_model = type(publications[0])
+    source_model = related_model(publication_model, "source")
+    sources = source_model.objects.filter(publications__in=publications).distinct()
+    set_status(sources, PublicationStatus.PUBLISHED, user, collect=collect)
+    publication_pks = [pub.pk for pub in publications]
+    set_status(
+        publication_model.objects.filter(pk__in=publication_pks), PublicationStatus.PUBLISHED, user, collect=collect
+    )
+
+
+def refuse_source_gaps(
+    records, user, publish_cited: bool = False, publishing: frozenset = frozenset(), collect: list | None = None
+) -> None:
+    """Raise SourcesMissing when publishing `records` would leave a statement without a public publication; with
+    `publish_cited`, first publish the publications (and sources) that close every gap, when they do."""
+    gaps = source_gaps_of(records, publishing)
+    if not gaps:
+        return
+    refusal = SourcesMissing(gaps)
+    if not (publish_cited and refusal.fixable):
+        raise refusal
+    publish_publications(refusal.publications, user, collect)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def publish_together(querysets, user, dry_run: bool = False) -> list[models.Model]:
+    """Publish the drafts and records in review of `querysets`, in their order (a publication and its source
+    first), with the publications they cite where needed, in one transaction: every record that went public, in
+    the order it did. With `dry_run` nothing is kept: the list is what confirming would publish.
+
+    Raises PermissionDenied or SourcesMissing (changing nothing) as set_status does."""
+    published: list[models.Model] = []
+    try:
+        with transaction.atomic():
+            for queryset in querysets:
+                pending = queryset.filter(status__in=[PublicationStatus.DRAFT, PublicationStatus.REVIEW]).distinct()
+                set_status(pending, PublicationStatus.PUBLISHED, user, publish_cited=True, collect=published)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return published
+
+
+@transaction.atomic
+def set_status(
+    queryset: models.QuerySet, status: str, user, publish_cited: bool = False, collect: list | None = None
+) -> int:
     """Change the status of many records at once, with history, audit stamps and the reviewer rule.
 
-    Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one.
+    Raises PermissionDenied, changing nothing, when any of the changes needs a reviewer and `user` is not one,
+    and ValidationError, changing nothing, when publishing a record is blocked (`publish_blockers`: a bulk action
+    has no room for a reviewer's written override, which the record's own form offers),
+    and SourcesMissing when publishing would make public a statement that names no public publication (unless
+    `publish_cited` publishes the publications those records cite, with their sources, in the same step).
     """
     records = list(queryset.exclude(status=status))
     if not all(may_set_status(user, record.status, status) for record in records):
         raise PermissionDenied(_("Only reviewers can publish, withhold or unpublish records."))
+    if status == PublicationStatus.PUBLISHED:
+        blockers = [message for record in records for message in record.publish_blockers(user)]
+        if blockers:
+            raise ValidationError(blockers, code="publish_blocked")
+        refuse_source_gaps(records, user, publish_cited, collect=collect)
+    if collect is not None:
+        collect.extend(records)
     for record in records:
         previous_status, record.status = record.status, status
         record.record_status_change(user, previous_status)

@@ -10,7 +10,8 @@ from units.models import Unit
 from .models import Site, SiteUnit
 
 # Testimonies and publications belong to a higher app; reached through the relations they declare.
-public_testimonies = public_related(Site, "testimonies")
+# Testimonies with limited consent show their site at region level only, so the site does not list them.
+public_testimonies = public_related(Site, "testimonies", "public_with_site")
 public_publications = public_related(Site, "reported_in")
 
 SITE_COLUMNS = [

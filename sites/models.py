@@ -17,6 +17,7 @@ from core.curation import (
     CuratedQuerySet,
     PublicQuerySet,
     end_not_before_start,
+    link_source_gaps,
     public_related,
 )
 from core.names import AliasModel, NamedModel
@@ -62,7 +63,7 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         return self.for_public_api().prefetch_related(
             models.Prefetch(
                 "testimonies",
-                queryset=public_related(Site, "testimonies", "for_public_list")[:RECORDS_ON_DETAIL_PAGE],
+                queryset=public_related(Site, "testimonies", "for_public_list_with_site")[:RECORDS_ON_DETAIL_PAGE],
                 to_attr="public_testimonies",
             ),
             models.Prefetch("evidence", queryset=public_related(Site, "evidence"), to_attr="public_evidence"),
@@ -154,6 +155,9 @@ class Site(NamedModel, CuratedModel):
     def get_absolute_url(self):
         return reverse("sites:site_detail", kwargs={"slug": self.slug})
 
+    def source_gaps(self, publishing=frozenset()):
+        return link_source_gaps(self, "site_units", "unit", publishing) if self.pk else []
+
     def name_variants(self) -> list[str]:
         # A reader looking for "Донецк" finds the sites of that region and town.
         return [self.name, self.settlement, self.region]
@@ -205,8 +209,10 @@ class SiteUnit(CitedLinkModel):
     objects = SiteUnitQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # Read-only for editors when either end is published or withheld (core.curation.link_locked_for).
+    # Read-only for editors when both ends are published or withheld (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("site", "unit")
+    # Public only with a public publication to rest on (core.curation.link_source_gaps).
+    NEEDS_PUBLIC_PUBLICATION = True
 
     class Meta:
         ordering = ["site__name", "unit__name"]

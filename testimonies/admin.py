@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin_base import (
     AUDIT_FIELDSET,
     AliasInline,
+    CitingRecordsAdminMixin,
     CuratedAdmin,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
@@ -20,18 +24,178 @@ from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from sites.models import Site
 
-from .forms import EvidenceImageForm, EvidenceInlineFormSet
+from .consent import restore_consent, withdraw_consent
+from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
+    AccessLogEntry,
     Citation,
+    Consent,
     EvidenceImage,
     Publication,
+    ReviewerNotice,
     Source,
     SourceAlias,
     Testimony,
     TestimonyPerson,
 )
+from .reidentification import caption_passages, describe_findings, identifying_passages
 from .views import evidence_response
+
+
+class WithdrawConsentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (who asked, and how)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class RestoreConsentForm(forms.Form):
+    consent = forms.ChoiceField(
+        label=_("New consent"), choices=[c for c in Consent.choices if c[0] != Consent.WITHDRAWN]
+    )
+    recorded_on = forms.DateField(label=_("Recorded on"), widget=forms.DateInput(attrs={"type": "date"}))
+    how = forms.CharField(label=_("How it was recorded"), max_length=300)
+
+
+def consent_page(modeladmin, request, queryset, form_class, action, title, explanation):
+    """The confirmation page of a consent action, or the bound form once it is submitted."""
+    form = form_class(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        return form, None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "explanation": explanation,
+        "records": list(queryset),
+        "form": form,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return None, TemplateResponse(request, "admin/consent_form.html", context)
+
+
+@admin.action(description=_("Withdraw the witness's consent…"), permissions=["change"])
+def withdraw_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        WithdrawConsentForm,
+        "withdraw_consent_action",
+        _("Withdraw consent"),
+        _(
+            "The testimonies leave every public page, list, search, export and the API at once; their restricted "
+            "witness fields are emptied and their evidence images deleted with their files. This cannot be undone; "
+            "a reviewer can only restore a testimony with a new consent record."
+        ),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            withdraw_consent(testimony, request.user, form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent withdrawn: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.action(description=_("Restore a withdrawn testimony with new consent…"), permissions=["publish"])
+def restore_consent_action(modeladmin, request, queryset):
+    form, page = consent_page(
+        modeladmin,
+        request,
+        queryset,
+        RestoreConsentForm,
+        "restore_consent_action",
+        _("Restore with new consent"),
+        _("Record the witness's new consent. The testimonies come back withheld; publish them when ready."),
+    )
+    if page is not None:
+        return page
+    for testimony in queryset:
+        try:
+            restore_consent(testimony, request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as refusal:
+            modeladmin.message_user(request, " ".join(getattr(refusal, "messages", [str(refusal)])), messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("Consent restored: %(record)s.") % {"record": testimony.pk})
+    return None
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Who saw, searched, filtered on, changed or exported witnesses' identities: for reviewers who may see
+    restricted fields; nobody adds, changes or deletes a row here (manage.py prune_access_log removes old ones)."""
+
+    list_display = ("at", "user", "action", "testimony_id", "fields")
+    list_filter = ("action", "user")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "=testimony_id")
+    date_hierarchy = "at"
+
+    def may_read(self, request) -> bool:
+        return may_publish(request.user) and request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
+
+    def has_module_permission(self, request):
+        return self.may_read(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_read(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewerNotice)
+class ReviewerNoticeAdmin(StaffExportMixin, admin.ModelAdmin):
+    """Notices for reviewers (withdrawn consents): written by services, read here, never edited."""
+
+    list_display = ("created_at", "message", "created_by", "testimony")
+    search_fields = ("message",)
+    list_select_related = ("created_by", "testimony")
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return may_publish(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_publish(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def warn_of_findings(request, findings, record) -> None:
+    """The re-identification check as a warning (at every save, and on the change page), never a block."""
+    if not findings:
+        return
+    storage = messages.get_messages(request)
+    shown = {str(message) for message in storage}
+    storage.used = False  # reading them above must not use them up
+    text = _(
+        "The public text of “%(record)s” may identify the witness: %(findings)s. Publishing is blocked until these "
+        "passages are removed or a reviewer gives a written reason."
+    ) % {
+        "record": record,
+        "findings": describe_findings(findings, request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)),
+    }
+    if text not in shown:
+        messages.warning(request, text)
 
 
 class SourceAliasInline(AliasInline):
@@ -53,7 +217,7 @@ class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(CuratedAdmin):
+class PublicationAdmin(CitingRecordsAdminMixin, CuratedAdmin):
     list_display = ("title", "source", "kind", "published_on", "language", "status")
     list_filter = ("status", "kind", "language", "source")
     list_select_related = ("source",)
@@ -75,11 +239,13 @@ class PublicationAdmin(CuratedAdmin):
                     "author",
                     "excerpt",
                     "cites",
+                    "citing_records_link",
                 )
             },
         ),
         AUDIT_FIELDSET,
     )
+    readonly_fields = (*CuratedAdmin.readonly_fields, "citing_records_link")
 
 
 @admin.register(AbuseType)
@@ -195,6 +361,10 @@ class EvidenceImageAdmin(CuratedAdmin):
             AUDIT_FIELDSET,
         )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_of_findings(request, caption_passages(obj), obj)
+
     def get_readonly_fields(self, request, obj=None):
         # The record an image documents is fixed at upload: moving it could put it on a public page unreviewed.
         readonly = super().get_readonly_fields(request, obj)
@@ -226,9 +396,28 @@ class EvidenceImageAdmin(CuratedAdmin):
 @admin.register(Testimony)
 class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     import_kind = "testimonies"
-    list_display = ("id", "witness_label", "witness_role", "given_on", "verification", "status", "updated_at")
+    form = TestimonyAdminForm
+    actions = [*CuratedAdmin.actions, withdraw_consent_action, restore_consent_action]
+    list_display = (
+        "id",
+        "witness_label",
+        "witness_role",
+        "given_on",
+        "verification",
+        "consent",
+        "status",
+        "updated_at",
+    )
     list_display_links = ("id", "witness_label")
-    list_filter = ("status", "witness_role", "verification", "quote_language", "abuse_types", "sites__region")
+    list_filter = (
+        "status",
+        "consent",
+        "witness_role",
+        "verification",
+        "quote_language",
+        "abuse_types",
+        "sites__region",
+    )
     list_select_related = ("updated_by",)
     search_fields = ("quote", "translation", "witness_label")
     autocomplete_fields = ("sites", "units", "abuse_types")
@@ -239,12 +428,15 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
         (_("Dates"), {"fields": ("given_on", "events_start", "events_end", "events_precision")}),
         (_("Cross-references"), {"fields": ("sites", "units", "abuse_types")}),
+        (_("Consent"), {"fields": ("consent", "consent_recorded_on", "consent_how")}),
         AUDIT_FIELDSET,
     )
     restricted_fieldset = (
         _("Restricted witness fields (never public)"),
         {"classes": ("collapse",), "fields": Testimony.RESTRICTED_FIELDS},
     )
+
+    check_fieldset = (_("Re-identification check"), {"fields": ("publish_reason",)})
 
     def may_see_restricted(self, request) -> bool:
         return request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
@@ -254,8 +446,50 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         # accepted from a POST.
         fieldsets = super().get_fieldsets(request, obj)
         if self.may_see_restricted(request):
-            return (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
+            fieldsets = (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
+        if may_publish(request.user):
+            fieldsets = (*fieldsets, self.check_fieldset)
         return fieldsets
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Every save, by an editor or a reviewer: a warning, with the captions the inline has just saved.
+        warn_of_findings(request, identifying_passages(form.instance), form.instance)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Shown again whenever the record is opened: on the reviewer's page above all.
+        if request.method == "GET":
+            testimony = self.get_object(request, object_id)
+            if testimony is not None:
+                warn_of_findings(request, identifying_passages(testimony), testimony)
+                if self.may_see_restricted(request):
+                    # The page shows the restricted fields to this user: logged.
+                    AccessLogEntry.record(
+                        request.user, AccessLogEntry.Action.VIEW, Testimony.RESTRICTED_FIELDS, [testimony.pk]
+                    )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        changed = [name for name in Testimony.RESTRICTED_FIELDS if name in form.changed_data]
+        if getattr(form, "override_reason", ""):
+            obj._change_reason = f"Published despite the re-identification check: {form.override_reason}"
+        super().save_model(request, obj, form, change)
+        if changed:
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.CHANGE, changed, [obj.pk])
+
+    def changelist_view(self, request, extra_context=None):
+        # Filtering on a restricted field (?real_name__startswith=...) reads it: logged, without the value.
+        filtered = sorted(
+            {
+                name
+                for key in request.GET
+                for name in Testimony.RESTRICTED_FIELDS
+                if key == name or key.startswith(f"{name}__")
+            }
+        )
+        if filtered and self.may_see_restricted(request):
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.FILTER, filtered)
+        return super().changelist_view(request, extra_context)
 
     def lookup_allowed(self, lookup, value, request):
         # A changelist URL such as ?real_name__startswith=A would otherwise let anyone probe restricted fields.
@@ -271,6 +505,8 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         matches = queryset.match_condition(search_term)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
+            # A search that reads real names is logged (never the words searched for).
+            AccessLogEntry.record(request.user, AccessLogEntry.Action.SEARCH, ["real_name"])
         return queryset.filter(matches), False
 
     def get_search_fields(self, request):

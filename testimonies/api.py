@@ -21,7 +21,7 @@ from core.json_api import (
 )
 
 from .filters import SourceFilter, TestimonyFilter
-from .models import Publication, Source, Testimony
+from .models import Consent, Publication, Source, Testimony
 
 CITATION = obj(
     {
@@ -68,16 +68,50 @@ TESTIMONIES = ApiResource(
         ApiField("quote_language", code(Testimony.Language), "ISO 639-1 code of the quote's language."),
         ApiField("translation", STRING, "English translation; empty when the quote is in English."),
         ApiField("context", STRING, "What the sources say around the quote."),
-        ApiField("given_on", DATE, "Date the testimony was given."),
-        ApiField("events_start", DATE, "Start of the events described."),
-        ApiField("events_end", DATE, "End of the events described."),
-        ApiField("events_precision", code(Testimony.DatePrecision), "Precision of the event dates."),
+        ApiField(
+            "given_on",
+            DATE,
+            "Date the testimony was given; the first of its month when consent is limited.",
+            lambda testimony, request: testimony.public_given_on,
+        ),
+        ApiField(
+            "events_start",
+            DATE,
+            "Start of the events described; the first of its month when consent is limited.",
+            lambda testimony, request: testimony.public_events_start,
+        ),
+        ApiField(
+            "events_end",
+            DATE,
+            "End of the events described; the first of its month when consent is limited.",
+            lambda testimony, request: testimony.public_events_end,
+        ),
+        ApiField(
+            "events_precision",
+            code(Testimony.DatePrecision),
+            "Precision of the event dates; at least `month` when consent is limited.",
+            lambda testimony, request: testimony.public_events_precision,
+        ),
+        ApiField(
+            "consent",
+            {"type": "string", "enum": [Consent.GIVEN, Consent.LIMITED]},
+            "`limited`: the witness allowed publication at month and region precision only (dates to the month, "
+            "`sites` empty, `regions` given); otherwise `given`.",
+        ),
         ApiField("verification", code(Testimony.Verification), "Verification status."),
         ApiField(
             "sites",
             array_of(NAMED_REF),
-            "The public sites the testimony is about.",
-            lambda testimony, request: [named_ref(site) for site in testimony.public_sites],
+            "The public sites the testimony is about; empty when consent is limited.",
+            lambda testimony, request: (
+                [] if testimony.is_limited else [named_ref(site) for site in testimony.public_sites]
+            ),
+        ),
+        ApiField(
+            "regions",
+            array_of(STRING),
+            "The regions of those sites (given also when consent is limited).",
+            lambda testimony, request: testimony.public_regions,
         ),
         ApiField(
             "units",

@@ -1,12 +1,36 @@
 """Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
 
-from django.db.models import OuterRef
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, TextField, Value, When
+from django.db.models.functions import TruncMonth
 
 from core.csv_export import Column, joined, public_url
 from sites.models import Site
 from units.models import Unit
 
-from .models import AbuseType, Citation, Publication, Source, Testimony
+from .models import AbuseType, Citation, Consent, Publication, Source, Testimony
+
+LIMITED = Q(consent=Consent.LIMITED)
+
+
+def public_date(field: str):
+    """A date column as the public may see it: the first of its month under limited consent."""
+    return Case(
+        When(LIMITED, then=TruncMonth(field, output_field=DateField())), default=F(field), output_field=DateField()
+    )
+
+
+def unless_limited(expression):
+    """A column that limited consent leaves empty (the testimony's sites: only their regions are public)."""
+    return Case(When(LIMITED, then=Value("")), default=expression, output_field=TextField())
+
+
+def public_regions_of_testimony():
+    """One public site per region of the testimony of the enclosing export row (the first by record number)."""
+    sites = Site.objects.public().filter(testimonies=OuterRef("pk"))
+    earlier_in_region = Site.objects.public().filter(
+        testimonies=OuterRef(OuterRef("pk")), region=OuterRef("region"), pk__lt=OuterRef("pk")
+    )
+    return sites.exclude(region="").exclude(Exists(earlier_in_region))
 
 
 def cited_by_outer_testimony(field: str):
@@ -35,22 +59,59 @@ TESTIMONY_COLUMNS = [
     Column("quote_language", "ISO 639-1 code of the quote's language.", "code"),
     Column("translation", "English translation, empty when the quote is in English."),
     Column("context", "What the sources say around the quote."),
-    Column("given_on", "Date the testimony was given.", "date (ISO 8601)"),
-    Column("events_start", "Start of the events described.", "date (ISO 8601)"),
-    Column("events_end", "End of the events described.", "date (ISO 8601)"),
-    Column("events_precision", f"Precision of the event dates: {', '.join(Testimony.DatePrecision.values)}.", "code"),
+    Column(
+        "given_on",
+        "Date the testimony was given; the first of its month when the witness's consent is limited.",
+        "date (ISO 8601)",
+        public_date("given_on"),
+    ),
+    Column(
+        "events_start",
+        "Start of the events described; the first of its month when consent is limited.",
+        "date (ISO 8601)",
+        public_date("events_start"),
+    ),
+    Column(
+        "events_end",
+        "End of the events described; the first of its month when consent is limited.",
+        "date (ISO 8601)",
+        public_date("events_end"),
+    ),
+    Column(
+        "events_precision",
+        f"Precision of the event dates: {', '.join(Testimony.DatePrecision.values)}; at least `month` when consent is "
+        "limited.",
+        "code",
+        Case(
+            When(LIMITED & Q(events_precision=Testimony.DatePrecision.DAY), then=Value(Testimony.DatePrecision.MONTH)),
+            default=F("events_precision"),
+        ),
+    ),
+    Column(
+        "consent",
+        "`limited` when the witness allowed publication at month and region precision only (dates are then given "
+        "to the month and the sites only as regions); otherwise `given`.",
+        "code",
+        F("consent"),
+    ),
     Column("verification", f"Verification status: {', '.join(Testimony.Verification.values)}.", "code"),
     Column(
         "site_slugs",
-        "Slugs of the sites the testimony is about; join with sites.csv `slug`.",
+        "Slugs of the sites the testimony is about; join with sites.csv `slug`. Empty when consent is limited.",
         "list",
-        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "slug"),
+        unless_limited(joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "slug")),
     ),
     Column(
         "site_names",
-        "Names of those sites, in the order of `site_slugs`.",
+        "Names of those sites, in the order of `site_slugs`. Empty when consent is limited.",
         "list",
-        joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug"),
+        unless_limited(joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug")),
+    ),
+    Column(
+        "site_regions",
+        "Regions of the sites the testimony is about (given also when consent is limited).",
+        "list",
+        joined(public_regions_of_testimony(), "region"),
     ),
     Column(
         "unit_slugs",

@@ -7,13 +7,20 @@ from sites.filters import public_site_regions
 from sites.models import Site
 from units.models import Person, Unit
 
-from .models import AbuseType, Citation, Source, Testimony
+from .models import AbuseType, Citation, Consent, Source, Testimony
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
 
 
 def public_site_links(testimonies):
+    # Limited consent: the site is not public, only its region.
+    return Testimony.sites.through.objects.filter(
+        testimony__in=testimonies.exclude(consent=Consent.LIMITED), site__in=Site.objects.public()
+    )
+
+
+def public_region_links(testimonies):
     return Testimony.sites.through.objects.filter(testimony__in=testimonies, site__in=Site.objects.public())
 
 
@@ -29,6 +36,13 @@ def public_abuse_links(testimonies):
 
 def public_citations(testimonies):
     return Citation.objects.public().filter(testimony__in=testimonies)
+
+
+class PublicDateOrderingFilter(django_filters.OrderingFilter):
+    """Sorts by the date given as the public may know it (the month, under limited consent)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs.with_public_date() if value else qs, value)
 
 
 class TestimonyFilter(django_filters.FilterSet):
@@ -68,10 +82,15 @@ class TestimonyFilter(django_filters.FilterSet):
         method="filter_events_between",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    sort = django_filters.OrderingFilter(
+    sort = PublicDateOrderingFilter(
         label=_("Sort by"),
-        fields=(("given_on", "date"), ("witness_label", "witness"), ("id", "id")),
-        field_labels={"given_on": _("Date given"), "witness_label": _("Witness"), "id": _("Record number")},
+        # The date as the public may know it (testimonies.models.TestimonyQuerySet.with_public_date).
+        fields=(("public_given_on_sort", "date"), ("witness_label", "witness"), ("id", "id")),
+        field_labels={
+            "public_given_on_sort": _("Date given"),
+            "witness_label": _("Witness"),
+            "id": _("Record number"),
+        },
     )
 
     facets = (
@@ -83,7 +102,7 @@ class TestimonyFilter(django_filters.FilterSet):
             top=TOP_CHOICES,
         ),
         Facet("abuse_type", by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name")),
-        Facet("region", by_link(public_site_links, "testimony_id", "site__region", "site__region")),
+        Facet("region", by_link(public_region_links, "testimony_id", "site__region", "site__region")),
         Facet("witness_role", by_field("witness_role", Testimony.WitnessRole)),
         Facet("verification", by_field("verification", Testimony.Verification)),
     )
@@ -101,7 +120,8 @@ class TestimonyFilter(django_filters.FilterSet):
         )
 
     def filter_region(self, queryset, name, region):
-        return queryset.at_sites(Site.objects.public().filter(region=region))
+        # A region is what limited consent shows, so those testimonies are found by it.
+        return queryset.in_regions(Site.objects.public().filter(region=region))
 
 
 class SourceFilter(django_filters.FilterSet):

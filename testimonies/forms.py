@@ -1,15 +1,18 @@
 """The evidence upload form, shared by the evidence admin and the evidence inlines of testimonies and sites."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import CuratedAdminForm
-from core.curation import may_publish
+from core.curation import RESTRICTED_FIELDS_PERMISSION, REVIEWER_STATUSES, PublicationStatus, may_publish
 
 from .evidence import describe, process_upload, store_files
-from .models import EvidenceImage
+from .models import Consent, EvidenceImage, Testimony
+from .reidentification import describe_findings, identifying_passages
 
 
 class EvidenceImageForm(CuratedAdminForm):
@@ -44,6 +47,18 @@ class EvidenceImageForm(CuratedAdminForm):
             self.fields["upload"].required = True
         else:
             self.fields["upload"].disabled = self.fields["keep_original"].disabled = True
+        # The status as stored (the formset read the row from the database; a POST changes it only after clean).
+        self.locked = (
+            not self.instance._state.adding
+            and self.instance.status in REVIEWER_STATUSES
+            and not may_publish(self.current_user)
+        )
+        if self.locked:
+            # A published or withheld image shows on a public page (or to the withheld record's readers): in the
+            # inline of its testimony or site an editor sees its row read-only, as on the image's own page.
+            # Disabled fields ignore whatever a POST sends for them.
+            for field in self.fields.values():
+                field.disabled = True
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -82,10 +97,18 @@ class EvidenceImageForm(CuratedAdminForm):
 
 
 class EvidenceInlineFormSet(BaseInlineFormSet):
-    """Refuses the same image twice in one submission (each form only sees what is already stored)."""
+    """Refuses the same image twice in one submission (each form only sees what is already stored), and an
+    editor's deletion of a published or withheld image."""
 
     def clean(self):
         super().clean()
+        for form in self.deleted_forms:
+            if getattr(form, "locked", False):
+                raise ValidationError(
+                    _("Only reviewers can change or delete a published or withheld image (%(image)s).")
+                    % {"image": form.instance},
+                    code="needs_reviewer",
+                )
         seen = set()
         for form in self.forms:
             processed = getattr(form, "processed", None)
@@ -94,3 +117,92 @@ class EvidenceInlineFormSet(BaseInlineFormSet):
             if processed.sha256 in seen:
                 raise ValidationError(_("The same image was uploaded twice."), code="duplicate")
             seen.add(processed.sha256)
+
+
+def posted_captions(data, testimony) -> list[str] | None:
+    """The evidence captions a submission of the testimony's page would leave (its inline rows over the stored
+    ones), or None when the submission has no evidence inline."""
+    try:
+        total = min(int(data.get("evidence-TOTAL_FORMS", "")), 1000)
+    except ValueError:
+        return None
+    stored = dict(testimony.evidence.values_list("pk", "caption")) if testimony.pk else {}
+    added = []
+    for index in range(total):
+        pk, caption = data.get(f"evidence-{index}-id", ""), data.get(f"evidence-{index}-caption")
+        deleted = bool(data.get(f"evidence-{index}-DELETE"))
+        if pk.isdigit() and int(pk) in stored:
+            if deleted:
+                del stored[int(pk)]
+            elif caption is not None:
+                stored[int(pk)] = caption
+        elif caption and not deleted:
+            added.append(caption)
+    return [*stored.values(), *added]
+
+
+class TestimonyAdminForm(CuratedAdminForm):
+    """Publishing runs the re-identification check on what the form would publish; a reviewer may publish
+    despite its findings only with a written reason, which the history keeps (the change reason)."""
+
+    publish_reason = forms.CharField(
+        label=_("Publish despite the re-identification check, because"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Only when the check blocks publishing and you are sure the passages it quotes do not identify the "
+            "witness (e.g. the witness chose to go public). Kept in the record's history."
+        ),
+    )
+    override_reason = ""
+
+    def clean_consent(self):
+        consent = self.cleaned_data.get("consent")
+        stored = self.instance.consent if self.instance.pk else None
+        if consent == Consent.WITHDRAWN and stored != Consent.WITHDRAWN:
+            raise ValidationError(
+                _(
+                    "Withdraw consent with the action “Withdraw the witness's consent” of the testimony list, which "
+                    "also erases the witness's data."
+                ),
+                code="withdraw_through_service",
+            )
+        if stored == Consent.WITHDRAWN and consent != Consent.WITHDRAWN:
+            raise ValidationError(
+                _(
+                    "A withdrawn testimony is restored by a reviewer with a new consent record (the action “Restore a "
+                    "withdrawn testimony with new consent”)."
+                ),
+                code="restore_through_service",
+            )
+        if stored == Consent.LIMITED and consent == Consent.GIVEN and not may_publish(self.current_user):
+            raise ValidationError(_("Only reviewers can lift a limited consent."), code="needs_reviewer")
+        return consent
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("status") != PublicationStatus.PUBLISHED or self.errors:
+            return cleaned_data
+        if self.instance.pk and self.initial.get("status") == PublicationStatus.PUBLISHED and not self.has_changed():
+            return cleaned_data
+        candidate = copy.copy(self.instance)
+        for name in ("witness_label", "quote", "translation", "context", *Testimony.RESTRICTED_FIELDS):
+            if name in cleaned_data:
+                setattr(candidate, name, cleaned_data[name])
+        findings = identifying_passages(candidate, captions=posted_captions(self.data, self.instance))
+        if not findings:
+            return cleaned_data
+        reason = (cleaned_data.get("publish_reason") or "").strip()
+        if reason and may_publish(self.current_user):
+            self.override_reason = reason
+            return cleaned_data
+        may_see = self.current_user is not None and self.current_user.has_perm(RESTRICTED_FIELDS_PERMISSION)
+        raise ValidationError(
+            _(
+                "Not published: the public text may identify the witness. %(findings)s. Remove these passages, or "
+                "give a written reason to publish it as it is."
+            )
+            % {"findings": describe_findings(findings, may_see)},
+            code="reidentification",
+        )

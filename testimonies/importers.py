@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from core.csv_import import CsvImporter, register
+from core.csv_import import CsvImporter, chunks, register
 from sites.models import Site
 from units.models import Unit
 
@@ -32,6 +32,33 @@ class TestimonyImporter(CsvImporter):
         "abuse_type_slugs": ("abuse_types", AbuseType, "slug"),
     }
     relations = tuple(many_to_many)
+    # Testimony has no save() of its own, no signal receivers and no unique field: see CsvImporter.bulk_create.
+    bulk_create = True
+
+    # Exported as the public may see them (the month, under limited consent), imported as plain fields.
+    DATE_FIELDS = ("given_on", "events_start", "events_end", "events_precision")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = [*self.fields, *(name for name in self.DATE_FIELDS if name not in self.fields)]
+
+    def plan_fields(self, plan, cells):
+        # A limited-consent testimony's export shows its dates to the month only: a cell that still says what the
+        # export said is no change, and must not overwrite the exact date kept for staff.
+        record = plan.record
+        if not plan.adding and record.is_limited:
+            public = {
+                "given_on": record.public_given_on,
+                "events_start": record.public_events_start,
+                "events_end": record.public_events_end,
+                "events_precision": record.public_events_precision,
+            }
+            cells = {
+                name: cell
+                for name, cell in cells.items()
+                if name not in public or cell.strip() != ("" if public[name] is None else str(public[name]))
+            }
+        super().plan_fields(plan, cells)
 
     def existing_records(self, keys):
         ids = [int(key) for key in keys if key.isdigit()]
@@ -39,6 +66,21 @@ class TestimonyImporter(CsvImporter):
         if self.locked:
             queryset = queryset.select_for_update()
         return {str(record.pk): record for record in queryset.filter(pk__in=ids)}
+
+    def prefetch(self, cells_by_row, records):
+        """Also the testimonies that rows without an id could be (same witness label and quote), for all at once."""
+        labels = sorted(
+            {cells.get("witness_label", "") for _row, cells in cells_by_row if not cells[self.key].strip()}
+        )
+        self.same: dict[tuple, list] = {}
+        for chunk in chunks(labels):
+            same = Testimony.objects.filter(witness_label__in=chunk).order_by("pk")
+            if self.locked:
+                same = same.select_for_update()
+            for testimony in same.defer(*Testimony.RESTRICTED_FIELDS, "search_vector"):
+                self.same.setdefault((testimony.witness_label, testimony.quote), []).append(testimony)
+        candidates = {f"same-{testimony.pk}": testimony for same in self.same.values() for testimony in same}
+        super().prefetch(cells_by_row, {**records, **candidates})
 
     def match(self, row, key, cells, records):
         if key:
@@ -49,10 +91,7 @@ class TestimonyImporter(CsvImporter):
                     row, "id", _("No testimony has id %(id)s; leave the id empty to add a new one.") % {"id": key}
                 )
             return records.get(key)
-        same = Testimony.objects.filter(witness_label=cells.get("witness_label", ""), quote=cells.get("quote", ""))
-        if self.locked:
-            same = same.select_for_update()
-        matches = list(same.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")[:2])
+        matches = self.same.get((cells.get("witness_label", ""), cells.get("quote", "")), [])[:2]
         if len(matches) > 1:
             self.refuse(row, "id", _("Several testimonies have this witness label and quote; give the id."))
         return matches[0] if len(matches) == 1 else None

@@ -1,9 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -15,6 +19,7 @@ from core.curation import (
     CuratedModel,
     CuratedQuerySet,
     PublicQuerySet,
+    SourceGap,
     end_not_before_start,
 )
 from core.names import AliasModel, NamedModel
@@ -23,6 +28,7 @@ from core.storage import PrivateStorage
 from sites.models import Site, SiteQuerySet
 from units.models import Person, PersonQuerySet, Unit
 
+from .reidentification import blocked_message, caption_passages, identifying_passages
 from .storage import EvidenceStorage
 
 
@@ -163,6 +169,22 @@ class Publication(CuratedModel):
     def get_absolute_url(self):
         return f"{self.source.get_absolute_url()}#publication-{self.pk}"
 
+    def citing_records(self) -> list[tuple[type, models.QuerySet]]:
+        """Every curated record that rests on this publication, by type: testimonies citing it, sites and units
+        linked on its word or reported in it, units placed under a parent on its word, persons posted or named
+        on its word. One article's records, listed and acted on together (PublicationAdmin.citing_view)."""
+        return [
+            (Testimony, Testimony.objects.filter(citations__publication=self)),
+            (Site, Site.objects.filter(Q(site_units__publication=self) | Q(reported_in=self))),
+            (
+                Unit,
+                Unit.objects.filter(
+                    Q(site_units__publication=self) | Q(postings__publication=self) | Q(parent_links__publication=self)
+                ),
+            ),
+            (Person, Person.objects.filter(Q(postings__publication=self) | Q(testimony_links__publication=self))),
+        ]
+
 
 class AbuseTypeQuerySet(PublicQuerySet):
     @classmethod
@@ -193,9 +215,41 @@ class AbuseType(models.Model):
         return f"{reverse('testimonies:testimony_list')}?abuse_type={self.slug}"
 
 
+class Consent(models.TextChoices):
+    GIVEN = "given", _("Given")
+    LIMITED = "limited", _("Limited: month and region only")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
     # What the public page shows of the testimony itself; never a restricted field.
     SEARCH_TEXT_FIELDS = ("witness_label", "quote", "translation", "context")
+
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        # A testimony whose witness withdrew consent is off every public output at once, whatever its status.
+        return super().public_condition(prefix) & ~Q(**{f"{prefix}consent": Consent.WITHDRAWN})
+
+    def with_public_date(self):
+        """`public_given_on_sort`: the date given as the public may know it (the month under limited consent),
+        for public sorting: sorting by the exact day would place such a testimony among its neighbours."""
+        if "public_given_on_sort" in self.query.annotations:
+            return self
+        return self.annotate(
+            public_given_on_sort=models.Case(
+                models.When(consent=Consent.LIMITED, then=TruncMonth("given_on", output_field=models.DateField())),
+                default=models.F("given_on"),
+                output_field=models.DateField(),
+            )
+        )
+
+    def public_with_site(self):
+        """The public testimonies whose sites the public may know: not those with limited consent, which are
+        shown at region level only (a site's page, its exports and the site filter leave them out)."""
+        return self.public().exclude(consent=Consent.LIMITED)
+
+    def for_public_list_with_site(self):
+        return self.for_public_list().exclude(consent=Consent.LIMITED)
 
     def term_condition(self, term: Term) -> Q:
         """A word of the testimony's own text, or of a name of a public site, unit or cited source of it.
@@ -207,7 +261,9 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         own = Testimony.objects.filter(text_condition(self, term, self.SEARCH_TEXT_FIELDS)).order_by()
         if not term.searches_names:
             return Q(pk__in=own.values("pk"))
-        via_sites = Testimony.sites.through.objects.filter(site__in=Site.objects.public().named(term))
+        via_sites = Testimony.sites.through.objects.filter(site__in=Site.objects.public().named(term)).exclude(
+            testimony__consent=Consent.LIMITED
+        )
         via_units = Testimony.units.through.objects.filter(unit__in=Unit.objects.public().named(term))
         via_sources = Citation.objects.public().filter(publication__source__in=Source.objects.public().named(term))
         via_persons = TestimonyPerson.objects.public().filter(person__in=Person.objects.public().named(term))
@@ -231,7 +287,15 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
     def at_sites(self, sites):
-        """Testimonies about any of `sites`."""
+        """Testimonies about any of `sites`, except those with limited consent, whose site the public may not know."""
+        return self.filter(
+            pk__in=Testimony.sites.through.objects.filter(site__in=sites)
+            .exclude(testimony__consent=Consent.LIMITED)
+            .values("testimony_id")
+        )
+
+    def in_regions(self, sites):
+        """Testimonies about any of `sites`, limited consent included: for filters at the level of a region."""
         return self.filter(pk__in=Testimony.sites.through.objects.filter(site__in=sites).values("testimony_id"))
 
     def naming_units(self, units):
@@ -244,13 +308,23 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
 
     def events_between(self, start, end):
         """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""
+        # Limited consent: the public may only learn the month, so such a testimony is found by the whole months
+        # of its events (filtering by day would otherwise narrow its dates down).
+        limited = Q(consent=Consent.LIMITED)
         queryset = self.annotate(
-            events_from=Coalesce("events_start", "events_end"), events_until=Coalesce("events_end", "events_start")
+            events_from=Coalesce("events_start", "events_end"),
+            events_until=Coalesce("events_end", "events_start"),
+            events_from_month=TruncMonth(Coalesce("events_start", "events_end"), output_field=models.DateField()),
+            events_until_month=TruncMonth(Coalesce("events_end", "events_start"), output_field=models.DateField()),
         )
         if start:
-            queryset = queryset.filter(events_until__gte=start)
+            queryset = queryset.filter(
+                (~limited & Q(events_until__gte=start)) | (limited & Q(events_until_month__gte=start.replace(day=1)))
+            )
         if end:
-            queryset = queryset.filter(events_from__lte=end)
+            queryset = queryset.filter(
+                (~limited & Q(events_from__lte=end)) | (limited & Q(events_from_month__lte=end))
+            )
         return queryset
 
     def for_public_list(self):
@@ -258,6 +332,8 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         # which the query-count tests catch.
         return (
             self.public()
+            .with_public_date()
+            .order_by("-public_given_on_sort", "-id")
             .defer(*Testimony.RESTRICTED_FIELDS)
             .prefetch_related(
                 models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
@@ -345,6 +421,19 @@ class Testimony(CuratedModel):
         Publication, through="Citation", verbose_name=_("publications"), related_name="testimonies"
     )
 
+    # Consent of the witness (testimonies.consent): given, limited (dates to the month and sites to the region
+    # on every public output) or withdrawn (off every public output; restricted fields and evidence erased).
+    consent = models.CharField(
+        _("consent"), max_length=10, choices=Consent.choices, default=Consent.GIVEN, db_index=True
+    )
+    consent_recorded_on = models.DateField(_("consent recorded on"), null=True, blank=True)
+    consent_how = models.CharField(
+        _("how consent was recorded"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example: signed form, recorded call, message kept by the source."),
+    )
+
     # Restricted witness fields: staff with the "view_restricted_fields" permission only; never public.
     real_name = models.CharField(_("real name"), max_length=200, blank=True)
     contact = models.TextField(_("contact details"), blank=True)
@@ -381,9 +470,62 @@ class Testimony(CuratedModel):
     def get_absolute_url(self):
         return reverse("testimonies:testimony_detail", kwargs={"pk": self.pk})
 
+    def source_gaps(self, publishing=frozenset()):
+        # A published testimony names at least one public publication: its page promises every statement does.
+        cited = Publication.objects.filter(citations__testimony=self).distinct().order_by("pk")
+        if self.pk and cited.filter(PublicationQuerySet.public_condition()).exists():
+            return []
+        return [SourceGap(f"{self._meta.verbose_name} “{self.witness_label}”", tuple(cited) if self.pk else ())]
+
+    @property
+    def is_limited(self) -> bool:
+        return self.consent == Consent.LIMITED
+
+    def public_date(self, name: str):
+        """A date field as the public may see it: the first of its month under limited consent."""
+        value = getattr(self, name)
+        return value.replace(day=1) if value and self.is_limited else value
+
+    @property
+    def public_given_on(self):
+        return self.public_date("given_on")
+
+    @property
+    def public_events_start(self):
+        return self.public_date("events_start")
+
+    @property
+    def public_events_end(self):
+        return self.public_date("events_end")
+
+    @property
+    def public_events_precision(self) -> str:
+        coarser = (self.DatePrecision.YEAR, self.DatePrecision.APPROXIMATE)
+        if self.is_limited and self.events_precision not in coarser:
+            return self.DatePrecision.MONTH
+        return self.events_precision
+
+    def get_public_events_precision_display(self) -> str:
+        return self.DatePrecision(self.public_events_precision).label
+
+    @property
+    def public_regions(self) -> list[str]:
+        """The regions of its public sites (needs `for_public_list()`): what limited consent shows instead."""
+        return sorted({site.region for site in self.public_sites if site.region})
+
     @property
     def has_separate_translation(self) -> bool:
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
+
+    @classmethod
+    def log_restricted_export(cls, user, queryset, fields) -> None:
+        """The staff CSV export (core.csv_export) exported `fields` of these testimonies: the access log."""
+        AccessLogEntry.record(user, AccessLogEntry.Action.EXPORT, fields, list(queryset.values_list("pk", flat=True)))
+
+    def publish_blockers(self, user) -> list[str]:
+        """The re-identification check (testimonies.reidentification): passages that block publishing."""
+        findings = identifying_passages(self)
+        return [blocked_message(self, findings, user)] if findings else []
 
 
 class CitationQuerySet(PublicQuerySet):
@@ -468,7 +610,7 @@ class TestimonyPerson(CitedLinkModel):
     objects = TestimonyPersonQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # A link of a published or withheld testimony or person is read-only for editors (core.curation.link_locked_for).
+    # A link of a published or withheld testimony and person is read-only for editors (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("testimony", "person")
 
     class Meta:
@@ -587,8 +729,93 @@ class EvidenceImage(CuratedModel):
     def extension(self) -> str:
         return self.EXTENSIONS[self.content_type]
 
+    def publish_blockers(self, user) -> list[str]:
+        """The re-identification check of the caption, against its testimony's restricted fields."""
+        findings = caption_passages(self)
+        return [blocked_message(self, findings, user)] if findings else []
+
     def save(self, *args, **kwargs):
         # Every path stores the files through testimonies.evidence, which checks and strips them first.
         if not (self.display and self.thumbnail and self.sha256):
             raise ValueError("Evidence images are added through testimonies.evidence, never saved without files.")
         super().save(*args, **kwargs)
+
+
+class ReviewerNotice(models.Model):
+    """Something reviewers must know at once (a withdrawn consent), shown in the admin; written by services only."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    testimony = models.ForeignKey(
+        Testimony, verbose_name=_("testimony"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    message = models.TextField(_("message"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice for reviewers")
+        verbose_name_plural = _("notices for reviewers")
+
+    def __str__(self):
+        return self.message
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def prune(self, older_than_days: int) -> int:
+        """Delete the rows older than `older_than_days` (manage.py prune_access_log); the only way rows go."""
+        cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+        deleted, _counts = self.filter(at__lt=cutoff).delete()
+        return deleted
+
+
+class AccessLogEntry(models.Model):
+    """Append-only: a staff user saw, searched, filtered on, changed or exported restricted witness fields.
+
+    Who, when, which testimony (its record number, kept even if the testimony is deleted) and which fields;
+    never their values, nor the words searched for.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("viewed")
+        CHANGE = "change", _("changed")
+        SEARCH = "search", _("searched")
+        FILTER = "filter", _("filtered on")
+        EXPORT = "export", _("exported")
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("what"), max_length=10, choices=Action.choices)
+    testimony_id = models.PositiveIntegerField(_("testimony"), null=True, blank=True, db_index=True)
+    fields = models.CharField(_("fields"), max_length=200)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access to restricted fields")
+        verbose_name_plural = _("access log of restricted fields")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.testimony_id or ''} {self.fields}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The access log is append-only; manage.py prune_access_log removes old rows.")
+
+    @classmethod
+    def record(cls, user, action: str, fields, testimony_ids=(None,)) -> None:
+        """Log that `user` did `action` on `fields` of each testimony in `testimony_ids` (None: many, unnamed)."""
+        if user is None or not user.is_authenticated:
+            return
+        names = ", ".join(fields)
+        cls.objects.bulk_create(
+            [cls(user=user, action=action, testimony_id=pk, fields=names) for pk in testimony_ids], batch_size=1000
+        )

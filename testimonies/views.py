@@ -1,3 +1,4 @@
+import calendar
 from pathlib import PurePosixPath
 
 from django.db.models import Q
@@ -17,6 +18,14 @@ from .filters import SourceFilter, TestimonyFilter
 from .models import EvidenceImage, Source, Testimony
 
 
+def month_start(day):
+    return day.replace(day=1) if day else None
+
+
+def month_end(day):
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1]) if day else None
+
+
 class TestimonyListView(PublicFilterListView):
     filterset_class = TestimonyFilter
     queryset = Testimony.objects.for_public_list()
@@ -30,7 +39,11 @@ class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         testimony = self.object
-        chains = chains_of_command(testimony.public_units, testimony.events_start, testimony.events_end)
+        # Under limited consent, the period as the public may know it: whole months.
+        start, end = testimony.events_start, testimony.events_end
+        if testimony.is_limited:
+            start, end = month_start(start), month_end(end or start)
+        chains = chains_of_command(testimony.public_units, start, end)
         return super().get_context_data(chains=chains, **kwargs)
 
 
@@ -52,7 +65,7 @@ class SourceDetailView(ReadOnlyViewMixin, DetailView):
 
 class TestimonyExportView(CsvExportView):
     filterset_class = TestimonyFilter
-    queryset = Testimony.objects.public()
+    queryset = Testimony.objects.public().with_public_date().order_by("-public_given_on_sort", "-id")
     columns = TESTIMONY_COLUMNS
     file_stem = "testimonies"
     detail_viewname = "testimonies:testimony_detail"

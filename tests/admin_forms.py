@@ -77,3 +77,11 @@ def form_data(response, model):
         data.setdefault(name, []).append(value)
     assert data, "the change form was not found on the page"
     return data
+
+
+def revert(client, url, data):
+    """Submit a history revert form, then confirm it on the page that lists what it changes."""
+    confirmation = client.post(url, data)
+    if confirmation.status_code != 200 or "_confirm_revert" not in confirmation.content.decode():
+        return confirmation
+    return client.post(url, {**data, "_confirm_revert": ["yes"]})

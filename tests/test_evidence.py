@@ -21,7 +21,7 @@ from sites.models import Site
 from testimonies import evidence as evidence_module
 from testimonies.evidence import attach_evidence, process_upload
 from testimonies.models import EvidenceImage, Testimony
-from tests.admin_forms import admin_url, form_data
+from tests.admin_forms import admin_url, form_data, revert
 from tests.factories import (
     EvidenceImageFactory,
     SiteFactory,
@@ -528,7 +528,9 @@ def test_an_editor_sees_published_evidence_read_only_and_only_a_reviewer_reverts
     revert_url = admin_url(EvidenceImage, "simple_history", evidence.pk, first.history_id)
     assert client.post(revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 403
     client.force_login(reviewer)
-    assert client.post(revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 302
+    assert (
+        revert(client, revert_url, form_data(client.get(revert_url), EvidenceImage.history.model)).status_code == 302
+    )
     evidence.refresh_from_db()
     assert evidence.caption == "First caption" and stored(evidence.display)
 
@@ -560,3 +562,136 @@ def test_a_private_media_root_inside_media_root_fails_the_system_check(settings,
     assert private_media_is_not_public(None) == []
     settings.PRIVATE_MEDIA_ROOT = Path(settings.MEDIA_ROOT) / "originals"
     assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+
+
+def test_a_private_media_root_overlapping_static_root_fails_the_system_check(settings, tmp_path):
+    from core.checks import private_media_is_not_public
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "static" / "originals"
+    assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+    assert "STATIC_ROOT" in private_media_is_not_public(None)[0].msg
+    # The other way round too: collected static files inside the private folder would be served from it.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STATIC_ROOT = tmp_path / "private" / "static"
+    assert [error.id for error in private_media_is_not_public(None)] == ["testimonies.E001"]
+
+
+# --- Promises the README makes about what is stored and how it is served ---------------------------------------------
+
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="' + SECRET + b'"/>'
+    b"</rdf:RDF></x:xmpmeta>"
+)
+
+
+def image_with_xmp(image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (40, 30), (90, 140, 20))
+    if image_format == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", XMP.decode())
+        image.save(buffer, "PNG", pnginfo=info)
+    else:
+        image.save(buffer, image_format, xmp=XMP)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_an_xmp_packet_is_not_stored(reviewer, image_format):
+    original = image_with_xmp(image_format)
+    assert SECRET in original and Image.open(io.BytesIO(original)).info.get("xmp"), "the test image must carry XMP"
+
+    evidence = attach_evidence(TestimonyFactory(), upload(original, "photo"), reviewer)
+
+    for file in (evidence.display, evidence.thumbnail):
+        assert "xmp" not in reopened(file).info
+        raw = stored(file)
+        assert SECRET not in raw and b"xmpmeta" not in raw and b"XML:com.adobe.xmp" not in raw
+
+
+@pytest.mark.parametrize(("size", "thumbnail_size"), [((800, 600), (320, 240)), ((300, 960), (100, 320))])
+def test_thumbnails_are_at_most_320_pixels_and_keep_the_shape(reviewer, size, thumbnail_size):
+    evidence = attach_evidence(TestimonyFactory(), upload(image_bytes("JPEG", size=size)), reviewer)
+
+    assert reopened(evidence.thumbnail).size == thumbnail_size
+    assert reopened(evidence.display).size == size == (evidence.width, evidence.height), "the display image is whole"
+
+
+def evidence_urls(evidence):
+    return [
+        evidence.display.url,
+        evidence.thumbnail.url,
+        reverse("testimonies:evidence_image", args=[evidence.pk]),
+        reverse("testimonies:evidence_thumbnail", args=[evidence.pk]),
+    ]
+
+
+def test_evidence_is_never_kept_in_a_cache_without_asking_again(client):
+    """'A withheld image is not shown again from a cache': every answer, a 304 too, must be revalidated."""
+    evidence = EvidenceImageFactory(testimony=TestimonyFactory())
+    for url in evidence_urls(evidence):
+        response = client.get(url)
+        assert response["Cache-Control"] == "no-cache", url
+        revalidated = client.get(url, headers={"if-none-match": response["ETag"]})
+        assert revalidated.status_code == 304 and revalidated["Cache-Control"] == "no-cache", url
+
+
+def test_evidence_can_never_run_as_a_page_of_this_site(client):
+    """Each file is served under a sandbox policy that allows nothing, whatever the browser makes of its bytes."""
+    evidence = EvidenceImageFactory(site=SiteFactory(), content=image_bytes("PNG", seed=44))
+    for url in evidence_urls(evidence):
+        response = client.get(url)
+        policy = {
+            directive.strip().split(" ")[0]: directive.strip()
+            for directive in response["Content-Security-Policy"].split(";")
+        }
+        assert policy["sandbox"] == "sandbox", url
+        assert policy["default-src"] == "default-src 'none'", url
+        assert response["X-Content-Type-Options"] == "nosniff", url
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD])
+@pytest.mark.parametrize("factory", [TestimonyFactory, SiteFactory])
+def test_an_editor_cannot_change_or_delete_a_published_image_in_the_inline_of_a_draft(
+    client, editor, reviewer, factory, status
+):
+    record = factory(status=PublicationStatus.DRAFT)
+    parent = {"testimony": record} if factory is TestimonyFactory else {"site": record, "testimony": None}
+    evidence = EvidenceImageFactory(caption="Reviewed caption", status=status, **parent)
+    url = admin_url(type(record), "change", record.pk)
+    client.force_login(editor)
+    caption_box = re.search(r'<textarea[^>]*name="evidence-0-caption"[^>]*>', client.get(url).content.decode())
+    assert caption_box and "disabled" in caption_box.group()
+
+    data = form_data(client.get(url), type(record))
+    data.update({"evidence-0-caption": ["Unreviewed caption"], "evidence-0-status": ["draft"]})
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert (evidence.caption, evidence.status) == ("Reviewed caption", status)
+
+    # Editors delete no images (reviewers only); a forged deletion changes nothing either.
+    data = form_data(client.get(url), type(record))
+    data["evidence-0-DELETE"] = ["on"]
+    client.post(url, data)
+    assert EvidenceImage.objects.filter(pk=evidence.pk).exists()
+
+    client.force_login(reviewer)
+    data = form_data(client.get(url), type(record))
+    data["evidence-0-caption"] = ["Reviewed again"]
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.caption == "Reviewed again"
+
+
+def test_an_editor_still_edits_a_draft_image_in_the_inline(client, editor):
+    testimony = TestimonyFactory(status=PublicationStatus.DRAFT)
+    evidence = EvidenceImageFactory(testimony=testimony, caption="Draft caption", status=PublicationStatus.DRAFT)
+    url = admin_url(Testimony, "change", testimony.pk)
+    client.force_login(editor)
+    data = form_data(client.get(url), Testimony)
+    data["evidence-0-caption"] = ["Edited draft caption"]
+    assert client.post(url, data).status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.caption == "Edited draft caption"

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -99,17 +100,34 @@ def test_tricky_text_round_trips_exactly(client):
     assert rows[0]["quote"] == quote
 
 
-@pytest.mark.parametrize(
-    "dangerous",
-    ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
-    # Spreadsheets that trim before evaluating (issue 18, item 6): whitespace, no-break and ideographic spaces,
-    # the BOM and zero-width characters before the trigger.
-    + [" =1+1", "  \t-2+3", "\u00a0=cmd()", "\u3000=x", "\ufeff@SUM(A1)", "\u200b+1", "\u2060\u200d=x", "' =1"],
-)
+# Every trigger of the data dictionary's formula rule: = + - @, tab, carriage return and line feed.
+FORMULA_STARTS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "\n=cmd|' /C calc'!A0"]
+# Spreadsheets that trim before evaluating (issue 18, item 6): whitespace, no-break and ideographic spaces, the BOM
+# and zero-width characters before the trigger.
+FORMULA_STARTS += [
+    " =1+1",
+    "  \t-2+3",
+    "\u00a0=cmd()",
+    "\u3000=x",
+    "\ufeff@SUM(A1)",
+    "\u200b+1",
+    "\u2060\u200d=x",
+    "' =1",
+]
+
+
+@pytest.mark.parametrize("dangerous", FORMULA_STARTS)
 def test_formula_cells_are_neutralised(client, dangerous):
-    TestimonyFactory(witness_label=dangerous)
+    TestimonyFactory(witness_label=dangerous, quote=dangerous)
     _, _, rows = export(client, "testimonies:testimony_export")
-    assert rows[0]["witness_label"] == "'" + dangerous
+    assert rows[0]["witness_label"] == rows[0]["quote"] == "'" + dangerous
+
+
+def test_the_formula_rule_is_the_one_the_data_dictionary_states():
+    dictionary = " ".join((Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md").read_text().split())
+    assert "begin with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed" in dictionary
+    for start in ("=", "+", "-", "@", "\t", "\r", "\n"):
+        assert neutralise_formula(start + "x") == "'" + start + "x", repr(start)
 
 
 def test_neutralise_leaves_numbers_and_plain_text_alone():

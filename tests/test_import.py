@@ -3,13 +3,17 @@ and the publication rules (an editor's import never publishes)."""
 
 import csv
 import io
+import os
+import threading
+import time
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.csv_export import neutralise_formula, restore_formula
@@ -151,10 +155,13 @@ def test_restricted_witness_fields_are_never_imported(reviewer):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_good_file_is_written_in_one_transaction(reviewer):
-    in_transaction = []
+    """Every row is saved before anything is committed: one commit, after the last row (each row's own savepoint
+    would also be "in an atomic block", so the test watches the commits themselves)."""
+    events = []
 
     def watch(sender, instance, **kwargs):
-        in_transaction.append(connection.in_atomic_block)
+        events.append(f"save {instance.slug}")
+        transaction.on_commit(lambda: events.append(f"commit after {instance.slug}"))
 
     post_save.connect(watch, sender=Site, dispatch_uid="watch-import")
     try:
@@ -164,11 +171,48 @@ def test_a_good_file_is_written_in_one_transaction(reviewer):
     finally:
         post_save.disconnect(dispatch_uid="watch-import")
     assert result.applied and result.counts["create"] == 5
-    assert in_transaction == [True] * 5
+    assert events == [f"save site-{n}" for n in range(5)] + [f"commit after site-{n}" for n in range(5)]
     for site in Site.objects.all():
         latest = site.history.get()
         assert (latest.history_user, latest.history_change_reason) == (reviewer, "Imported from CSV")
         assert (site.created_by, site.updated_by, site.status) == (reviewer, reviewer, "draft")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's (SQLite locks the file)")
+@pytest.mark.django_db(transaction=True)
+def test_matched_records_are_locked_while_the_import_writes(reviewer):
+    """A record the file matches cannot be changed by anyone else until the import is committed, even one whose
+    row changes nothing (so it is never written, only locked)."""
+    SiteFactory(slug="first", name="First", kind="basement", region="Donetsk", territory="russia")
+    SiteFactory(slug="unchanged", name="Unchanged", kind="basement", region="Donetsk", territory="russia")
+    seen_from_elsewhere = []
+
+    def try_to_lock(slug):
+        try:
+            with transaction.atomic():
+                Site.objects.select_for_update(nowait=True).get(slug=slug)
+            seen_from_elsewhere.append(f"{slug} free")
+        except DatabaseError:
+            seen_from_elsewhere.append(f"{slug} locked")
+        finally:
+            connection.close()
+
+    def while_writing(sender, instance, **kwargs):
+        if instance.slug == "first":
+            other = threading.Thread(target=try_to_lock, args=("unchanged",))  # its own database connection
+            other.start()
+            other.join()
+
+    post_save.connect(while_writing, sender=Site, dispatch_uid="lock-import")
+    try:
+        text = csv_text(SITE_HEADER, site_row("first", "First, renamed"), site_row("unchanged", "Unchanged"))
+        result = import_csv("sites", text, reviewer)
+    finally:
+        post_save.disconnect(dispatch_uid="lock-import")
+    assert result.applied and result.counts["update"] == 1
+    assert seen_from_elsewhere == ["unchanged locked"]
+    try_to_lock("unchanged")
+    assert seen_from_elsewhere == ["unchanged locked", "unchanged free"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -415,17 +459,19 @@ def test_an_editor_cannot_change_a_published_or_withheld_record_by_import(editor
     assert set(Source.objects.values_list("name", "status")) == {("Published", "published"), ("Withheld", "withheld")}
 
 
-def test_an_editor_cannot_link_a_published_unit_by_import(editor):
+def test_an_editor_links_a_draft_site_to_a_published_unit_by_import(editor):
+    """The link is not public until the site is published (issue 20, item 4); the published site stays locked."""
     UnitFactory(slug="published-unit")
-    UnitFactory(slug="draft-unit", status="draft")
+    SiteFactory(slug="published-site")
     text = csv_text(
         ["slug", "name", "kind", "region", "territory", "unit_roles"],
         ["new", "New", "pit", "D", "russia", "published-unit:operated"],
     )
-    assert [p.column for p in import_csv("sites", text, editor).problems] == ["unit_roles"]
-    text = text.replace("published-unit", "draft-unit")
     assert import_csv("sites", text, editor).applied
-    assert SiteUnit.objects.get().unit.slug == "draft-unit"
+    assert SiteUnit.objects.get().unit.slug == "published-unit"
+    assert not SiteUnit.objects.public().exists()
+    text = text.replace("new,New", "published-site,New")
+    assert import_csv("sites", text, editor).problems
 
 
 def test_a_reviewer_imports_published_records_and_is_stamped(reviewer):
@@ -554,3 +600,54 @@ def test_abuse_types_by_slug_and_unknown_ones_reported(reviewer):
 
 def test_the_import_pages_are_reachable_from_the_admin_index_urls():
     assert reverse("admin:testimonies_testimony_import").endswith("/testimonies/testimony/import/")
+
+
+def test_a_previewed_file_waits_at_most_a_day(client, editor, settings):
+    client.force_login(editor)
+
+    def preview(slug):
+        text = csv_text(SITE_HEADER, site_row(slug))
+        return client.post(admin_url(Site, "import"), {"file": upload(text.encode(), "s.csv")}).context["token"]
+
+    def age(token, hours):
+        path = settings.PRIVATE_MEDIA_ROOT / "imports" / f"{token}.csv"
+        then = time.time() - hours * 3600
+        os.utime(path, (then, then))
+        return path
+
+    old, recent = preview("old"), preview("recent")
+    old_file, recent_file = age(old, 25), age(recent, 23)
+    # An expired preview is not applied, even before anything cleaned it away.
+    response = client.post(admin_url(Site, "import"), {"apply": "1", "token": old}, follow=True)
+    assert "This preview has expired" in response.content.decode()
+    assert not Site.objects.exists() and not old_file.exists()
+    # The next preview removes every file older than a day; a younger one waits.
+    old = preview("old")
+    age(old, 25)
+    preview("other")
+    assert not (settings.PRIVATE_MEDIA_ROOT / "imports" / f"{old}.csv").exists()
+    assert recent_file.exists()
+    assert client.post(admin_url(Site, "import"), {"apply": "1", "token": recent}).status_code == 302
+    assert list(Site.objects.values_list("slug", flat=True)) == ["recent"]
+
+
+def test_new_testimonies_are_inserted_together_with_the_same_history_and_links(reviewer):
+    """The fast path (CsvImporter.bulk_create): the statements do not grow with the rows, and each record still gets
+    its history row with the importing user and reason, its stamps and its links."""
+    site, other = SiteFactory(slug="pit"), SiteFactory(slug="mine")
+    AbuseTypeFactory(slug="beating")
+    header = ["id", "witness_label", "witness_role", "quote", "site_slugs", "abuse_type_slugs"]
+
+    def statements(rows, label):
+        text = csv_text(header, *(["", f"{label} {n}", "relative", "q", "pit; mine", "beating"] for n in range(rows)))
+        with CaptureQueriesContext(connection) as queries:
+            assert import_csv("testimonies", text, reviewer).applied
+        return len(queries)
+
+    statements(1, "warm-up")  # the reviewer's permissions are read once
+    assert statements(3, "few") == statements(30, "many")
+    for testimony in Testimony.objects.all():
+        (history,) = testimony.history.all()
+        assert (history.history_user, history.history_change_reason) == (reviewer, "Imported from CSV")
+        assert (testimony.created_by, testimony.status, testimony.version) == (reviewer, "draft", 1)
+        assert set(testimony.sites.all()) == {site, other} and testimony.abuse_types.get().slug == "beating"

@@ -1,6 +1,7 @@
 """Links that state a fact about a record (citations, site–unit links, postings) are read-only for
-editors when a record they belong to is published or withheld: in their own admin, in the inlines of their
-parents, on delete and on revert. Reviewers may change them, and editors may change links of drafts."""
+editors when every record they belong to is published or withheld: in their own admin, in the inlines of their
+parents, on delete and on revert. Reviewers may change them, and editors may change links of drafts, including
+a draft's link to a published record (it is not public until the draft is published, and is reviewed with it)."""
 
 import pytest
 from django.contrib import admin
@@ -13,7 +14,7 @@ from sites.admin import SiteUnitInline
 from sites.models import Site, SiteUnit
 from testimonies.admin import CitationInline
 from testimonies.models import Citation, Testimony
-from tests.admin_forms import admin_url, form_data
+from tests.admin_forms import admin_url, form_data, revert
 from tests.factories import (
     CitationFactory,
     PersonFactory,
@@ -55,20 +56,21 @@ def reviewer(client):
     return login(client, REVIEWER, "reviewer")
 
 
-def make_link(model, status, end="site"):
-    """A link whose parent (for a site–unit link: the `end` named) has `status`, its other parents a draft."""
+def make_link(model, status, end="site", other=PublicationStatus.PUBLISHED):
+    """A link whose parent (for a site–unit link or a posting: the `end` named) has `status`, its other parent
+    `other` (published by default: the link is then locked when `status` is published or withheld)."""
     if model is Citation:
         return CitationFactory(testimony=TestimonyFactory(status=status))
     if model is Posting:
-        draft = PublicationStatus.DRAFT
         return PostingFactory(
-            unit=UnitFactory(status=status if end != "person" else draft),
-            person=PersonFactory(status=status if end == "person" else draft),
+            unit=UnitFactory(status=status if end != "person" else other),
+            person=PersonFactory(status=status if end == "person" else other),
+            publication=PublicationFactory(),
         )
-    other = PublicationStatus.DRAFT
     return SiteUnitFactory(
         site=SiteFactory(status=status if end == "site" else other),
         unit=UnitFactory(status=status if end == "unit" else other),
+        publication=PublicationFactory(),
     )
 
 
@@ -105,11 +107,12 @@ def test_editor_sees_a_link_of_a_published_or_withheld_record_read_only(client, 
     assert snapshot(link) == before
 
 
+@pytest.mark.parametrize("other", [PublicationStatus.DRAFT, PublicationStatus.PUBLISHED, PublicationStatus.WITHHELD])
 @pytest.mark.parametrize("status", OPEN)
 @pytest.mark.parametrize("model", LINK_MODELS, ids=lambda model: model.__name__)
-def test_editor_changes_and_deletes_a_link_of_a_draft(client, editor, model, status):
-    """The control: the same requests succeed when no parent is published or withheld."""
-    link = make_link(model, status)
+def test_editor_changes_and_deletes_a_link_of_a_draft(client, editor, model, status, other):
+    """The control: the same requests succeed when a parent is a draft or in review, whatever the other end."""
+    link = make_link(model, status, other=other)
     url = admin_url(model, "change", link.pk)
     data = form_data(client.get(url), model)
     value = "2024-01-01" if model is SiteUnit else "changed by an editor"
@@ -138,12 +141,20 @@ def add_data(model, parent):
     publication = PublicationFactory()
     if model is Citation:
         return {"testimony": parent.pk, "publication": publication.pk, "confidence": "medium", "locator": "p. 1"}
+    # The other end has the same status: a link is locked only when every end is published or withheld.
     if model is Posting:
-        person = PersonFactory(status=PublicationStatus.DRAFT)
-        return {"unit": parent.pk, "person": person.pk, "role": "commander", "confidence": "medium"}
-    other = UnitFactory(status=PublicationStatus.DRAFT) if isinstance(parent, Site) else None
+        person = PersonFactory(status=parent.status)
+        return {
+            "unit": parent.pk,
+            "person": person.pk,
+            "role": "commander",
+            "confidence": "medium",
+            "publication": publication.pk,
+        }
+    other = UnitFactory(status=parent.status) if isinstance(parent, Site) else None
     return {
-        "site": parent.pk if isinstance(parent, Site) else SiteFactory(status=PublicationStatus.DRAFT).pk,
+        "publication": publication.pk,
+        "site": parent.pk if isinstance(parent, Site) else SiteFactory(status=parent.status).pk,
         "unit": other.pk if other else parent.pk,
         "role": "operated",
         "confidence": "medium",
@@ -201,7 +212,7 @@ def test_editor_cannot_revert_a_link_but_a_reviewer_can(client, editor):
     citation.refresh_from_db()
     assert citation.locator == "p. 2"
     login(client, REVIEWER, "reviewer")
-    assert client.post(url, form_data(client.get(url), Citation.history.model)).status_code == 302
+    assert revert(client, url, form_data(client.get(url), Citation.history.model)).status_code == 302
     citation.refresh_from_db()
     assert citation.locator == "p. 1"
 
@@ -267,46 +278,50 @@ def site_page_data(client, site):
     return form_data(client.get(admin_url(Site, "change", site.pk)), Site)
 
 
-def test_editor_cannot_link_a_draft_site_to_a_published_unit_in_the_inline(client, editor):
-    site = SiteFactory(status="draft")
-    published_unit = UnitFactory(status="published")
+@pytest.mark.parametrize("status", OPEN)
+def test_editor_links_a_draft_site_to_the_published_fifth_brigade_in_the_inline(client, editor, status):
+    """Issue 20, item 4: a new draft site names the published 5th brigade, without unpublishing the unit."""
+    site = SiteFactory(status=status)
+    brigade = UnitFactory(status="published", name="5th Motorized Rifle Brigade")
     data = site_page_data(client, site)
     data.update(
         {
             "site_units-TOTAL_FORMS": ["1"],
-            "site_units-0-unit": [str(published_unit.pk)],
+            "site_units-0-unit": [str(brigade.pk)],
             "site_units-0-role": ["operated"],
             "site_units-0-confidence": ["medium"],
         }
     )
     response = client.post(admin_url(Site, "change", site.pk), data)
-    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
-    assert not SiteUnit.objects.exists()
-
-    draft_unit = UnitFactory(status="draft")
-    data["site_units-0-unit"] = [str(draft_unit.pk)]
-    data["seen_version"] = [str(Site.objects.get(pk=site.pk).version)]
-    assert client.post(admin_url(Site, "change", site.pk), data).status_code == 302
-    assert SiteUnit.objects.get().unit == draft_unit
+    assert response.status_code == 302, response.context["inline_admin_formsets"][1].formset.errors
+    link = SiteUnit.objects.get()
+    assert (link.unit, link.site) == (brigade, site)
+    brigade.refresh_from_db()
+    assert brigade.status == "published"
+    assert not SiteUnit.objects.public().exists()  # not public until the site is published
 
 
-def test_editor_cannot_delete_or_change_a_link_to_a_published_unit_in_the_inline(client, editor):
+def test_editor_changes_and_deletes_a_draft_sites_link_to_a_published_unit_in_the_inline(client, editor):
     site = SiteFactory(status="draft")
     link = SiteUnitFactory(site=site, unit=UnitFactory(status="published"))
     data = site_page_data(client, site)
-    data["site_units-0-DELETE"] = ["on"]
-    response = client.post(admin_url(Site, "change", site.pk), data)
-    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
-    assert SiteUnit.objects.filter(pk=link.pk).exists()
-
-    data = site_page_data(client, site)
     data["site_units-0-role"] = ["guarded"]
-    response = client.post(admin_url(Site, "change", site.pk), data)
-    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
-    link.refresh_from_db()
-    assert link.role == "operated"
-
-    # Saving the site without touching the link is fine.
-    data = site_page_data(client, site)
-    data["description"] = ["Edited by an editor."]
     assert client.post(admin_url(Site, "change", site.pk), data).status_code == 302
+    link.refresh_from_db()
+    assert link.role == "guarded"
+
+    data = site_page_data(client, site)
+    data["site_units-0-DELETE"] = ["on"]
+    assert client.post(admin_url(Site, "change", site.pk), data).status_code == 302
+    assert not SiteUnit.objects.filter(pk=link.pk).exists()
+
+
+def test_editor_cannot_move_a_drafts_link_so_that_both_ends_are_published(client, editor):
+    """Moving a link of a draft site onto a published site, its unit being published, would make it public."""
+    link = SiteUnitFactory(site=SiteFactory(status="draft"), unit=UnitFactory(status="published"))
+    url = admin_url(SiteUnit, "change", link.pk)
+    data = form_data(client.get(url), SiteUnit)
+    data["site"] = [str(SiteFactory(status="published").pk)]
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Only reviewers" in response.content.decode()
+    assert SiteUnit.objects.get(pk=link.pk).site.status == "draft"

@@ -269,3 +269,31 @@ def test_add_totp_device_refuses_unknown_and_non_staff_users():
     with pytest.raises(CommandError, match="not staff"):
         call_command("add_totp_device", "reader", stdout=io.StringIO())
     assert not TOTPDevice.objects.exists()
+
+
+# --- The password policy ---------------------------------------------------------------------------------------------
+
+
+def test_passwords_need_twelve_characters_and_are_neither_common_nor_like_the_username():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user = UserFactory(username="irina.kovalenko")
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("vX7#qLm2!pZ", user)  # 11 characters
+    validate_password("vX7#qLm2!pZe", user)  # 12 characters: accepted
+    for weak in ("password1234", "qwertyuiop123", "irina.kovalenko!", "482019573601"):
+        with pytest.raises(ValidationError):
+            validate_password(weak, user)
+
+
+def test_the_admin_refuses_a_short_new_password(client):
+    user = UserFactory(username="editor", is_staff=True, password=PASSWORD)
+    client.force_login(user)
+    response = client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": "vX7#qLm2!pZ", "new_password2": "vX7#qLm2!pZ"},
+    )
+    assert response.status_code == 200 and "at least 12 characters" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

@@ -4,7 +4,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,12 +16,6 @@ from tests.test_production_settings import production_env
 
 HOST = "testimony.example.org"
 PROXY_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(port, path, method="GET", headers=PROXY_HEADERS):
@@ -42,7 +35,6 @@ def server(tmp_path_factory):
     media = tmp_path / "media"
     (media / "evidence").mkdir(parents=True)
     (media / "evidence" / "witness.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>')
-    port = free_port()
     bin_dir = Path(sys.executable).parent
     command = [
         "make",
@@ -52,7 +44,7 @@ def server(tmp_path_factory):
         "serve",
         f"PY={sys.executable}",
         f"GUNICORN={bin_dir / 'gunicorn'}",
-        f"PORT={port}",
+        "PORT=0",  # gunicorn binds a port the system picks, and names it in its log: no port is freed and reused
     ]
     env = production_env(tmp_path, WEB_CONCURRENCY="2")
     log = (tmp_path / "serve.log").open("w+")
@@ -61,15 +53,21 @@ def server(tmp_path_factory):
     )
     try:
         deadline = time.monotonic() + 90
+        port = None
         while True:
+            # Read through a file of its own: seeking `log` would move the offset gunicorn writes at.
+            listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", Path(log.name).read_text())
+            port = port or (listening and int(listening.group(1)))
             try:
-                request(port, "/")
-                break
+                if port:
+                    request(port, "/")
+                    break
             except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"make serve did not come up:\n{log.read()}")
-                time.sleep(0.25)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"make serve did not come up:\n{log.read()}")
+            time.sleep(0.25)
         yield {"port": port, "tmp_path": tmp_path, "log": log}
     finally:
         os.killpg(process.pid, signal.SIGTERM)

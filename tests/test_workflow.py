@@ -8,8 +8,8 @@ from core.curation import PublicationStatus, set_status
 from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from sites.models import Site
 from testimonies.models import Testimony
-from tests.admin_forms import admin_url, form_data
-from tests.factories import SiteFactory, TestimonyFactory, UserFactory
+from tests.admin_forms import admin_url, form_data, revert
+from tests.factories import CitationFactory, SiteFactory, TestimonyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_reviewer_reverts_and_editor_may_not(client, editor):
 
     staff(client, REVIEWER, "reviewer")
     data = form_data(client.get(revert_url), Site.history.model)
-    assert client.post(revert_url, data).status_code == 302
+    assert revert(client, revert_url, data).status_code == 302
     site.refresh_from_db()
     assert site.name == "Original" and site.version == 3
 
@@ -174,7 +174,10 @@ def test_reverting_to_a_published_version_stamps_the_reviewer_who_republished(cl
     published_version = site.history.filter(status="published").first()
     second_reviewer = staff(client, REVIEWER, "second-reviewer")
     revert_url = admin_url(Site, "simple_history", site.pk, published_version.history_id)
-    assert client.post(revert_url, form_data(client.get(revert_url), Site.history.model)).status_code == 302
+    data = form_data(client.get(revert_url), Site.history.model)
+    assert data["status"] == ["withheld"]  # the current status is kept unless the reviewer chooses otherwise
+    data["status"] = ["published"]
+    assert revert(client, revert_url, data).status_code == 302
     site.refresh_from_db()
     assert site.status == "published" and site.published_by == second_reviewer
 
@@ -188,3 +191,111 @@ def test_editor_cannot_change_a_published_or_withheld_record(client, editor, sta
     assert client.post(url, {"witness_label": "Real Name"}).status_code == 403
     testimony.refresh_from_db()
     assert testimony.witness_label == "Daniil"
+
+
+def test_a_form_without_the_version_it_started_from_is_refused(client, editor):
+    """No lost edits: a change that cannot say which version it started from is not trusted to be current."""
+    site = SiteFactory(status="draft", name="Start")
+    url = admin_url(Site, "change", site.pk)
+    data = form_data(client.get(url), Site)
+    assert data.pop("seen_version") == ["1"]
+    data["name"] = ["Blind overwrite"]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200 and "saved this record after you opened it" in response.content.decode()
+    site.refresh_from_db()
+    assert (site.name, site.version) == ("Start", 1)
+
+
+def test_a_stale_form_that_changes_nothing_is_not_refused(client, editor):
+    """Someone saved the record after it was opened, but the form changes nothing: it overwrites nothing either."""
+    site = SiteFactory(status="draft", name="Start")
+    url = admin_url(Site, "change", site.pk)
+    first_form = form_data(client.get(url), Site)
+    second_form = form_data(client.get(url), Site)
+    assert client.post(url, first_form).status_code == 302
+    assert Site.objects.get(pk=site.pk).version == 2
+
+    response = client.post(url, second_form)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    second_form["name"] = ["A change on top of version 1"]
+    assert "saved this record after you opened it" in client.post(url, second_form).content.decode()
+    assert Site.objects.get(pk=site.pk).name == "Start"
+
+
+def test_an_inline_row_left_as_it_was_is_not_refused_when_someone_saved_that_row(client, editor):
+    from testimonies.models import EvidenceImage
+    from tests.factories import EvidenceImageFactory
+
+    testimony = TestimonyFactory(status="draft", witness_label="Before")
+    evidence = EvidenceImageFactory(testimony=testimony, status="draft", caption="Caption")
+    url = admin_url(Testimony, "change", testimony.pk)
+    data = form_data(client.get(url), Testimony)
+    assert data["evidence-0-seen_version"] == ["1"]
+    # Someone else saves the image meanwhile, through its own admin page.
+    evidence_url = admin_url(EvidenceImage, "change", evidence.pk)
+    assert client.post(evidence_url, form_data(client.get(evidence_url), EvidenceImage)).status_code == 302
+    assert EvidenceImage.objects.get(pk=evidence.pk).version == 2
+
+    data["witness_label"] = ["After"]
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    testimony.refresh_from_db()
+    assert testimony.witness_label == "After"
+
+    # The same row changed on top of its stale version is refused.
+    data = form_data(client.get(url), Testimony)
+    data["evidence-0-seen_version"] = ["1"]
+    data["evidence-0-caption"] = ["Changed caption"]
+    response = client.post(url, data)
+    assert response.status_code == 200 and "saved this record after you opened it" in response.content.decode()
+    evidence.refresh_from_db()
+    assert evidence.caption == "Caption"
+
+
+# --- Revert: a confirmation page that shows what changes, and the status kept (issue 20, item 2) -------------------
+
+
+def published_testimony_with_an_older_review_version(reviewer):
+    testimony = TestimonyFactory(status="review", quote="Full text with Ivan Petrov, +7 900 123 45 67.")
+    CitationFactory(testimony=testimony)
+    set_status(Testimony.objects.filter(pk=testimony.pk), PublicationStatus.PUBLISHED, reviewer)
+    testimony.refresh_from_db()
+    testimony.quote = "Full text."
+    testimony._change_reason = "Personal data removed"
+    testimony.save()
+    return testimony, testimony.history.filter(status="review").earliest()
+
+
+def test_a_revert_first_shows_what_it_changes_and_keeps_the_published_status(client, reviewer):
+    testimony, review_version = published_testimony_with_an_older_review_version(reviewer)
+    url = admin_url(Testimony, "simple_history", testimony.pk, review_version.history_id)
+    data = form_data(client.get(url), Testimony.history.model)
+    assert data["status"] == ["published"]
+
+    page = client.post(url, data)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Confirm the revert" in text and "+7 900 123 45 67" in text and "Full text." in text
+    assert "Publication status" not in text  # the status is not among the changes
+    testimony.refresh_from_db()
+    assert testimony.quote == "Full text."  # nothing saved before the confirmation
+
+    assert client.post(url, {**data, "_confirm_revert": ["yes"]}).status_code == 302
+    testimony.refresh_from_db()
+    assert testimony.quote.startswith("Full text with") and testimony.status == "published"
+
+
+def test_a_revert_that_changes_the_status_says_so_before_saving(client, reviewer):
+    testimony, review_version = published_testimony_with_an_older_review_version(reviewer)
+    url = admin_url(Testimony, "simple_history", testimony.pk, review_version.history_id)
+    data = form_data(client.get(url), Testimony.history.model)
+    data["status"] = ["review"]
+    text = client.post(url, data).content.decode()
+    assert "Publication status" in text and "In review" in text and "Published" in text
+    assert Testimony.objects.get(pk=testimony.pk).status == "published"
+    assert revert(client, url, data).status_code == 302
+    assert Testimony.objects.get(pk=testimony.pk).status == "review"

@@ -15,6 +15,7 @@ from core.curation import (
     CuratedQuerySet,
     PublicQuerySet,
     is_public,
+    link_source_gaps,
     public_related,
 )
 from core.dates import PartialDateField, PartialDatesModel, overlapping
@@ -130,6 +131,14 @@ class Unit(NamedModel, CuratedModel):
     def get_absolute_url(self):
         return reverse("units:unit_detail", kwargs={"slug": self.slug})
 
+    def source_gaps(self, publishing=frozenset()):
+        # The site–unit links are declared by the sites app and reached through the reverse relation.
+        if not self.pk:
+            return []
+        return link_source_gaps(self, "site_units", "site", publishing) + link_source_gaps(
+            self, "postings", "person", publishing
+        )
+
     def name_variants(self) -> list[str]:
         names = [self.name, self.short_name]
         if self.unit_number:
@@ -237,6 +246,9 @@ class Person(NamedModel, PartialDatesModel, CuratedModel):
     def get_absolute_url(self):
         return reverse("units:person_detail", kwargs={"slug": self.slug})
 
+    def source_gaps(self, publishing=frozenset()):
+        return link_source_gaps(self, "postings", "unit", publishing) if self.pk else []
+
 
 class PersonAliasQuerySet(PublicQuerySet):
     @classmethod
@@ -308,8 +320,10 @@ class Posting(PartialDatesModel, CitedLinkModel):
     objects = PostingQuerySet.as_manager()
     history = HistoricalRecords()
 
-    # A posting of a published or withheld person or unit is read-only for editors (core.curation.link_locked_for).
+    # A posting of a published or withheld person and unit is read-only for editors (core.curation.link_locked_for).
     REVIEWED_PARENTS = ("person", "unit")
+    # Public only with a public publication to rest on (core.curation.link_source_gaps).
+    NEEDS_PUBLIC_PUBLICATION = True
 
     class Meta:
         ordering = ["unit__name", "-period_earliest", "person__name"]

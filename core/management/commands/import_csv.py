@@ -4,12 +4,13 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core.csv_import import IMPORTERS, decode, import_csv
+from core.database import LongerLimitsCommand
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = (
         "Import testimonies, sites, units or sources from a CSV file with the columns of the public export "
         "(docs/data-dictionary.md). All or nothing: any error is reported with its row and column and nothing is "
