@@ -26,7 +26,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 # Paths in the README that are files on the server, not URLs.
 FILE_SYSTEM = ("/etc/", "/srv/", "/usr/", "/var/")
 # Folders of URLs that the README names as a whole: served below them, never as a page of their own.
-URL_FOLDERS = {"/static/", "/media/"}
+URL_FOLDERS = {"/static/", "/media/", "/api/"}
 
 
 def named_paths() -> dict[str, str]:
