@@ -114,7 +114,7 @@ PUBLICATIONS = [
         "source": "platform-raam",
         "title": RAAM_TITLE,
         "kind": "article",
-        "published_on": datetime.date(2025, 7, 21),
+        "published_on": "2025-07-21",
         "language": "en",
         "excerpt": (
             "At least 23 such places have been identified \u2014 basements, abandoned buildings, and former coal "
@@ -545,9 +545,8 @@ TESTIMONIES = [
             "despite finally receiving an order for medical evaluation, he was sent directly into an assault near "
             "Krasnohorivka, where he died. His family spoke to ASTRA."
         ),
-        "events_start": datetime.date(2022, 1, 1),
-        "events_end": datetime.date(2024, 4, 30),
-        "events_precision": "month",
+        # Mobilised in 2022 (the article gives only the year), sent into the assault in April 2024.
+        "events": "2022/2024-04",
         "verification": "single_source",
         "sites": ["5th-brigade-basement"],
         "units": ["5th-motorized-rifle-brigade"],
@@ -648,9 +647,7 @@ TESTIMONIES = [
             "servicemen in this unit were kept in inhumane conditions and sent 'beyond the line' instead of being "
             "treated or examined. The article names no detention site."
         ),
-        "events_start": datetime.date(2024, 11, 1),
-        "events_end": datetime.date(2024, 11, 30),
-        "events_precision": "month",
+        "events": "2024-11",
         "verification": "single_source",
         "abuse_types": ["denial-of-medical-care", "forced-return-to-front"],
         "citations": [
@@ -733,9 +730,7 @@ TESTIMONIES = [
         "quote": "[Demo] Placeholder text made up by load_demo to show limited consent. Not from any source.",
         "context": "DEMO RECORD. Not from the article.",
         "given_on": datetime.date(2025, 3, 14),
-        "events_start": datetime.date(2025, 2, 3),
-        "events_end": datetime.date(2025, 2, 20),
-        "events_precision": "day",
+        "events": "2025-02-03/2025-02-20",
         "verification": "unverified",
         "sites": ["petrovskaya-coal-mine"],
         "consent": "limited",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from core.curation import PublicationStatus
+from core.dates import PartialDatesModel
 from core.names import NamedModel
 from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
@@ -132,12 +133,34 @@ class SyntheticArchive:
     def sentence(self, words: list[str], length: int) -> str:
         return " ".join(self.random.choices(words, k=length)).capitalize() + "."
 
+    def partial_date(self, first: datetime.date, days: int, periods: bool = False) -> str:
+        """A date as sources give them (core.dates): a day, a month, a season or a year, sometimes approximate,
+        and with `periods` sometimes a period with its own precision at each end, or open-ended."""
+        start = first + datetime.timedelta(days=self.random.randrange(days))
+        text = self.random.choice(
+            [
+                start.isoformat(),
+                start.strftime("%Y-%m"),
+                start.strftime("%Y-%m~"),
+                f"{start.year}-{(24, 21, 22, 23)[(start.month % 12) // 3]}",  # EDTF seasons
+                str(start.year),
+            ]
+        )
+        if periods and self.random.random() < 0.3:
+            end = start + datetime.timedelta(days=self.random.randrange(30, 400))
+            text = f"{start.strftime('%Y-%m')}/{self.random.choice([end.isoformat(), end.strftime('%Y-%m'), '..'])}"
+        return text
+
     def bulk(self, model, objects: list) -> list:
         if issubclass(model, NamedModel):
             # bulk_create skips save(), which keeps the folded names that search reads.
             for record in objects:
                 if not record.search_names:
                     record.search_names = record.build_search_names(aliases=[])
+        if issubclass(model, PartialDatesModel):
+            # Nor the earliest and latest days of partial dates, which filters and sorting read.
+            for record in objects:
+                record.set_date_bounds()
         created = model.objects.bulk_create(objects, batch_size=BATCH)
         self.result.add(model._meta.verbose_name_plural.title(), len(created))
         return created
@@ -173,7 +196,7 @@ class SyntheticArchive:
                     source=self.random.choice(sources),
                     title=self.sentence(ENGLISH, 6),
                     url=f"https://news.example.org/{self.tag}/{i}",
-                    published_on=datetime.date(2022, 1, 1) + datetime.timedelta(days=self.random.randrange(1400)),
+                    published_on=self.partial_date(datetime.date(2022, 1, 1), 1400),
                     language="en",
                     status=self.status(),
                 )
@@ -235,6 +258,7 @@ class SyntheticArchive:
                     longitude=Decimal(f"{self.random.uniform(36, 40):.6f}") if located else None,
                     location_precision=Site.LocationPrecision.SETTLEMENT if located else "",
                     description=self.sentence(ENGLISH, 20),
+                    first_reported=self.partial_date(datetime.date(2022, 3, 1), 900),
                     status=self.status(),
                 )
             )
@@ -248,7 +272,12 @@ class SyntheticArchive:
         self.bulk(
             SiteUnit,
             [
-                SiteUnit(site=site, unit=unit, role=SiteUnit.Role.OPERATED)
+                SiteUnit(
+                    site=site,
+                    unit=unit,
+                    role=SiteUnit.Role.OPERATED,
+                    period=self.partial_date(datetime.date(2022, 3, 1), 900, periods=True),
+                )
                 for site in sites
                 for unit in self.random.sample(units, k=min(len(units), self.random.randint(1, 2)))
             ],
@@ -267,7 +296,7 @@ class SyntheticArchive:
                     quote_language=Testimony.Language.RUSSIAN,
                     translation=self.sentence(ENGLISH, self.random.randint(20, 60)),
                     given_on=datetime.date(2023, 1, 1) + datetime.timedelta(days=self.random.randrange(1000)),
-                    events_start=datetime.date(2022, 3, 1) + datetime.timedelta(days=self.random.randrange(900)),
+                    events=self.partial_date(datetime.date(2022, 3, 1), 900, periods=True),
                     verification=self.random.choice(Testimony.Verification.values),
                     real_name=f"Synthetic Person {self.random.randrange(10**6)}",
                     status=self.status(),

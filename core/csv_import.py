@@ -45,6 +45,7 @@ from .curation import (
     refuse_source_gaps,
 )
 from .database import mark_import_running
+from .dates import PartialDatesModel
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -153,6 +154,7 @@ class CsvImporter:
             if column.expression is None
             and column.python is None
             and column.name in model_fields
+            and self.model._meta.get_field(column.name).editable  # not the earliest/latest days of a partial date
             and column.name not in {"id", *self.derived}
         ]
         self.known = {column.name for column in self.export_columns} | {STATUS, VERSION}
@@ -432,6 +434,8 @@ class CsvImporter:
         user = self.user if self.user is not None and self.user.is_authenticated else None
         for plan in plans:
             plan.record.stamp_save(self.user)
+            if isinstance(plan.record, PartialDatesModel):
+                plan.record.set_date_bounds()  # what save() would do (core.dates)
         records = bulk_create_with_history(
             [plan.record for plan in plans],
             self.model,

@@ -28,6 +28,22 @@ def _day(struct) -> datetime.date | None:
     return datetime.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
 
 
+PERIOD_IN_WORDS = re.compile(r"^(?:from\s+)?(.+?)\s+(?:to|until|till|–|—|-)\s+(.+)$", re.IGNORECASE)
+
+
+def _from_words(text: str) -> str | None:
+    """EDTF for plain language: what the edtf library reads, and a period "<date> to <date>" of two such dates."""
+    period = PERIOD_IN_WORDS.match(text)
+    if period:
+        ends = [".." if end.lower() in ("..", "now", "today") else _from_words(end) for end in period.groups()]
+        if all(ends) and "/" not in "".join(ends):
+            return "/".join(ends)
+    try:
+        return text_to_edtf(text) or None
+    except (EDTFParseException, ValueError, TypeError, OverflowError, AttributeError, IndexError):
+        return None
+
+
 def normalise(text: str) -> str:
     """`text` as EDTF: EDTF as it is, else plain language the edtf library understands; ValidationError if neither.
 
@@ -39,11 +55,7 @@ def normalise(text: str) -> str:
     try:
         parsed = parse_edtf(text)
     except (EDTFParseException, ValueError, TypeError, OverflowError):
-        candidate = None
-        try:
-            candidate = text_to_edtf(text)
-        except (EDTFParseException, ValueError, TypeError, OverflowError, AttributeError, IndexError):
-            candidate = None
+        candidate = _from_words(text)
         if not candidate:
             raise ValidationError(
                 _(
@@ -54,12 +66,31 @@ def normalise(text: str) -> str:
                 % {"value": text[:100]},
                 code="invalid_date",
             ) from None
-        text = candidate
-        parsed = parse_edtf(text)
+        try:
+            parsed = parse_edtf(candidate)
+        except (EDTFParseException, ValueError, TypeError, OverflowError):
+            raise ValidationError(
+                _("“%(value)s” is not a date this archive can read."),
+                params={"value": text[:100]},
+                code="invalid_date",
+            ) from None
     earliest, latest = bounds_of(parsed)
     if earliest and latest and latest < earliest:
         raise ValidationError(_("The period ends before it starts."), code="end_before_start")
     return str(parsed)
+
+
+DAY_OF_MONTH = re.compile(r"(\d{4}-\d{2})-\d{2}")
+
+
+def to_month(text: str) -> str:
+    """`text` with every day made its month ("2024-11-05~/2024-12-01" is "2024-11~/2024-12"): what may be shown
+    of a date whose day must not be (a witness's limited consent). A period within one month becomes that month."""
+    coarse = DAY_OF_MONTH.sub(r"\1", text or "")
+    first, slash, last = coarse.partition("/")
+    if slash and first == last:
+        coarse = first
+    return coarse
 
 
 def bounds_of(parsed) -> tuple[datetime.date | None, datetime.date | None]:
@@ -106,6 +137,10 @@ class PartialDateField(models.CharField):
         super().__init__(*args, **kwargs)
         self.validators.append(validate_edtf)
 
+    def to_python(self, value):
+        # So that full_clean and the CSV import store what a curator typed ("November 2022") as EDTF.
+        return normalise(super().to_python(value))
+
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PartialDateFormField, **kwargs})
 
@@ -117,11 +152,7 @@ class PartialDatesModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        for field in self._meta.concrete_fields:
-            if isinstance(field, PartialDateField):
-                earliest, latest = bounds(getattr(self, field.attname))
-                setattr(self, f"{field.name}_earliest", earliest)
-                setattr(self, f"{field.name}_latest", latest)
+        self.set_date_bounds()
         if kwargs.get("update_fields") is not None:
             names = {field.name for field in self._meta.concrete_fields if isinstance(field, PartialDateField)}
             kwargs["update_fields"] = {
@@ -129,6 +160,18 @@ class PartialDatesModel(models.Model):
                 *(f"{name}_{end}" for name in names & set(kwargs["update_fields"]) for end in ("earliest", "latest")),
             }
         super().save(*args, **kwargs)
+
+    def set_date_bounds(self) -> None:
+        for field in self._meta.concrete_fields:
+            if isinstance(field, PartialDateField):
+                earliest, latest = bounds(getattr(self, field.attname))
+                setattr(self, f"{field.name}_earliest", earliest)
+                setattr(self, f"{field.name}_latest", latest)
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude=exclude)
+        # So that constraints on the earliest/latest columns are validated against what will be saved.
+        self.set_date_bounds()
 
 
 def overlapping(prefix: str, start: datetime.date | None, end: datetime.date | None) -> models.Q:

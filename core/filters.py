@@ -51,3 +51,13 @@ class NamedRecordFilter(django_filters.CharFilter):
         """How an active choice reads in its chip: the record's name for a slug, else the text as typed."""
         record = self.records().filter(slug=value).only("name").first()
         return record.name if record else value
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """Sorting that puts records without a value last in either direction (undated events after the dated ones),
+    as PostgreSQL and SQLite otherwise disagree about where NULL goes."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = models.F(self.param_map.get(param.removeprefix("-"), param.removeprefix("-")))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)

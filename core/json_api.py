@@ -30,6 +30,8 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 URL = {"type": "string", "format": "uri"}
 DATE = {"type": ["string", "null"], "format": "date"}
+# A date as the source gives it (core.dates): Extended Date/Time Format text, empty when unknown.
+EDTF = {"type": "string", "description": "EDTF (ISO 8601-2) date or period; empty when unknown."}
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 STRING_OR_NULL = {"type": ["string", "null"]}
 READ_ONLY_METHODS = ["get", "head", "options"]
@@ -132,7 +134,9 @@ PUBLICATION_REF = obj(
         "id": INTEGER,
         "title": STRING,
         "url": {"type": "string", "description": "Web address of the publication; empty when it has none."},
-        "published_on": DATE,
+        "published_on": EDTF,
+        "published_on_earliest": DATE,
+        "published_on_latest": DATE,
         "source": {"type": "string", "description": "Slug of the source that published it."},
     },
     "A public publication that a statement rests on.",
@@ -151,7 +155,9 @@ def publication_ref(publication) -> dict | None:
         "id": publication.pk,
         "title": publication.title,
         "url": publication.url,
-        "published_on": to_json(publication.published_on),
+        "published_on": publication.published_on,
+        "published_on_earliest": to_json(publication.published_on_earliest),
+        "published_on_latest": to_json(publication.published_on_latest),
         "source": publication.source.slug,
     }
 
@@ -162,8 +168,9 @@ def cited_link(link, other_end: str) -> dict:
     return {
         other_end: named_ref(getattr(link, other_end)),
         "role": link.role,
-        "period_start": to_json(link.period_start),
-        "period_end": to_json(link.period_end),
+        "period": link.period,
+        "period_earliest": to_json(link.period_earliest),
+        "period_latest": to_json(link.period_latest),
         "confidence": link.confidence,
         "publication": publication_ref(link.public_publication),
     }

@@ -6,11 +6,13 @@ own history rows stay, under its old number. The merged record's public address 
 redirects it to the kept record. Both histories say who merged what, when and why.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
 
 from .curation import may_publish
+from .curation import related_model as model_of
 from .models import MergedRecord
 
 
@@ -30,14 +32,47 @@ def references(model: type[models.Model]):
 
 def move_references(model, merged_pk, kept_pk) -> None:
     for related_model, field_name in references(model):
-        attname = related_model._meta.get_field(field_name).attname
+        field = related_model._meta.get_field(field_name)
+        attname = field.attname
         for pk in related_model._base_manager.filter(**{attname: merged_pk}).values_list("pk", flat=True):
+            if related_model is model and pk == kept_pk:
+                # The kept record pointed at the merged one (a unit under its duplicate): it would point at itself.
+                if field.null:
+                    related_model._base_manager.filter(pk=pk).update(**{attname: None})
+                continue
             try:
                 with transaction.atomic():
                     related_model._base_manager.filter(pk=pk).update(**{attname: kept_pk})
             except IntegrityError:
                 # The kept record has this link already (both persons named in one testimony): keep one.
                 related_model._base_manager.filter(pk=pk).delete()
+    drop_links_to_itself(model, kept_pk)
+
+
+def drop_links_to_itself(model, kept_pk) -> None:
+    """A many-to-many link of the model to itself that the move made from the kept record to itself (a publication
+    that cited its duplicate) is removed."""
+    for field in model._meta.many_to_many:
+        if field.remote_field.model is model:
+            through = field.remote_field.through
+            through._base_manager.filter(
+                **{f"{field.m2m_field_name()}_id": kept_pk, f"{field.m2m_reverse_field_name()}_id": kept_pk}
+            ).delete()
+
+
+def keep_name_as_alias(kept, merged, user) -> None:
+    """The merged record's name becomes another name of the kept one, so that searches for it still find it."""
+    name = getattr(merged, "name", "")
+    try:
+        alias_model = model_of(type(kept), "aliases")
+    except FieldDoesNotExist:
+        return
+    if not name or name == kept.name or kept.aliases.filter(name=name).exists():
+        return
+    alias = alias_model(**{alias_model.PARENT_FIELD: kept, "name": name})
+    alias._history_user = user
+    alias._change_reason = "Name of a merged record"
+    alias.save()
 
 
 @transaction.atomic
@@ -62,6 +97,7 @@ def merge_records(kept, merged, user, reason: str = ""):
     if reason:
         note = f"{note} {reason}"
     move_references(model, merged.pk, kept.pk)
+    keep_name_as_alias(kept, merged, user)
     MergedRecord.objects.create(
         model=model._meta.label_lower, old_slug=getattr(merged, "slug", ""), old_pk=merged.pk, kept_pk=kept.pk
     )
@@ -93,3 +129,16 @@ def redirect_target(model: type[models.Model], *, slug: str | None = None, pk=No
             return target
         merged = MergedRecord.objects.filter(model=label, old_pk=merged.kept_pk).order_by("-merged_at").first()
     return None
+
+
+class RedirectMergedMixin:
+    """A detail page whose record was merged into another answers with a permanent redirect to that one."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            target = redirect_target(self.model, slug=kwargs.get("slug"))
+            if target is None:
+                raise
+            return HttpResponsePermanentRedirect(target.get_absolute_url())

@@ -3,6 +3,7 @@
 from core.curation import Confidence
 from core.json_api import (
     DATE,
+    EDTF,
     INTEGER,
     NAMED_REF,
     NUMBER_OR_NULL,
@@ -28,8 +29,9 @@ SITE_UNIT = obj(
     {
         "unit": NAMED_REF,
         "role": code(SiteUnit.Role),
-        "period_start": DATE,
-        "period_end": DATE,
+        "period": EDTF,
+        "period_earliest": DATE,
+        "period_latest": DATE,
         "confidence": code(Confidence),
         "publication": nullable(PUBLICATION_REF),
     },
@@ -59,8 +61,12 @@ SITES = ApiResource(
         ApiField("latitude", NUMBER_OR_NULL, "Latitude in decimal degrees (WGS 84), null when unknown."),
         ApiField("longitude", NUMBER_OR_NULL, "Longitude in decimal degrees (WGS 84), null when unknown."),
         ApiField("location_precision", code(Site.LocationPrecision, blank=True), "Precision of the coordinates."),
-        ApiField("first_reported", DATE, "Date the site was first reported."),
-        ApiField("last_reported", DATE, "Date the site was last reported."),
+        ApiField("first_reported", EDTF, "When the site was first reported, as the sources give it."),
+        ApiField("first_reported_earliest", DATE, "Earliest day `first_reported` can mean."),
+        ApiField("first_reported_latest", DATE, "Latest day `first_reported` can mean."),
+        ApiField("last_reported", EDTF, "When the site was last reported, as the sources give it."),
+        ApiField("last_reported_earliest", DATE, "Earliest day `last_reported` can mean."),
+        ApiField("last_reported_latest", DATE, "Latest day `last_reported` can mean."),
         ApiField("description", STRING, "Description of the site."),
         ApiField("units", array_of(SITE_UNIT), "The public units linked to the site.", site_units),
         ApiField(

@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
-from core.filters import NamedRecordFilter
+from core.filters import NamedRecordFilter, OrderingFilter
 from units.models import Unit
 
 from .models import Site, SiteUnit
@@ -30,10 +30,10 @@ class SiteFilter(django_filters.FilterSet):
         link=lambda sites, units: sites.linked_to_units(units),
         suggest="unit",
     )
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         label=_("Sort by"),
-        fields=(("name", "name"), ("region", "region"), ("first_reported", "first_reported")),
-        field_labels={"name": _("Name"), "region": _("Region"), "first_reported": _("First reported")},
+        fields=(("name", "name"), ("region", "region"), ("first_reported_earliest", "first_reported")),
+        field_labels={"name": _("Name"), "region": _("Region"), "first_reported_earliest": _("First reported")},
     )
 
     facets = (

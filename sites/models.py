@@ -16,10 +16,10 @@ from core.curation import (
     CuratedModel,
     CuratedQuerySet,
     PublicQuerySet,
-    end_not_before_start,
     link_source_gaps,
     public_related,
 )
+from core.dates import PartialDateField, PartialDatesModel
 from core.names import AliasModel, NamedModel
 from core.search import SearchableQuerySet
 from units.models import Unit, UnitQuerySet
@@ -75,7 +75,7 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
 
-class Site(NamedModel, CuratedModel):
+class Site(NamedModel, PartialDatesModel, CuratedModel):
     """A place where soldiers are or were held illegally."""
 
     class Kind(models.TextChoices):
@@ -109,8 +109,12 @@ class Site(NamedModel, CuratedModel):
     location_precision = models.CharField(
         _("location precision"), max_length=12, choices=LocationPrecision.choices, blank=True
     )
-    first_reported = models.DateField(_("first reported"), null=True, blank=True)
-    last_reported = models.DateField(_("last reported"), null=True, blank=True)
+    first_reported = PartialDateField(_("first reported"))
+    first_reported_earliest = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    first_reported_latest = models.DateField(null=True, blank=True, editable=False)
+    last_reported = PartialDateField(_("last reported"))
+    last_reported_earliest = models.DateField(null=True, blank=True, editable=False)
+    last_reported_latest = models.DateField(null=True, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     units = models.ManyToManyField(
         "units.Unit", through="SiteUnit", verbose_name=_("units"), related_name="sites", blank=True
@@ -146,7 +150,13 @@ class Site(NamedModel, CuratedModel):
                 name="site_coordinates_both_or_neither",
                 violation_error_message=_("Give both latitude and longitude, or neither."),
             ),
-            end_not_before_start("first_reported", "last_reported", "site_last_reported_after_first"),
+            models.CheckConstraint(
+                condition=Q(first_reported_earliest__isnull=True)
+                | Q(last_reported_latest__isnull=True)
+                | Q(last_reported_latest__gte=models.F("first_reported_earliest")),
+                name="site_last_reported_after_first",
+                violation_error_message=_("The site cannot be last reported before it was first reported."),
+            ),
         ]
 
     def __str__(self):
@@ -180,7 +190,7 @@ class SiteUnitQuerySet(CitedLinkQuerySet):
         return SiteQuerySet.public_condition(f"{prefix}site__") & UnitQuerySet.public_condition(f"{prefix}unit__")
 
 
-class SiteUnit(CitedLinkModel):
+class SiteUnit(PartialDatesModel, CitedLinkModel):
     """A unit's link to a site, the role it played there and the publication that says so."""
 
     class Role(models.TextChoices):
@@ -192,8 +202,9 @@ class SiteUnit(CitedLinkModel):
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="site_units")
     unit = models.ForeignKey("units.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="site_units")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    period_start = models.DateField(_("from"), null=True, blank=True)
-    period_end = models.DateField(_("until"), null=True, blank=True)
+    period = PartialDateField(_("period"))
+    period_earliest = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    period_latest = models.DateField(null=True, blank=True, editable=False, db_index=True)
     publication = models.ForeignKey(
         "testimonies.Publication",
         verbose_name=_("according to"),
@@ -220,7 +231,6 @@ class SiteUnit(CitedLinkModel):
         verbose_name_plural = _("site–unit links")
         constraints = [
             models.UniqueConstraint(fields=["site", "unit", "role"], name="siteunit_unique_role"),
-            end_not_before_start("period_start", "period_end", "siteunit_period_end_after_start"),
         ]
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django_filters.views import FilterView
 
 from core.csv_export import CsvExportView
 from core.listing import PublicFilterListView, PublicFilterMixin
+from core.merge import RedirectMergedMixin
 from core.security import ReadOnlyViewMixin
 from units.command import chains_of_command
 
@@ -84,7 +85,8 @@ class CommandPeriodForm(forms.Form):
         return cleaned_data
 
 
-class SiteDetailView(ReadOnlyViewMixin, DetailView):
+class SiteDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):
+    model = Site
     queryset = Site.objects.for_public_detail()
     template_name = "sites/site_detail.html"
 

@@ -15,13 +15,16 @@ from core.admin_base import (
     AliasInline,
     CitingRecordsAdminMixin,
     CuratedAdmin,
+    MergeAdminMixin,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
     StaffExportMixin,
     add_inline,
 )
+from core.admin_duplicates import DuplicateWarningAdminMixin
 from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
+from core.duplicates import combined, same_url, similar_names
 from sites.models import Site
 
 from .consent import restore_consent, withdraw_consent
@@ -203,7 +206,7 @@ class SourceAliasInline(AliasInline):
 
 
 @admin.register(Source)
-class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
+class SourceAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
     import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
@@ -215,15 +218,21 @@ class SourceAdmin(CsvImportAdminMixin, CuratedAdmin):
         AUDIT_FIELDSET,
     )
 
+    def likely_duplicates(self, data, pk):
+        sources = Source.objects.exclude(pk=pk)
+        return combined(
+            same_url(sources, data.get("website", ""), "website"), similar_names(sources, data.get("name", ""))
+        )
+
 
 @admin.register(Publication)
-class PublicationAdmin(CitingRecordsAdminMixin, CuratedAdmin):
+class PublicationAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CitingRecordsAdminMixin, CuratedAdmin):
     list_display = ("title", "source", "kind", "published_on", "language", "status")
     list_filter = ("status", "kind", "language", "source")
     list_select_related = ("source",)
     search_fields = ("title", "author", "excerpt", "url", "source__name")
     autocomplete_fields = ("source", "cites")
-    date_hierarchy = "published_on"
+    date_hierarchy = "published_on_earliest"
     fieldsets = (
         (
             None,
@@ -246,6 +255,14 @@ class PublicationAdmin(CitingRecordsAdminMixin, CuratedAdmin):
         AUDIT_FIELDSET,
     )
     readonly_fields = (*CuratedAdmin.readonly_fields, "citing_records_link")
+
+    def likely_duplicates(self, data, pk):
+        publications = Publication.objects.exclude(pk=pk).select_related("source")
+        source = data.get("source", "")
+        same_source = publications.filter(source=source) if source.isdigit() else publications.none()
+        return combined(
+            same_url(publications, data.get("url", "")), similar_names(same_source, data.get("title", ""), "title")
+        )
 
 
 @admin.register(AbuseType)
@@ -434,7 +451,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     fieldsets = (
         (None, {"fields": ("witness_label", "witness_role", "verification")}),
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),
-        (_("Dates"), {"fields": ("given_on", "events_start", "events_end", "events_precision")}),
+        (_("Dates"), {"fields": ("given_on", "events")}),
         (_("Cross-references"), {"fields": ("sites", "units", "abuse_types")}),
         (_("Consent"), {"fields": ("consent", "consent_recorded_on", "consent_how")}),
         AUDIT_FIELDSET,

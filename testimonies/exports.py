@@ -4,6 +4,7 @@ from django.db.models import Case, DateField, Exists, F, OuterRef, Q, TextField,
 from django.db.models.functions import TruncMonth
 
 from core.csv_export import Column, joined, public_url
+from core.dates import bounds, to_month
 from sites.models import Site
 from units.models import Unit
 
@@ -17,6 +18,15 @@ def public_date(field: str):
     return Case(
         When(LIMITED, then=TruncMonth(field, output_field=DateField())), default=F(field), output_field=DateField()
     )
+
+
+def public_events(row: dict) -> tuple:
+    """The events' EDTF text and its earliest and latest day as the public may see them (the month at most under
+    limited consent: testimonies.models.Testimony.public_events)."""
+    if row["csv_consent"] != Consent.LIMITED:
+        return row["csv_events"], row["csv_events_earliest"], row["csv_events_latest"]
+    text = to_month(row["csv_events"])
+    return (text, *bounds(text))
 
 
 def unless_limited(expression):
@@ -66,26 +76,26 @@ TESTIMONY_COLUMNS = [
         public_date("given_on"),
     ),
     Column(
-        "events_start",
-        "Start of the events described; the first of its month when consent is limited.",
-        "date (ISO 8601)",
-        public_date("events_start"),
+        "events",
+        "Date or period of the events as the sources give it (EDTF: 2022-11, 2022-23 for autumn, 2022-11~ for "
+        "about, 2022-11/.. for open-ended); empty when unknown; to the month at most when consent is limited.",
+        "date (EDTF)",
+        F("events"),
+        python=lambda row, context: public_events(row)[0],
     ),
     Column(
-        "events_end",
-        "End of the events described; the first of its month when consent is limited.",
+        "events_earliest",
+        "Earliest day the events can have begun (of `events` as exported), if known.",
         "date (ISO 8601)",
-        public_date("events_end"),
+        F("events_earliest"),
+        python=lambda row, context: public_events(row)[1],
     ),
     Column(
-        "events_precision",
-        f"Precision of the event dates: {', '.join(Testimony.DatePrecision.values)}; at least `month` when consent is "
-        "limited.",
-        "code",
-        Case(
-            When(LIMITED & Q(events_precision=Testimony.DatePrecision.DAY), then=Value(Testimony.DatePrecision.MONTH)),
-            default=F("events_precision"),
-        ),
+        "events_latest",
+        "Latest day the events can have ended (of `events` as exported), if known.",
+        "date (ISO 8601)",
+        F("events_latest"),
+        python=lambda row, context: public_events(row)[2],
     ),
     Column(
         "consent",

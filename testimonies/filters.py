@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
-from core.filters import NamedRecordFilter
+from core.filters import NamedRecordFilter, OrderingFilter
 from sites.filters import public_site_regions
 from sites.models import Site
 from units.models import Person, Unit
@@ -38,7 +38,7 @@ def public_citations(testimonies):
     return Citation.objects.public().filter(testimony__in=testimonies)
 
 
-class PublicDateOrderingFilter(django_filters.OrderingFilter):
+class PublicDateOrderingFilter(OrderingFilter):
     """Sorts by the date given as the public may know it (the month, under limited consent)."""
 
     def filter(self, qs, value):
@@ -84,10 +84,16 @@ class TestimonyFilter(django_filters.FilterSet):
     )
     sort = PublicDateOrderingFilter(
         label=_("Sort by"),
-        # The date as the public may know it (testimonies.models.TestimonyQuerySet.with_public_date).
-        fields=(("public_given_on_sort", "date"), ("witness_label", "witness"), ("id", "id")),
+        # The dates as the public may know them (testimonies.models.TestimonyQuerySet.with_public_date).
+        fields=(
+            ("public_given_on_sort", "date"),
+            ("public_events_sort", "events"),
+            ("witness_label", "witness"),
+            ("id", "id"),
+        ),
         field_labels={
             "public_given_on_sort": _("Date given"),
+            "public_events_sort": _("Date of the events"),
             "witness_label": _("Witness"),
             "id": _("Record number"),
         },
@@ -127,7 +133,7 @@ class TestimonyFilter(django_filters.FilterSet):
 class SourceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Source.Kind.choices)
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         label=_("Sort by"), fields=(("name", "name"), ("kind", "kind")), field_labels={"name": _("Name")}
     )
 

@@ -32,11 +32,12 @@ class TestimonyImporter(CsvImporter):
         "abuse_type_slugs": ("abuse_types", AbuseType, "slug"),
     }
     relations = tuple(many_to_many)
-    # Testimony has no save() of its own, no signal receivers and no unique field: see CsvImporter.bulk_create.
+    # Testimony's save() only fills the earliest/latest days of its dates (done for bulk inserts too), it has no
+    # signal receivers and no unique field: see CsvImporter.bulk_create.
     bulk_create = True
 
     # Exported as the public may see them (the month, under limited consent), imported as plain fields.
-    DATE_FIELDS = ("given_on", "events_start", "events_end", "events_precision")
+    DATE_FIELDS = ("given_on", "events")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,9 +50,7 @@ class TestimonyImporter(CsvImporter):
         if not plan.adding and record.is_limited:
             public = {
                 "given_on": record.public_given_on,
-                "events_start": record.public_events_start,
-                "events_end": record.public_events_end,
-                "events_precision": record.public_events_precision,
+                "events": record.public_events,
             }
             cells = {
                 name: cell

@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -20,8 +20,8 @@ from core.curation import (
     CuratedQuerySet,
     PublicQuerySet,
     SourceGap,
-    end_not_before_start,
 )
+from core.dates import PartialDateField, PartialDatesModel, bounds, to_month
 from core.names import AliasModel, NamedModel
 from core.search import SearchableQuerySet, Term, text_condition
 from core.storage import PrivateStorage
@@ -126,7 +126,7 @@ class PublicationQuerySet(CuratedQuerySet):
         return super().public_condition(prefix) & SourceQuerySet.public_condition(f"{prefix}source__")
 
 
-class Publication(CuratedModel):
+class Publication(PartialDatesModel, CuratedModel):
     """One article, video, report or post of a source."""
 
     class Kind(models.TextChoices):
@@ -142,7 +142,9 @@ class Publication(CuratedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ARTICLE)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     archived_url = models.URLField(_("archived URL"), max_length=500, blank=True)
-    published_on = models.DateField(_("date published"), null=True, blank=True, db_index=True)
+    published_on = PartialDateField(_("date published"))
+    published_on_earliest = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    published_on_latest = models.DateField(null=True, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=12, blank=True, help_text=_("For example: ru, en"))
     author = models.CharField(_("author"), max_length=200, blank=True)
     excerpt = models.TextField(_("excerpt"), blank=True)
@@ -159,7 +161,7 @@ class Publication(CuratedModel):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["-published_on", "title"]
+        ordering = [models.F("published_on_earliest").desc(nulls_last=True), "title"]
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
 
@@ -231,8 +233,9 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         return super().public_condition(prefix) & ~Q(**{f"{prefix}consent": Consent.WITHDRAWN})
 
     def with_public_date(self):
-        """`public_given_on_sort`: the date given as the public may know it (the month under limited consent),
-        for public sorting: sorting by the exact day would place such a testimony among its neighbours."""
+        """`public_given_on_sort` and `public_events_sort`: the date given and the events' earliest day as the public
+        may know them (the month under limited consent), for public sorting: sorting by the exact day would place
+        such a testimony among its neighbours."""
         if "public_given_on_sort" in self.query.annotations:
             return self
         return self.annotate(
@@ -240,7 +243,15 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
                 models.When(consent=Consent.LIMITED, then=TruncMonth("given_on", output_field=models.DateField())),
                 default=models.F("given_on"),
                 output_field=models.DateField(),
-            )
+            ),
+            # The same for the events' earliest day (core.dates).
+            public_events_sort=models.Case(
+                models.When(
+                    consent=Consent.LIMITED, then=TruncMonth("events_earliest", output_field=models.DateField())
+                ),
+                default=models.F("events_earliest"),
+                output_field=models.DateField(),
+            ),
         )
 
     def public_with_site(self):
@@ -307,23 +318,31 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         return self.filter(pk__in=TestimonyPerson.objects.public().filter(person__in=persons).values("testimony_id"))
 
     def events_between(self, start, end):
-        """Testimonies whose event period overlaps [start, end]; either bound may be None (open)."""
-        # Limited consent: the public may only learn the month, so such a testimony is found by the whole months
-        # of its events (filtering by day would otherwise narrow its dates down).
+        """Testimonies whose events may overlap [start, end]; either bound may be None (open).
+
+        An open end of the events ("2022-11/..") overlaps every later period; undated events match no period.
+        Limited consent: the public may only learn the month, so such a testimony is found by the whole months of
+        its events (filtering by day would otherwise narrow its dates down).
+        """
+        if not (start or end):
+            return self
         limited = Q(consent=Consent.LIMITED)
-        queryset = self.annotate(
-            events_from=Coalesce("events_start", "events_end"),
-            events_until=Coalesce("events_end", "events_start"),
-            events_from_month=TruncMonth(Coalesce("events_start", "events_end"), output_field=models.DateField()),
-            events_until_month=TruncMonth(Coalesce("events_end", "events_start"), output_field=models.DateField()),
-        )
+        queryset = self.filter(Q(events_earliest__isnull=False) | Q(events_latest__isnull=False))
         if start:
-            queryset = queryset.filter(
-                (~limited & Q(events_until__gte=start)) | (limited & Q(events_until_month__gte=start.replace(day=1)))
+            queryset = queryset.annotate(
+                events_latest_month=TruncMonth("events_latest", output_field=models.DateField())
+            ).filter(
+                Q(events_latest__isnull=True)
+                | (~limited & Q(events_latest__gte=start))
+                | (limited & Q(events_latest_month__gte=start.replace(day=1)))
             )
         if end:
-            queryset = queryset.filter(
-                (~limited & Q(events_from__lte=end)) | (limited & Q(events_from_month__lte=end))
+            queryset = queryset.annotate(
+                events_earliest_month=TruncMonth("events_earliest", output_field=models.DateField())
+            ).filter(
+                Q(events_earliest__isnull=True)
+                | (~limited & Q(events_earliest__lte=end))
+                | (limited & Q(events_earliest_month__lte=end))
             )
         return queryset
 
@@ -358,7 +377,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
 
-class Testimony(CuratedModel):
+class Testimony(PartialDatesModel, CuratedModel):
     """One person's account, with the public label under which it is shown."""
 
     class WitnessRole(models.TextChoices):
@@ -375,12 +394,6 @@ class Testimony(CuratedModel):
         UKRAINIAN = "uk", _("Ukrainian")
         ENGLISH = "en", _("English")
         DUTCH = "nl", _("Dutch")
-
-    class DatePrecision(models.TextChoices):
-        DAY = "day", _("Exact day")
-        MONTH = "month", _("Month")
-        YEAR = "year", _("Year")
-        APPROXIMATE = "approximate", _("Approximate")
 
     class Verification(models.TextChoices):
         UNVERIFIED = "unverified", _("Unverified")
@@ -404,11 +417,17 @@ class Testimony(CuratedModel):
     translation = models.TextField(_("English translation"), blank=True)
     context = models.TextField(_("public context"), blank=True, help_text=_("What the sources say around the quote."))
     given_on = models.DateField(_("date given"), null=True, blank=True)
-    events_start = models.DateField(_("events from"), null=True, blank=True)
-    events_end = models.DateField(_("events until"), null=True, blank=True)
-    events_precision = models.CharField(
-        _("precision of the event dates"), max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY
+    events = PartialDateField(
+        _("date or period of the events"),
+        help_text=_(
+            "As the source gives it: 2022-11-05 (a day), 2022-11 (a month), 2022-23 (autumn 2022; 21 spring, "
+            "22 summer, 24 winter), 2022 (a year), 2022-11~ (about), 2022? (uncertain), 2022-11/2023-05 (a "
+            "period, each end with its own precision), 2022-11/.. (still going on or end unknown). Words work "
+            "too: “November 2022”, “autumn 2022”, “about November 2022”, “November 2022 to May 2023”."
+        ),
     )
+    events_earliest = models.DateField(null=True, blank=True, editable=False)
+    events_latest = models.DateField(null=True, blank=True, editable=False)
     verification = models.CharField(
         _("verification"), max_length=20, choices=Verification.choices, default=Verification.UNVERIFIED
     )
@@ -458,11 +477,11 @@ class Testimony(CuratedModel):
         ]
         indexes = [
             models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
-            models.Index(fields=["events_start"], name="testimony_events_start"),
+            models.Index(fields=["events_earliest"], name="testimony_events_earliest"),
+            models.Index(fields=["events_latest"], name="testimony_events_latest"),
             models.Index(fields=["status", "witness_label"], name="testimony_public_label"),
             models.Index(fields=["verification"], name="testimony_verification"),
         ]
-        constraints = [end_not_before_start("events_start", "events_end", "testimony_events_end_after_start")]
 
     def __str__(self):
         return f"{self.witness_label}: {Truncator(self.quote).chars(60)}"
@@ -491,22 +510,13 @@ class Testimony(CuratedModel):
         return self.public_date("given_on")
 
     @property
-    def public_events_start(self):
-        return self.public_date("events_start")
+    def public_events(self) -> str:
+        """The events' date as the public may see it: to the month at most under limited consent (core.dates)."""
+        return to_month(self.events) if self.is_limited else self.events
 
     @property
-    def public_events_end(self):
-        return self.public_date("events_end")
-
-    @property
-    def public_events_precision(self) -> str:
-        coarser = (self.DatePrecision.YEAR, self.DatePrecision.APPROXIMATE)
-        if self.is_limited and self.events_precision not in coarser:
-            return self.DatePrecision.MONTH
-        return self.events_precision
-
-    def get_public_events_precision_display(self) -> str:
-        return self.DatePrecision(self.public_events_precision).label
+    def public_events_bounds(self):
+        return bounds(self.public_events)
 
     @property
     def public_regions(self) -> list[str]:
@@ -561,7 +571,7 @@ class Citation(models.Model):
     REVIEWED_PARENTS = ("testimony",)
 
     class Meta:
-        ordering = ["publication__published_on", "id"]
+        ordering = ["publication__published_on_earliest", "id"]
         verbose_name = _("citation")
         verbose_name_plural = _("citations")
         constraints = [

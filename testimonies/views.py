@@ -1,4 +1,3 @@
-import calendar
 from pathlib import PurePosixPath
 
 from django.db.models import Q
@@ -10,20 +9,13 @@ from django.views.generic import DetailView
 from core.csv_export import CsvExportView
 from core.curation import RECORDS_ON_DETAIL_PAGE
 from core.listing import PublicFilterListView
+from core.merge import RedirectMergedMixin
 from core.security import ReadOnlyViewMixin
 from units.command import chains_of_command
 
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
 from .filters import SourceFilter, TestimonyFilter
 from .models import EvidenceImage, Source, Testimony
-
-
-def month_start(day):
-    return day.replace(day=1) if day else None
-
-
-def month_end(day):
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1]) if day else None
 
 
 class TestimonyListView(PublicFilterListView):
@@ -40,10 +32,7 @@ class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         testimony = self.object
         # Under limited consent, the period as the public may know it: whole months.
-        start, end = testimony.events_start, testimony.events_end
-        if testimony.is_limited:
-            start, end = month_start(start), month_end(end or start)
-        chains = chains_of_command(testimony.public_units, start, end)
+        chains = chains_of_command(testimony.public_units, *testimony.public_events_bounds)
         return super().get_context_data(chains=chains, **kwargs)
 
 
@@ -54,7 +43,8 @@ class SourceListView(PublicFilterListView):
     export_url_name = "testimonies:source_export"
 
 
-class SourceDetailView(ReadOnlyViewMixin, DetailView):
+class SourceDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):
+    model = Source
     queryset = Source.objects.for_public_detail()
     template_name = "testimonies/source_detail.html"
 

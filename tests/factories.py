@@ -63,7 +63,9 @@ class PublicationFactory(PublishedFactory):
     source = factory.SubFactory(SourceFactory)
     title = factory.Sequence(lambda n: f"Report number {n}")
     url = factory.Sequence(lambda n: f"https://news.example.org/report-{n}")
-    published_on = factory.Sequence(lambda n: datetime.date(2025, 1, 1) + datetime.timedelta(days=n % 300))
+    published_on = factory.Sequence(
+        lambda n: (datetime.date(2025, 1, 1) + datetime.timedelta(days=n % 300)).isoformat()
+    )
     language = "en"
 
 

@@ -320,7 +320,7 @@ def world():
         sites=[site, hidden_site],
         units=[regiment, draft_unit],
         abuse_types=[AbuseTypeFactory(slug="beating")],
-        events_start="2024-01-01",
+        events="2024-01",
     )
     CitationFactory(testimony=testimony, publication=publication)
     return locals()

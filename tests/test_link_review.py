@@ -75,7 +75,7 @@ def make_link(model, status, end="site", other=PublicationStatus.PUBLISHED):
 
 
 def editable_field(model) -> str:
-    return {Citation: "locator", SiteUnit: "period_start", Posting: "title"}[model]
+    return {Citation: "locator", SiteUnit: "period", Posting: "title"}[model]
 
 
 def snapshot(link):

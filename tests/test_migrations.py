@@ -116,3 +116,82 @@ def test_the_models_need_no_migration_that_is_not_written():
     out = io.StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_plain_dates_become_partial_dates_in_records_and_their_history():
+    old = migrate_to([("testimonies", "0009_restricted_fields_access_log"), ("sites", "0005_site_aliases")])
+    source = old.get_model("testimonies", "Source").objects.create(name="ASTRA", slug="astra", kind="media")
+    publication = old.get_model("testimonies", "Publication").objects.create(
+        source=source, title="Report", published_on=datetime.date(2025, 7, 21)
+    )
+    Testimony = old.get_model("testimonies", "Testimony")
+    month = Testimony.objects.create(
+        witness_label="Novosibirsk",
+        witness_role="other",
+        quote="…",
+        events_start=datetime.date(2024, 11, 1),
+        events_end=datetime.date(2024, 11, 30),
+        events_precision="month",
+    )
+    Testimony.objects.create(
+        witness_label="Frolov",
+        witness_role="relative",
+        quote="…",
+        events_start=datetime.date(2022, 1, 1),
+        events_end=datetime.date(2024, 4, 30),
+        events_precision="month",
+    )
+    Testimony.objects.create(
+        witness_label="Open", witness_role="other", quote="…", events_start=datetime.date(2023, 5, 2)
+    )
+    old.get_model("testimonies", "HistoricalTestimony").objects.create(
+        id=month.pk,
+        witness_label="Novosibirsk",
+        witness_role="other",
+        quote="…",
+        quote_language="ru",
+        verification="unverified",
+        status="draft",
+        version=1,
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+        events_start=datetime.date(2024, 11, 1),
+        events_end=datetime.date(2024, 11, 30),
+        events_precision="month",
+        history_date=timezone.now(),
+        history_type="+",
+    )
+    site = old.get_model("sites", "Site").objects.create(
+        name="Mine",
+        slug="mine",
+        kind="coal_mine",
+        region="Donetsk",
+        territory="occupied_ukraine",
+        first_reported=datetime.date(2024, 5, 1),
+    )
+    unit = old.get_model("units", "Unit").objects.create(name="5th Brigade", slug="5th", kind="brigade")
+    old.get_model("sites", "SiteUnit").objects.create(
+        site=site, unit=unit, role="operated", period_start=datetime.date(2023, 3, 1)
+    )
+
+    migrate_to(latest_targets())
+
+    from sites.models import SiteUnit
+    from testimonies.models import Publication
+
+    events = {t.witness_label: (t.events, t.events_earliest, t.events_latest) for t in CurrentTestimony.objects.all()}
+    assert events == {
+        "Novosibirsk": ("2024-11", datetime.date(2024, 11, 1), datetime.date(2024, 11, 30)),
+        "Frolov": ("2022-01/2024-04", datetime.date(2022, 1, 1), datetime.date(2024, 4, 30)),
+        "Open": ("2023-05-02/..", datetime.date(2023, 5, 2), None),
+    }
+    assert CurrentTestimony.history.get().events == "2024-11"
+    migrated = Publication.objects.get(pk=publication.pk)
+    assert (migrated.published_on, migrated.published_on_earliest) == ("2025-07-21", datetime.date(2025, 7, 21))
+    assert CurrentSite.objects.get().first_reported == "2024-05-01"
+    link = SiteUnit.objects.get()
+    assert (link.period, link.period_earliest, link.period_latest) == (
+        "2023-03-01/..",
+        datetime.date(2023, 3, 1),
+        None,
+    )

@@ -106,19 +106,30 @@ def test_site_accepts_valid_coordinates(latitude, longitude):
 
 
 def test_site_last_reported_cannot_be_before_first_reported():
-    site = SiteFactory.build(first_reported=DAY, last_reported=DAY_BEFORE)
+    site = SiteFactory.build(first_reported=DAY.isoformat(), last_reported=DAY_BEFORE.isoformat())
 
-    assert_rejected_by_full_clean(site, END_BEFORE_START)
+    assert_rejected_by_full_clean(site, "The site cannot be last reported before it was first reported.")
     assert_rejected_by_database(site)
+
+
+def test_a_site_last_reported_in_the_month_it_was_first_reported_is_accepted():
+    # Partial dates compare by what they may mean: "2024-05" may well be after 2024-05-20.
+    site = SiteFactory.build(first_reported="2024-05-20", last_reported="2024-05")
+    site.full_clean()
+    site.save()
+    assert (site.last_reported_earliest, site.last_reported_latest) == (
+        datetime.date(2024, 5, 1),
+        datetime.date(2024, 5, 31),
+    )
 
 
 @pytest.mark.parametrize(
     ("first", "last"),
-    [(DAY, DAY), (DAY_BEFORE, DAY), (None, DAY), (DAY, None)],
+    [(DAY, DAY), (DAY_BEFORE, DAY), ("", DAY), (DAY, "")],
     ids=["same", "after", "no-first", "no-last"],
 )
 def test_site_reporting_dates_in_order_are_accepted(first, last):
-    site = SiteFactory.build(first_reported=first, last_reported=last)
+    site = SiteFactory.build(first_reported=str(first), last_reported=str(last))
     site.full_clean()
     site.save()
 
@@ -126,24 +137,33 @@ def test_site_reporting_dates_in_order_are_accepted(first, last):
 # --- Periods ------------------------------------------------------------------------------------------------------
 
 
-def test_testimony_events_end_cannot_be_before_start():
-    testimony = factories.TestimonyFactory.build(events_start=DAY, events_end=DAY_BEFORE)
-
-    assert_rejected_by_full_clean(testimony, END_BEFORE_START)
-    assert_rejected_by_database(testimony)
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        (factories.TestimonyFactory, "events"),
+        (factories.PublicationFactory, "published_on"),
+        (SiteFactory, "first_reported"),
+    ],
+)
+def test_a_partial_date_that_ends_before_it_starts_is_refused(model, field):
+    record = model.build(**{field: f"{DAY.isoformat()}/{DAY_BEFORE.isoformat()}"})
+    with pytest.raises(ValidationError) as refusal:
+        record.full_clean(exclude=["source"])
+    assert "The period ends before it starts." in refusal.value.message_dict[field]
 
 
 def test_testimony_events_on_one_day_are_accepted():
-    testimony = factories.TestimonyFactory.build(events_start=DAY, events_end=DAY)
+    testimony = factories.TestimonyFactory.build(events=f"{DAY.isoformat()}/{DAY.isoformat()}")
     testimony.full_clean()
     testimony.save()
+    assert (testimony.events_earliest, testimony.events_latest) == (DAY, DAY)
 
 
 def test_site_unit_period_end_cannot_be_before_start():
-    link = SiteUnitFactory.build(site=SiteFactory(), unit=UnitFactory(), period_start=DAY, period_end=DAY_BEFORE)
-
-    assert_rejected_by_full_clean(link, END_BEFORE_START)
-    assert_rejected_by_database(link)
+    link = SiteUnitFactory.build(site=SiteFactory(), unit=UnitFactory(), period="2024-05/2023")
+    with pytest.raises(ValidationError) as refusal:
+        link.full_clean()
+    assert "The period ends before it starts." in refusal.value.message_dict["period"]
 
 
 def test_a_posting_that_ends_before_it_starts_is_refused_with_a_message():
@@ -154,9 +174,10 @@ def test_a_posting_that_ends_before_it_starts_is_refused_with_a_message():
 
 
 def test_valid_periods_are_accepted():
-    link = SiteUnitFactory.build(site=SiteFactory(), unit=UnitFactory(), period_start=DAY_BEFORE, period_end=DAY)
+    link = SiteUnitFactory.build(site=SiteFactory(), unit=UnitFactory(), period=f"{DAY_BEFORE}/{DAY}")
     link.full_clean()
     link.save()
+    assert (link.period_earliest, link.period_latest) == (DAY_BEFORE, DAY)
     posting = PostingFactory.build(unit=UnitFactory(), person=PersonFactory(), period="2023-21/..")
     posting.full_clean()
     posting.save()

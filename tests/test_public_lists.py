@@ -42,8 +42,7 @@ def world():
         sites=[mine],
         units=[brigade],
         abuse_types=[beating],
-        events_start=datetime.date(2024, 1, 1),
-        events_end=datetime.date(2024, 2, 1),
+        events="2024-01-01/2024-02-01",
         given_on=datetime.date(2025, 1, 10),
     )
     relative = TestimonyFactory(
@@ -55,7 +54,7 @@ def world():
         sites=[store],
         units=[battalion],
         abuse_types=[starvation],
-        events_start=datetime.date(2022, 5, 1),
+        events="2022-05-01",
         given_on=datetime.date(2025, 3, 1),
         verification=Testimony.Verification.CORROBORATED,
     )

@@ -310,8 +310,7 @@ def limited(public_world):
         witness_label="Limited witness",
         consent=Consent.LIMITED,
         given_on=datetime.date(2019, 3, 17),
-        events_start=datetime.date(2019, 2, 11),
-        events_end=datetime.date(2019, 2, 23),
+        events="2019-02-11/2019-02-23",
         sites=[public_world["site"]],
         units=[public_world["unit"]],
     )
@@ -322,7 +321,7 @@ def limited(public_world):
 def test_a_limited_consent_testimony_shows_months_and_regions_only(client, public_world, limited):
     site = public_world["site"]
     detail = fetch(client, limited.get_absolute_url())
-    assert "Limited witness" in detail and "March 2019" in detail and "February 2019" in detail
+    assert "Limited witness" in detail and "March 2019" in detail and "2019-02" in detail
     assert site.name not in detail and site.get_absolute_url() not in detail and site.region in detail
     public_text = everything_public(client)
     for exact in ("2019-03-17", "2019-02-11", "2019-02-23", "March 17, 2019", "Feb. 11, 2019", "Feb. 23, 2019"):
@@ -342,19 +341,20 @@ def test_a_limited_consent_testimony_shows_months_and_regions_only(client, publi
         response = client.get("/api/testimonies/", {"date_after": after, "date_before": before, "q": "Limited"})
         assert response.json()["count"] == found, (after, before)
     api = client.get(f"/api/testimonies/{limited.pk}/").json()
-    assert (api["given_on"], api["events_start"], api["events_end"], api["events_precision"]) == (
+    assert (api["given_on"], api["events"], api["events_earliest"], api["events_latest"]) == (
         "2019-03-01",
+        "2019-02",
         "2019-02-01",
-        "2019-02-01",
-        "month",
+        "2019-02-28",
     )
     assert api["sites"] == [] and api["regions"] == [site.region] and api["consent"] == "limited"
     import csv
     import io
 
     [row] = csv.DictReader(io.StringIO(fetch(client, f"{reverse('testimonies:testimony_export')}?q=Limited")))
-    assert (row["given_on"], row["events_start"], row["site_slugs"], row["site_regions"]) == (
+    assert (row["given_on"], row["events"], row["events_earliest"], row["site_slugs"], row["site_regions"]) == (
         "2019-03-01",
+        "2019-02",
         "2019-02-01",
         "",
         site.region,

@@ -9,7 +9,9 @@ from core.admin_base import (
     ReviewedLinkAdmin,
     ReviewedLinkInline,
 )
+from core.admin_duplicates import DuplicateWarningAdminMixin
 from core.admin_import import CsvImportAdminMixin
+from core.duplicates import combined, same_number, similar_names
 
 from .models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
@@ -63,7 +65,7 @@ class SubUnitInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
+class UnitAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
     import_kind = "units"
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
@@ -78,9 +80,13 @@ class UnitAdmin(CsvImportAdminMixin, CuratedAdmin):
         AUDIT_FIELDSET,
     )
 
+    def likely_duplicates(self, data, pk):
+        units = Unit.objects.exclude(pk=pk)
+        return combined(same_number(units, data.get("unit_number", "")), similar_names(units, data.get("name", "")))
+
 
 @admin.register(Person)
-class PersonAdmin(MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
+class PersonAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
     import_kind = "persons"
     list_display = ("name", "rank", "status", "updated_at")
     list_filter = ("status", "postings__role")
@@ -91,6 +97,9 @@ class PersonAdmin(MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
         (None, {"fields": ("name", "slug", "rank", "date_of_birth", "description")}),
         AUDIT_FIELDSET,
     )
+
+    def likely_duplicates(self, data, pk):
+        return combined(similar_names(Person.objects.exclude(pk=pk), data.get("name", "")))
 
 
 @admin.register(Posting)

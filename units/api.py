@@ -3,6 +3,7 @@
 from core.curation import Confidence, related_model
 from core.json_api import (
     DATE,
+    EDTF,
     INTEGER,
     NAMED_REF,
     PUBLICATION_REF,
@@ -42,8 +43,9 @@ UNIT_SITE = obj(
     {
         "site": NAMED_REF,
         "role": code(related_model(Unit, "site_units").Role),
-        "period_start": DATE,
-        "period_end": DATE,
+        "period": EDTF,
+        "period_earliest": DATE,
+        "period_latest": DATE,
         "confidence": code(Confidence),
         "publication": nullable(PUBLICATION_REF),
     },

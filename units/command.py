@@ -160,7 +160,7 @@ def sites_during_postings(postings: list[Posting]) -> list[PostingWithSites]:
                 link
                 for link in by_unit.get(posting.unit_id, [])
                 if periods_may_overlap(
-                    (link.period_start, link.period_end), (posting.period_earliest, posting.period_latest)
+                    (link.period_earliest, link.period_latest), (posting.period_earliest, posting.period_latest)
                 )
             ],
         )

@@ -1,10 +1,9 @@
-from django.http import Http404, HttpResponsePermanentRedirect
 from django.views.generic import DetailView
 
 from core.csv_export import CsvExportView
 from core.curation import RECORDS_ON_DETAIL_PAGE, public_related
 from core.listing import PublicFilterListView
-from core.merge import redirect_target
+from core.merge import RedirectMergedMixin
 from core.security import ReadOnlyViewMixin
 
 from .command import sites_during_postings
@@ -20,7 +19,8 @@ class UnitListView(PublicFilterListView):
     export_url_name = "units:unit_export"
 
 
-class UnitDetailView(ReadOnlyViewMixin, DetailView):
+class UnitDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):
+    model = Unit
     queryset = Unit.objects.for_public_detail()
     template_name = "units/unit_detail.html"
 
@@ -39,19 +39,6 @@ class PersonListView(PublicFilterListView):
     queryset = Person.objects.for_public_list()
     template_name = "units/person_list.html"
     export_url_name = "units:person_export"
-
-
-class RedirectMergedMixin:
-    """A detail page whose record was merged into another answers with a permanent redirect to that one."""
-
-    def get(self, request, *args, **kwargs):
-        try:
-            return super().get(request, *args, **kwargs)
-        except Http404:
-            target = redirect_target(self.model, slug=kwargs.get("slug"))
-            if target is None:
-                raise
-            return HttpResponsePermanentRedirect(target.get_absolute_url())
 
 
 class PersonDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):

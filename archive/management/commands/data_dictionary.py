@@ -60,8 +60,9 @@ row 1) and column.
   `publication_ids` and `citation_urls` of testimonies, `unit_slugs` and `testimony_ids` of sites,
   `commander_slugs`, `person_slugs`, `site_slugs` and `testimony_ids` of units, `aliases`, `call_signs`,
   `unit_slugs` and `testimony_ids` of persons, `publication_titles` and `publication_urls`
-  of sources, and `id` of the files matched by slug. Any other column is an error; restricted witness fields
-  are refused.
+  of sources, the `*_earliest` and `*_latest` days (computed from their EDTF column), and `id` of the files
+  matched by slug. Any other column is an error; restricted witness fields are refused. An EDTF column also
+  takes words such as `November 2022`, `autumn 2022` or `November 2022 to May 2023`; it is stored as EDTF.
 - Lists name the public related records: links to records that are not public are kept, never removed.
 - Two extra columns are read when present: `status` (new records are drafts without it; only reviewers may
   import `published` or `withheld`, and only reviewers change a record that is published or withheld) and
