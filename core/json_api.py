@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 # JSON Schema (2020-12, as OpenAPI 3.1 uses it) of the values the fields hold.
 STRING = {"type": "string"}
+BOOLEAN = {"type": "boolean"}
 INTEGER = {"type": "integer"}
 URL = {"type": "string", "format": "uri"}
 DATE = {"type": ["string", "null"], "format": "date"}

@@ -67,6 +67,7 @@ def search_hits(client: Client, term: str) -> int:
     hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
     hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])
     hits += sum(group.count for group in client.get(reverse("archive:search"), {"q": term}).context["results"])
+    hits += sum(group["count"] for group in client.get(reverse("archive:api_search"), {"q": term}).json()["types"])
     for kind in ("site", "unit", "source", "person"):
         hits += len(client.get(reverse("archive:suggest"), {"type": kind, "q": term}).json()["results"])
     return hits

@@ -89,3 +89,50 @@ def test_any_query_gives_a_page_and_a_json_answer(client, archive, query):
 def test_every_page_has_the_search_box(client, archive):
     for url in (reverse("archive:home"), reverse("sites:site_list"), archive["site"].get_absolute_url()):
         assert f'action="{reverse("archive:search")}"' in client.get(url).content.decode()
+
+
+# --- The same search in the JSON API (/api/search/) --------------------------------------------------------------
+
+
+def test_the_api_search_answers_like_the_search_box_with_links_into_the_api(client, archive):
+    from tests.test_api import schema_validator
+
+    body = client.get("/api/search/", {"q": "Петровская"}).json()
+    schema_validator("SearchResults").validate(body)
+    found = {group["type"]: group for group in body["types"]}
+    assert {key: group["count"] for key, group in found.items()} == {
+        "testimony": 7,
+        "site": 1,
+        "unit": 0,
+        "person": 0,
+        "source": 0,
+    }
+    [site] = found["site"]["results"]
+    assert site["name"] == "Petrovskaya coal mine" and site["also_known_as"] == ["шахта «Петровская»"]
+    assert site["api_url"] == "http://testserver/api/sites/petrovskaya/"
+    assert client.get(site["api_url"]).json()["name"] == "Petrovskaya coal mine"
+    listed = client.get(found["testimony"]["list"]).json()
+    assert listed["count"] == 7
+    testimony = found["testimony"]["results"][0]
+    assert "<" not in testimony["snippet"] and "coal mine" in testimony["snippet"]
+    assert client.get(testimony["api_url"]).status_code == 200
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_the_api_search_neither_finds_nor_counts_hidden_records(client, archive, status):
+    SiteFactory(name="Zqxhidden coal pit", slug="zqx-coal", status=status)
+    TestimonyFactory(quote="A Zqxhidden coal account.", status=status)
+    response = client.get("/api/search/", {"q": "coal"})
+    counts = {group["type"]: group["count"] for group in response.json()["types"]}
+    assert counts["site"] == 1 and counts["testimony"] == 7
+    assert b"Zqxhidden" not in response.content and b"zqx" not in response.content
+    assert client.get("/api/search/", {"q": "Zqxhidden"}).json()["types"][0]["count"] == 0
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "  !!  "}, {"q": "\x00"}])
+def test_an_api_search_without_a_word_is_a_json_400_with_a_message(client, params):
+    from tests.test_api import schema_validator
+
+    response = client.get("/api/search/", params)
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+    schema_validator("Error").validate(response.json())

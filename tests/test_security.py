@@ -389,7 +389,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 35, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 36, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -400,6 +400,7 @@ def every_public_url(small_world):
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source, Person)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
     urls += [f"{reverse('archive:search')}?q=basement", f"{reverse('archive:suggest')}?type=site&q=basement"]
+    urls += [f"{reverse('archive:api_search')}?q=basement"]
     urls += [f"/api/{name}/" for name in API_LISTS]
     urls += [api_detail_url(name, model.objects.public().first()) for name, model in API_LISTS.items()]
     evidence = EvidenceImageFactory(testimony=Testimony.objects.public().first())
