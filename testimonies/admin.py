@@ -511,6 +511,15 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         if changed:
             AccessLogEntry.record(request.user, AccessLogEntry.Action.CHANGE, changed, [obj.pk])
 
+    def response_action(self, request, queryset):
+        response = super().response_action(request, queryset)
+        # Submitting for review from the list: the same warning as the form's, for each testimony it applies to.
+        if request.POST.get("action") == "mark_review":
+            selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+            for testimony in queryset.filter(pk__in=[pk for pk in selected if pk.isdigit()]):
+                warn_of_findings(request, identifying_passages(testimony), testimony)
+        return response
+
     def changelist_view(self, request, extra_context=None):
         # Filtering on a restricted field (?real_name__startswith=...) reads it: logged, without the value.
         filtered = sorted(

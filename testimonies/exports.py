@@ -1,7 +1,7 @@
 """Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
 
 from django.db.models import Case, DateField, Exists, F, OuterRef, Q, TextField, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 
 from core.csv_export import Column, joined, public_url
 from core.dates import bounds, to_month
@@ -16,7 +16,10 @@ LIMITED = Q(consent=Consent.LIMITED)
 def public_date(field: str):
     """A date column as the public may see it: the first of its month under limited consent."""
     return Case(
-        When(LIMITED, then=TruncMonth(field, output_field=DateField())), default=F(field), output_field=DateField()
+        # PostgreSQL's DATE_TRUNC gives a timestamp: cast back to a date (inside a Case no converter runs).
+        When(LIMITED, then=Cast(TruncMonth(field, output_field=DateField()), DateField())),
+        default=F(field),
+        output_field=DateField(),
     )
 
 

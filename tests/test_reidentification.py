@@ -180,3 +180,16 @@ def test_publishing_an_image_checks_its_caption(client, reviewer):
     )
     evidence.refresh_from_db()
     assert evidence.status == "review"
+
+
+def test_submitting_for_review_from_the_list_warns(client, editor):
+    testimony = draft(quote="Call +7 912 345 67 89.")
+    client.force_login(editor)
+    response = client.post(
+        admin_url(Testimony, "changelist"),
+        {"action": "mark_review", "_selected_action": [testimony.pk]},
+        follow=True,
+    )
+    assert "may identify the witness" in response.content.decode() and "a phone number" in response.content.decode()
+    testimony.refresh_from_db()
+    assert testimony.status == "review"

@@ -125,6 +125,7 @@ NOT_ON_PUBLIC_PAGES = {
     ("testimonies.Testimony", "real_name"),
     ("testimonies.Testimony", "contact"),
     ("testimonies.Testimony", "internal_notes"),
+    ("testimonies.Testimony", "consent_how"),
     ("testimonies.Publication", "author"),
     ("testimonies.AbuseType", "description"),
 }
