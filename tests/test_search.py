@@ -7,7 +7,7 @@ from django.urls import reverse
 from core.curation import PublicationStatus, set_status
 from testimonies.models import Testimony
 from tests.admin_forms import admin_url, form_data
-from tests.factories import SiteFactory, TestimonyFactory, UnitFactory
+from tests.factories import CitationFactory, SiteFactory, TestimonyFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
@@ -63,6 +63,7 @@ def test_site_and_unit_lists_search_names(client):
 
 def test_search_vector_stays_current_after_an_admin_edit(client, superuser):
     testimony = TestimonyFactory(status=PublicationStatus.DRAFT, quote="Obsolete wording only.")
+    CitationFactory(testimony=testimony)  # publishing needs a public publication
     client.force_login(superuser)
     url = admin_url(Testimony, "change", testimony.pk)
     data = form_data(client.get(url), Testimony)
@@ -75,6 +76,7 @@ def test_search_vector_stays_current_after_an_admin_edit(client, superuser):
 
 def test_search_vector_stays_current_after_a_bulk_status_change(client, superuser):
     draft = TestimonyFactory(status=PublicationStatus.DRAFT, quote="Electric wires on the field telephone.")
+    CitationFactory(testimony=draft)
     set_status(Testimony.objects.filter(pk=draft.pk), PublicationStatus.PUBLISHED, superuser)
     assert found(client, q="telephone") == [draft.pk]
 
