@@ -129,6 +129,12 @@ def test_the_formula_rule_is_the_one_the_data_dictionary_states():
         assert neutralise_formula(start + "x") == "'" + start + "x", repr(start)
 
 
+def test_neutralise_adds_exactly_one_apostrophe_and_looks_only_past_leading_apostrophes():
+    # (Survivors of `make mutate`: rstrip for lstrip, and other characters stripped before the check.)
+    assert neutralise_formula("'=1+1") == "''=1+1"
+    assert neutralise_formula("X=1") == "X=1" and neutralise_formula("=1'") == "'=1'"
+
+
 def test_neutralise_leaves_numbers_and_plain_text_alone():
     assert neutralise_formula(Decimal("-37.5")) == Decimal("-37.5")
     assert neutralise_formula(-3) == -3
@@ -161,6 +167,9 @@ def test_invalid_filters_give_a_clear_400(client, records, name, params):
     response = client.get(reverse(name), params)
     assert response.status_code == 400
     assert "Invalid filter parameters; nothing was exported." in response.content.decode()
+    # The refusal names each filter it could not apply, one per line (a date range by the range's name).
+    name, reason = response.content.decode().splitlines()[1].split(": ", 1)
+    assert next(iter(params)).startswith(name) and reason
 
 
 def test_unknown_parameters_and_paging_are_ignored(client, records):
