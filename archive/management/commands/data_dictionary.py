@@ -38,8 +38,9 @@ out of every cell.
   2022), `2022-11~` (about), `2022?` (uncertain), `2022-11/2023-05` (a period), `2022-11/..` (open end); their
   `_earliest` and `_latest` columns give the first and last day they can mean, empty when open or unknown.
 - Text cells that begin with `=`, `+`, `-`, `@`, a tab, a carriage return or a line feed (also after leading
-  apostrophes) are prefixed with `'` so that spreadsheets do not run them as formulas; the import removes exactly
-  that one `'` again. Numeric columns (*integer*, *decimal*) are never prefixed.
+  apostrophes, and after leading spaces, no-break spaces, a byte-order mark or zero-width characters, which some
+  spreadsheets trim before they evaluate) are prefixed with `'` so that spreadsheets do not run them as formulas;
+  the import removes exactly that one `'` again. Numeric columns (*integer*, *decimal*) are never prefixed.
 - Invalid filter values give HTTP 400 with an explanation, and nothing is exported.
 - Join the files on `slug` (sites, units, sources, persons) and `id` (testimonies); postings.csv joins persons
   and units.
