@@ -9,6 +9,7 @@ redirects it to the kept record. Both histories say who merged what, when and wh
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from .curation import may_publish
@@ -75,6 +76,9 @@ def keep_name_as_alias(kept, merged, user) -> None:
     alias.save()
 
 
+HISTORY_REASON_LENGTH = 100
+
+
 @transaction.atomic
 def merge_records(kept, merged, user, reason: str = ""):
     """Move everything that refers to `merged` onto `kept`, delete `merged`, leave a redirect and history rows.
@@ -96,6 +100,9 @@ def merge_records(kept, merged, user, reason: str = ""):
     }
     if reason:
         note = f"{note} {reason}"
+    # django-simple-history keeps a change reason in 100 characters (PostgreSQL refuses more); longer
+    # reason is cut with an ellipsis rather than refused.
+    note = Truncator(note).chars(HISTORY_REASON_LENGTH)
     move_references(model, merged.pk, kept.pk)
     keep_name_as_alias(kept, merged, user)
     MergedRecord.objects.create(

@@ -11,7 +11,7 @@ from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from testimonies.models import Testimony
 from testimonies.reidentification import identifying_passages
 from tests.admin_forms import admin_url, form_data
-from tests.factories import EvidenceImageFactory, PersonFactory, TestimonyFactory, UserFactory
+from tests.factories import CitationFactory, EvidenceImageFactory, PersonFactory, TestimonyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,7 @@ def test_an_editor_is_warned_on_save_and_the_reviewer_on_opening(client, editor,
 
 def test_publishing_in_the_form_is_blocked_until_a_reviewer_gives_a_reason(client, reviewer):
     testimony = draft(quote="Петров рассказал о яме.", status=PublicationStatus.REVIEW)
+    CitationFactory(testimony=testimony)  # publishing needs a public publication (core.curation.source_gaps)
     url = admin_url(Testimony, "change", testimony.pk)
     client.force_login(reviewer)
     data = form_data(client.get(url), Testimony)
