@@ -46,6 +46,7 @@ from .curation import (
 )
 from .database import mark_import_running
 from .dates import PartialDatesModel
+from .ids import is_record_id
 
 CHANGE_REASON = "Imported from CSV"
 # Columns an import understands beyond those of the public export.
@@ -319,7 +320,7 @@ class CsvImporter:
         seen_version = cells.get(VERSION, "").strip()
         if not seen_version or plan.adding:
             return
-        if not seen_version.isdigit():
+        if not is_record_id(seen_version):
             self.refuse(plan.row, VERSION, _("“%(value)s” is not a version number.") % {"value": seen_version})
             return
         # Matched records are locked already when the import writes (existing_records).
@@ -494,7 +495,7 @@ class CsvImporter:
         for column, (name, target, lookup) in self.many_to_many.items():
             values = {value for _row, cells in cells_by_row for value in split_list(cells.get(column, ""))}
             if lookup == "pk":
-                values = {value for value in values if value.isdigit()}
+                values = {value for value in values if is_record_id(value)}
             self.named[column] = {
                 str(key): pk
                 for chunk in chunks(sorted(values))
@@ -523,7 +524,7 @@ class CsvImporter:
             if column not in cells:
                 continue
             wanted = split_list(cells[column])
-            if lookup == "pk" and not all(value.isdigit() for value in wanted):
+            if lookup == "pk" and not all(is_record_id(value) for value in wanted):
                 self.refuse(plan.row, column, _("Give record numbers separated by “; ”."))
                 continue
             named = self.named[column]

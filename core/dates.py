@@ -28,20 +28,31 @@ def _day(struct) -> datetime.date | None:
     return datetime.date(struct.tm_year, struct.tm_mon, struct.tm_mday)
 
 
+# What a date in words may be written with; anything else (markup, quotes, brackets) is not a date at all, although
+# the library would find a day in "alert(1)".
+WORDS_OF_A_DATE = re.compile(r"^[\w\s,./~?–—-]+$")
 PERIOD_IN_WORDS = re.compile(r"^(?:from\s+)?(.+?)\s+(?:to|until|till|–|—|-)\s+(.+)$", re.IGNORECASE)
 
 
 def _from_words(text: str) -> str | None:
-    """EDTF for plain language: what the edtf library reads, and a period "<date> to <date>" of two such dates."""
+    """EDTF for plain language: what the edtf library reads, and a period "<date> to <date>" of two such dates.
+
+    Only a reading with a year counts: "the 1st" or "spring" alone say nothing the archive can place.
+    """
+    if not WORDS_OF_A_DATE.match(text):
+        return None
     period = PERIOD_IN_WORDS.match(text)
     if period:
         ends = [".." if end.lower() in ("..", "now", "today") else _from_words(end) for end in period.groups()]
         if all(ends) and "/" not in "".join(ends):
             return "/".join(ends)
     try:
-        return text_to_edtf(text) or None
+        candidate = text_to_edtf(text)
     except (EDTFParseException, ValueError, TypeError, OverflowError, AttributeError, IndexError):
         return None
+    if not candidate or candidate.startswith("X"):
+        return None
+    return candidate
 
 
 def normalise(text: str) -> str:

@@ -25,6 +25,7 @@ from core.admin_duplicates import DuplicateWarningAdminMixin
 from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from core.duplicates import combined, same_url, similar_names
+from core.ids import is_record_id
 from sites.models import Site
 
 from .consent import restore_consent, withdraw_consent
@@ -259,7 +260,7 @@ class PublicationAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CitingRecord
     def likely_duplicates(self, data, pk):
         publications = Publication.objects.exclude(pk=pk).select_related("source")
         source = data.get("source", "")
-        same_source = publications.filter(source=source) if source.isdigit() else publications.none()
+        same_source = publications.filter(source=source) if is_record_id(source) else publications.none()
         return combined(
             same_url(publications, data.get("url", "")), similar_names(same_source, data.get("title", ""), "title")
         )
@@ -516,7 +517,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         # Submitting for review from the list: the same warning as the form's, for each testimony it applies to.
         if request.POST.get("action") == "mark_review":
             selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-            for testimony in queryset.filter(pk__in=[pk for pk in selected if pk.isdigit()]):
+            for testimony in queryset.filter(pk__in=[pk for pk in selected if is_record_id(pk)]):
                 warn_of_findings(request, identifying_passages(testimony), testimony)
         return response
 

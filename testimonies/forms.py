@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import CuratedAdminForm
 from core.curation import RESTRICTED_FIELDS_PERMISSION, REVIEWER_STATUSES, PublicationStatus, may_publish
+from core.ids import is_record_id
 
 from .evidence import describe, process_upload, store_files
 from .models import Consent, EvidenceImage, Testimony
@@ -131,7 +132,7 @@ def posted_captions(data, testimony) -> list[str] | None:
     for index in range(total):
         pk, caption = data.get(f"evidence-{index}-id", ""), data.get(f"evidence-{index}-caption")
         deleted = bool(data.get(f"evidence-{index}-DELETE"))
-        if pk.isdigit() and int(pk) in stored:
+        if is_record_id(pk) and int(pk) in stored:
             if deleted:
                 del stored[int(pk)]
             elif caption is not None:

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from core.csv_import import CsvImporter, chunks, register
+from core.ids import is_record_id, record_id
 from sites.models import Site
 from units.models import Unit
 
@@ -60,7 +61,7 @@ class TestimonyImporter(CsvImporter):
         super().plan_fields(plan, cells)
 
     def existing_records(self, keys):
-        ids = [int(key) for key in keys if key.isdigit()]
+        ids = [record_id(key) for key in keys if is_record_id(key)]
         queryset = self.model.objects.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")
         if self.locked:
             queryset = queryset.select_for_update()
@@ -83,7 +84,7 @@ class TestimonyImporter(CsvImporter):
 
     def match(self, row, key, cells, records):
         if key:
-            if not key.isdigit():
+            if not is_record_id(key):
                 self.refuse(row, "id", _("“%(value)s” is not a record number.") % {"value": key})
             elif key not in records:
                 self.refuse(

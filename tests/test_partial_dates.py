@@ -56,7 +56,18 @@ def test_words_for_dates_and_periods_are_stored_as_edtf(typed, stored):
     assert normalise(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["May 2023 to November 2022", "soon to later", "2022 to 2023 to 2024"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "May 2023 to November 2022",
+        "soon to later",
+        "2022 to 2023 to 2024",
+        # Words the library would read as a day of no known month or year, or a season of no year.
+        '"><script>alert(1)</script>',
+        "the 1st",
+        "spring",
+    ],
+)
 def test_a_period_in_words_that_cannot_be_read_or_runs_backwards_is_refused(typed):
     with pytest.raises(ValidationError):
         normalise(typed)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from core.dates import PartialDateField
 from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
 from tests.admin_forms import admin_url, form_data
@@ -52,14 +53,15 @@ LISTS_AND_EXPORTS = LISTS + EXPORTS
 def text_fields(model) -> list[models.Field]:
     """Every field a person can type text into (choices included: a raw stored value is shown as it is).
 
-    Slugs are left out (their URL patterns admit no markup), and so is the publication status, which
+    Slugs and partial dates are left out (their grammars, URL patterns and EDTF, admit no markup: saving markup
+    there is refused, see test_partial_dates_refuse_markup), and so is the publication status, which
     decides whether the record is public at all, and the folded names that search reads (derived, not typed).
     """
     return [
         field
         for field in model._meta.concrete_fields
         if isinstance(field, models.CharField | models.TextField)
-        and not isinstance(field, models.SlugField)
+        and not isinstance(field, models.SlugField | PartialDateField)
         and field.name != "search_names"
         and field.name != "status"
     ]
@@ -145,6 +147,18 @@ def assert_escaped(html: str, payloads: dict, where: str) -> set:
         if len(value) >= 5:
             assert value not in html, (where, payloads[value])
     return {origin for value, origin in payloads.items() if escape(value) in html}
+
+
+@pytest.mark.parametrize(
+    "model", [model for model in MODELS if any(isinstance(f, PartialDateField) for f in model._meta.fields)]
+)
+def test_partial_dates_refuse_markup(db, model):
+    from django.core.exceptions import ValidationError
+
+    for field in model._meta.fields:
+        if isinstance(field, PartialDateField):
+            with pytest.raises(ValidationError):
+                field.to_python("\"'><script>alert(1)</script>")
 
 
 def test_scripts_in_every_text_field_render_escaped_on_public_pages(client, hostile_world):
