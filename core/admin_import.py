@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .csv_import import decode, import_csv
+from .database import longer_limits
 from .storage import PrivateStorage
 
 SESSION_KEY = "csv_imports"
@@ -104,7 +105,10 @@ class CsvImportAdminMixin:
             if text is None:
                 messages.error(request, _("This preview has expired; upload the file again."))
                 return redirect(request.path)
-            result = import_csv(kind, text, request.user)
+            # A file of thousands of rows is planned in Python between its statements for longer than a web
+            # request may sit idle in a transaction: the import's limits are the import command's.
+            with longer_limits():
+                result = import_csv(kind, text, request.user)
             if result.applied:
                 pending.remove(token)
                 messages.success(request, _("Imported. %(summary)s") % {"summary": result.summary()})
@@ -118,7 +122,8 @@ class CsvImportAdminMixin:
                 except ValidationError as error:
                     form.add_error("file", error)
                 else:
-                    result = import_csv(kind, text, request.user, dry_run=True)
+                    with longer_limits():
+                        result = import_csv(kind, text, request.user, dry_run=True)
                     if not result.problems and (result.counts["create"] or result.counts["update"]):
                         token = pending.add(kind, text)
         context = {

@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
+from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .csv_export import MULTI_VALUE_SEPARATOR, restore_formula
 from .curation import (
@@ -323,8 +325,9 @@ class CsvImporter:
         if not is_record_id(seen_version):
             self.refuse(plan.row, VERSION, _("“%(value)s” is not a version number.") % {"value": seen_version})
             return
-        # Matched records are locked already when the import writes (existing_records).
-        stale = plan.record.stale_edit(int(seen_version), lock=False)
+        # Matched records are locked already when the import writes (existing_records), and their version was read
+        # then: only a different one needs the history to explain it.
+        stale = None if int(seen_version) == plan.stored_version else plan.record.stale_edit(int(seen_version), False)
         if stale is not None:
             self.refuse(
                 plan.row,
@@ -368,7 +371,7 @@ class CsvImporter:
         if plan.record.status == PublicationStatus.PUBLISHED and isinstance(plan.record, CuratedModel):
             # What goes public through this row is checked as in the admin; an import has no room for the
             # reviewer's written override, which the record's own form offers.
-            for message in plan.record.publish_blockers(self.user):
+            for message in self.publish_blockers(plan):
                 self.refuse(plan.row, WHOLE_ROW, message)
         exclude = {*plan.invalid, *self.unchecked_fields(plan)}
         try:
@@ -392,6 +395,11 @@ class CsvImporter:
                 if key is not None:
                     self.passed_checks.add(key)
 
+    def publish_blockers(self, plan: Plan) -> list[str]:
+        """What keeps the row's record from going public (CuratedModel.publish_blockers; subclasses may answer from
+        what they read for the whole file)."""
+        return plan.record.publish_blockers(self.user)
+
     def unchecked_fields(self, plan: Plan) -> list[str]:
         return []
 
@@ -407,7 +415,7 @@ class CsvImporter:
             self.result.outcomes.append(Outcome(plan.row, str(plan.record), action, plan.changed))
             if action == "unchanged" or not self.writing:
                 continue
-            if plan.adding and self.bulk_create:
+            if self.bulk_create:
                 together.append(plan)
                 continue
             try:
@@ -425,7 +433,8 @@ class CsvImporter:
         if together:
             try:
                 with transaction.atomic():
-                    self.create_together(together)
+                    self.create_together([plan for plan in together if plan.adding])
+                    self.update_together([plan for plan in together if not plan.adding])
             except DatabaseError as error:
                 self.refuse(together[0].row, WHOLE_ROW, str(error))
         self.result.outcomes.sort(key=lambda outcome: outcome.row)
@@ -458,6 +467,66 @@ class CsvImporter:
                 ],
                 batch_size=1000,
             )
+
+    def update_together(self, plans: list[Plan]) -> None:
+        """Save changed records, their history rows and their link changes in a few statements for all of them
+        (as create_together), then refuse the rows that would publish a statement without a public source."""
+        if not plans:
+            return
+        user = self.user if self.user is not None and self.user.is_authenticated else None
+        groups: dict[frozenset, list] = {}
+        now = timezone.now()
+        for plan in plans:
+            record = plan.record
+            record.stamp_save(self.user, stored=(plan.stored_status, plan.stored_version))
+            for model_field in self.model._meta.concrete_fields:
+                if getattr(model_field, "auto_now", False):  # what save() would set; bulk_update does not
+                    setattr(record, model_field.attname, now)
+            if isinstance(record, PartialDatesModel):
+                record.set_date_bounds()
+            # Only the fields this import read (restricted ones are deferred unless the row changes them); the search
+            # vector is the database's to keep.
+            loaded = frozenset(
+                field.attname
+                for field in self.model._meta.concrete_fields
+                if not field.primary_key and field.attname in record.__dict__ and field.name != "search_vector"
+            )
+            groups.setdefault(loaded, []).append(record)
+        for fields, records in groups.items():
+            bulk_update_with_history(
+                records,
+                self.model,
+                sorted(fields),
+                batch_size=500,
+                default_user=user,
+                default_change_reason=CHANGE_REASON,
+            )
+        self.update_links_together(plans)
+        for plan in plans:
+            if plan.record.status == PublicationStatus.PUBLISHED != plan.stored_status:
+                try:
+                    refuse_source_gaps([plan.record], self.user)
+                except ValidationError as error:
+                    for message in error.messages:
+                        self.refuse(plan.row, WHOLE_ROW, message)
+
+    def update_links_together(self, plans: list[Plan]) -> None:
+        """What apply_relations does row by row: one delete and one insert per relation for the whole file."""
+        for name in self.many_to_many_fields():
+            model_field = self.model._meta.get_field(name)
+            through = model_field.remote_field.through
+            source, target = model_field.m2m_column_name(), model_field.m2m_reverse_name()
+            removed, added = Q(), []
+            for plan in plans:
+                if name not in plan.many:
+                    continue
+                wanted, stored = set(plan.many[name]), set(plan.stored_many.get(name, ()))
+                if stored - wanted:
+                    removed |= Q(**{source: plan.record.pk, f"{target}__in": sorted(stored - wanted)})
+                added += [through(**{source: plan.record.pk, target: pk}) for pk in sorted(wanted - stored)]
+            if removed:
+                through.objects.filter(removed).delete()
+            through.objects.bulk_create(added, batch_size=1000)
 
     def many_to_many_fields(self) -> list[str]:
         return [name for name, _target, _lookup in self.many_to_many.values()]

@@ -8,7 +8,8 @@ from sites.models import Site
 from units.models import Unit
 
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
-from .models import AbuseType, Source, Testimony
+from .models import AbuseType, Citation, EvidenceImage, Source, Testimony
+from .reidentification import blocked_message, identifying_passages
 
 
 @register
@@ -81,6 +82,34 @@ class TestimonyImporter(CsvImporter):
                 self.same.setdefault((testimony.witness_label, testimony.quote), []).append(testimony)
         candidates = {f"same-{testimony.pk}": testimony for same in self.same.values() for testimony in same}
         super().prefetch(cells_by_row, {**records, **candidates})
+        self.prefetch_checked_texts([record.pk for record in {**records, **candidates}.values()])
+
+    def prefetch_checked_texts(self, pks) -> None:
+        """What the re-identification check reads besides the row (the restricted fields, the citations' quoted
+        passages, the evidence captions), for every matched testimony at once."""
+        self.restricted = {}
+        self.quoted_passages: dict[int, list] = {pk: [] for pk in pks}
+        self.captions: dict[int, list] = {pk: [] for pk in pks}
+        for chunk in chunks(sorted(pks)):
+            for pk, *values in Testimony._base_manager.filter(pk__in=chunk).values_list("pk", "real_name", "contact"):
+                self.restricted[pk] = tuple(value or "" for value in values)
+            for pk, passage in Citation.objects.filter(testimony__in=chunk).values_list("testimony", "quoted_passage"):
+                self.quoted_passages[pk].append(passage)
+            for pk, caption in EvidenceImage.objects.filter(testimony__in=chunk).values_list("testimony", "caption"):
+                self.captions[pk].append(caption)
+
+    def publish_blockers(self, plan):
+        record = plan.record
+        if record.pk not in self.restricted:
+            return super().publish_blockers(plan)
+        # Restricted fields are never imported: what was read is what they hold.
+        findings = identifying_passages(
+            record,
+            captions=self.captions[record.pk],
+            quoted_passages=self.quoted_passages[record.pk],
+            restricted=self.restricted[record.pk],
+        )
+        return [blocked_message(record, findings, self.user)] if findings else []
 
     def match(self, row, key, cells, records):
         if key:

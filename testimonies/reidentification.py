@@ -249,18 +249,17 @@ def check_text(field: str, text: str, parts: set[str], phones: set[str], contact
     return findings
 
 
-def public_texts(testimony, captions=None) -> list[tuple[str, str]]:
+def public_texts(testimony, captions=None, quoted_passages=None) -> list[tuple[str, str]]:
     """(where, text) of everything about `testimony` the public would read. `captions` replaces the stored
-    evidence captions (a form that is about to change them)."""
+    evidence captions (a form that is about to change them), `quoted_passages` its citations' (read already)."""
     fields = [
         (str(testimony._meta.get_field(name).verbose_name), getattr(testimony, name) or "")
         for name in ("witness_label", "quote", "translation", "context")
     ]
     if testimony.pk:
-        fields += [
-            (_("quoted passage of a citation"), text)
-            for text in testimony.citations.values_list("quoted_passage", flat=True)
-        ]
+        if quoted_passages is None:
+            quoted_passages = testimony.citations.values_list("quoted_passage", flat=True)
+        fields += [(_("quoted passage of a citation"), text) for text in quoted_passages]
         if captions is None:
             captions = list(testimony.evidence.values_list("caption", flat=True))
     fields += [(_("evidence caption"), caption) for caption in captions or ()]
@@ -276,13 +275,15 @@ def restricted_values(testimony) -> tuple[str, str]:
     return testimony.real_name or "", testimony.contact or ""
 
 
-def identifying_passages(testimony, captions=None) -> list[Finding]:
-    """Every passage of `testimony`'s public text that could identify its witness (see the module's docstring)."""
-    real_name, contact = restricted_values(testimony)
+def identifying_passages(testimony, captions=None, quoted_passages=None, restricted=None) -> list[Finding]:
+    """Every passage of `testimony`'s public text that could identify its witness (see the module's docstring).
+
+    `captions`, `quoted_passages` and `restricted` (real name, contact) are what the caller has read already."""
+    real_name, contact = restricted if restricted is not None else restricted_values(testimony)
     parts = name_parts(real_name)
     phones, contact_words = contact_tokens(contact)
     findings = []
-    for field, text in public_texts(testimony, captions):
+    for field, text in public_texts(testimony, captions, quoted_passages):
         findings += check_text(field, text, parts, phones, contact_words)
     return findings
 

@@ -651,3 +651,63 @@ def test_new_testimonies_are_inserted_together_with_the_same_history_and_links(r
         assert (history.history_user, history.history_change_reason) == (reviewer, "Imported from CSV")
         assert (testimony.created_by, testimony.status, testimony.version) == (reviewer, "draft", 1)
         assert set(testimony.sites.all()) == {site, other} and testimony.abuse_types.get().slug == "beating"
+
+
+def test_changed_testimonies_are_saved_together_with_their_history_versions_and_links(reviewer):
+    """Updates take the fast path too (CsvImporter.update_together): the statements do not grow with the rows, and
+    each changed record gets its next version, a history row with the importing user and reason, and its new links;
+    an unchanged row is left alone."""
+    pit, mine = SiteFactory(slug="pit"), SiteFactory(slug="mine")
+    header = ["id", "version", "witness_label", "witness_role", "quote", "site_slugs"]
+
+    def statements(count, label):
+        testimonies = TestimonyFactory.create_batch(count, sites=[pit], witness_label=label, quote="before")
+        rows = [[str(t.pk), str(t.version), label, t.witness_role, f"after {t.pk}", "mine"] for t in testimonies]
+        with CaptureQueriesContext(connection) as queries:
+            result = import_csv("testimonies", csv_text(header, *rows), reviewer)
+        assert result.applied, result.problems
+        return len(queries), testimonies
+
+    statements(1, "warm-up")
+    few, _ = statements(3, "few")
+    many, changed = statements(30, "many")
+    assert few == many
+    untouched = TestimonyFactory(sites=[pit], quote="kept")
+    for testimony in changed:
+        testimony.refresh_from_db()
+        latest = testimony.history.first()
+        assert testimony.quote == f"after {testimony.pk}" and testimony.version == 2
+        assert testimony.updated_at > testimony.created_at and testimony.updated_by == reviewer
+        assert (latest.history_user, latest.history_change_reason, latest.quote) == (
+            reviewer,
+            "Imported from CSV",
+            testimony.quote,
+        )
+        assert list(testimony.sites.all()) == [mine]
+    assert list(untouched.sites.all()) == [pit] and untouched.history.count() == 1
+
+
+def test_the_admin_import_runs_under_the_import_commands_database_limits(client, editor, monkeypatch):
+    """A large file is planned in Python between statements for longer than a web request may sit idle in a
+    transaction (PostgreSQL ended the benchmark's 5,000-row update with "idle-in-transaction timeout")."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the limits are PostgreSQL settings")
+    import core.admin_import
+
+    seen = []
+
+    def import_noting_limits(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW idle_in_transaction_session_timeout")
+            seen.append(cursor.fetchone()[0])
+        return import_csv(*args, **kwargs)
+
+    monkeypatch.setattr(core.admin_import, "import_csv", import_noting_limits)
+    client.force_login(editor)
+    text = csv_text(SITE_HEADER, site_row("a", "Alpha"))
+    token = client.post(admin_url(Site, "import"), {"file": upload(text.encode(), "s.csv")}).context["token"]
+    client.post(admin_url(Site, "import"), {"apply": "1", "token": token})
+    assert seen == ["0", "0"] and Site.objects.count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW idle_in_transaction_session_timeout")
+        assert cursor.fetchone()[0] != "0"  # the web's own limit is back after the import

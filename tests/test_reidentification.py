@@ -172,6 +172,22 @@ def test_the_csv_import_refuses_to_publish_a_row_with_a_finding(reviewer):
     assert (testimony.status, testimony.quote) == ("draft", "Ordinary.")
 
 
+@pytest.mark.parametrize("where", ["citation", "caption"])
+def test_the_csv_import_checks_what_it_read_for_the_whole_file(reviewer, where):
+    """The import reads citations, captions and restricted fields for all its rows at once: each still counts."""
+    testimony = draft(quote="Ordinary.")
+    if where == "citation":
+        CitationFactory(testimony=testimony, quoted_passage="Petrov was there")
+    if where == "caption":
+        EvidenceImageFactory(testimony=testimony, caption="Petrov at the gate")
+    text = f"id,witness_label,quote,status\n{testimony.pk},Witness,Ordinary.,published\n"
+    result = import_csv("testimonies", text, reviewer)
+    assert not result.applied
+    assert any("may identify the witness" in problem.message for problem in result.problems)
+    testimony.refresh_from_db()
+    assert testimony.status == "draft"
+
+
 def test_publishing_an_image_checks_its_caption(client, reviewer):
     testimony = draft(quote="Ordinary.", status=PublicationStatus.PUBLISHED)
     evidence = EvidenceImageFactory(testimony=testimony, caption="Алексей at the gate", status="review")

@@ -13,10 +13,11 @@ import io
 import pstats
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
 from core.csv_import import import_csv
+from core.database import LongerLimitsCommand
 from sites.models import Site
 from testimonies.models import AbuseType, Testimony
 from units.models import Unit
@@ -24,7 +25,7 @@ from units.models import Unit
 HEADER = ["id", "witness_label", "witness_role", "quote", "given_on", "site_slugs", "unit_slugs", "abuse_type_slugs"]
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = "Rows per second of the CSV import (creates, then updates) on PostgreSQL."
 
     def add_arguments(self, parser):
