@@ -378,3 +378,23 @@ def test_a_backup_taken_while_staff_save_restores(media_root, tmp_path, monkeypa
     restore(result.archive)
 
     assert Testimony.objects.count() == 1
+
+
+def test_the_backup_holds_its_snapshot_under_the_commands_limits(media_root, tmp_path, monkeypatch):
+    """pg_dump reads a snapshot that the command's own transaction holds open, idle, for as long as the dump takes:
+    under the web's idle-in-transaction limit a large archive's dump would lose its snapshot."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the limits are PostgreSQL settings")
+    import core.backups
+
+    seen, run_tool = [], core.backups.run_tool
+
+    def run_tool_noting_limits(command, settings_dict):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW idle_in_transaction_session_timeout")
+            seen.append(cursor.fetchone()[0])
+        return run_tool(command, settings_dict)
+
+    monkeypatch.setattr(core.backups, "run_tool", run_tool_noting_limits)
+    call_command("backup", "--output", str(tmp_path / "limits.tar.gz"), stdout=io.StringIO())
+    assert seen[0] == "0"

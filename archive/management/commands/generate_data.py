@@ -2,12 +2,13 @@
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from archive.synthetic import SyntheticArchive
+from core.database import LongerLimitsCommand
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = "Generate N synthetic testimonies with proportionate sites, units, sources and publications."
 
     def add_arguments(self, parser):

@@ -2,10 +2,10 @@
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from archive import demo_data
+from core.database import LongerLimitsCommand
 from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
@@ -27,7 +27,7 @@ LINK_KEYS = {
 }
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = "Load the demo data set built from the seed article. Safe to run again: existing records are kept."
 
     def handle(self, *args, **options):

@@ -3,14 +3,15 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from core.backups import BackupError, create_backup, media_files_phrase
+from core.database import LongerLimitsCommand
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = (
         "Back up the database (pg_dump on PostgreSQL, SQLite's online backup on SQLite), MEDIA_ROOT and "
         "PRIVATE_MEDIA_ROOT into one "

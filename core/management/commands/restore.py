@@ -3,13 +3,14 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from core.backups import BackupError, media_files_phrase, restore_backup
+from core.database import LongerLimitsCommand
 
 
-class Command(BaseCommand):
+class Command(LongerLimitsCommand):
     help = (
         "Replace the whole database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT with those of a backup made by "
         "`manage.py backup`. Stop the app servers first. Everything is checked before anything is replaced."
