@@ -29,7 +29,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, models, transaction
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
@@ -47,7 +47,7 @@ from .curation import (
     refuse_source_gaps,
 )
 from .database import mark_import_running
-from .dates import PartialDatesModel
+from .dates import PartialDateField, PartialDatesModel
 from .ids import is_record_id
 
 CHANGE_REASON = "Imported from CSV"
@@ -484,19 +484,23 @@ class CsvImporter:
                     setattr(record, model_field.attname, now)
             if isinstance(record, PartialDatesModel):
                 record.set_date_bounds()
-            # Only the fields this import read (restricted ones are deferred unless the row changes them); the search
-            # vector is the database's to keep.
-            loaded = frozenset(
-                field.attname
-                for field in self.model._meta.concrete_fields
-                if not field.primary_key and field.attname in record.__dict__ and field.name != "search_vector"
-            )
-            groups.setdefault(loaded, []).append(record)
+            groups.setdefault(self.changed_fields(plan), []).append(record)
         for fields, records in groups.items():
+            # A value that every record gets (the stamps, a status, often the version) is one plain UPDATE;
+            # Django's bulk_update writes a CASE with a branch per record for each field, which costs most of the
+            # time, so only the fields whose values differ go through it.
+            shared = {
+                name: getattr(records[0], name)
+                for name in fields
+                if all(getattr(record, name) == getattr(records[0], name) for record in records)
+            }
+            if shared:
+                for chunk in chunks([record.pk for record in records]):
+                    self.model._base_manager.filter(pk__in=chunk).update(**shared)
             bulk_update_with_history(
                 records,
                 self.model,
-                sorted(fields),
+                sorted(fields - shared.keys()),
                 batch_size=500,
                 default_user=user,
                 default_change_reason=CHANGE_REASON,
@@ -509,6 +513,21 @@ class CsvImporter:
                 except ValidationError as error:
                     for message in error.messages:
                         self.refuse(plan.row, WHOLE_ROW, message)
+
+    def changed_fields(self, plan: Plan) -> frozenset:
+        """The columns an update of `plan` writes: the fields its row changed (with their earliest and latest days,
+        for a partial date) and the stamps. Fewer columns make Django's bulk_update many times faster."""
+        names = set(getattr(self.model, "STAMPED_FIELDS", ()))
+        for name in plan.changed:
+            try:
+                model_field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # a relation column (site_slugs), written by update_links_together
+            if model_field.concrete and not model_field.many_to_many:
+                names.add(name)
+                if isinstance(model_field, PartialDateField):
+                    names |= {f"{name}_earliest", f"{name}_latest"}
+        return frozenset(self.model._meta.get_field(name).attname for name in names)
 
     def update_links_together(self, plans: list[Plan]) -> None:
         """What apply_relations does row by row: one delete and one insert per relation for the whole file."""

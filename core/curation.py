@@ -186,6 +186,9 @@ class CuratedModel(models.Model):
     class Meta:
         abstract = True
 
+    # What stamp_save (and save(), for updated_at) may change besides the fields a curator edits.
+    STAMPED_FIELDS = ("status", "version", "updated_at", "updated_by", "published_at", "published_by")
+
     def record_editor(self, user) -> None:
         """Stamp the staff user who changes this record (and created it, the first time)."""
         if user is not None and user.is_authenticated:

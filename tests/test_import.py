@@ -2,6 +2,7 @@
 and the publication rules (an editor's import never publishes)."""
 
 import csv
+import datetime
 import io
 import os
 import threading
@@ -658,11 +659,14 @@ def test_changed_testimonies_are_saved_together_with_their_history_versions_and_
     each changed record gets its next version, a history row with the importing user and reason, and its new links;
     an unchanged row is left alone."""
     pit, mine = SiteFactory(slug="pit"), SiteFactory(slug="mine")
-    header = ["id", "version", "witness_label", "witness_role", "quote", "site_slugs"]
+    header = ["id", "version", "witness_label", "witness_role", "quote", "events", "site_slugs"]
 
     def statements(count, label):
         testimonies = TestimonyFactory.create_batch(count, sites=[pit], witness_label=label, quote="before")
-        rows = [[str(t.pk), str(t.version), label, t.witness_role, f"after {t.pk}", "mine"] for t in testimonies]
+        rows = [
+            [str(t.pk), str(t.version), label, t.witness_role, f"after {t.pk}", "November 2022", "mine"]
+            for t in testimonies
+        ]
         with CaptureQueriesContext(connection) as queries:
             result = import_csv("testimonies", csv_text(header, *rows), reviewer)
         assert result.applied, result.problems
@@ -678,6 +682,7 @@ def test_changed_testimonies_are_saved_together_with_their_history_versions_and_
         latest = testimony.history.first()
         assert testimony.quote == f"after {testimony.pk}" and testimony.version == 2
         assert testimony.updated_at > testimony.created_at and testimony.updated_by == reviewer
+        assert (testimony.events, testimony.events_earliest) == ("2022-11", datetime.date(2022, 11, 1))
         assert (latest.history_user, latest.history_change_reason, latest.quote) == (
             reviewer,
             "Imported from CSV",
