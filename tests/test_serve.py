@@ -128,10 +128,11 @@ def test_no_path_reaches_files_outside_the_collected_static_files(server, path):
 
 
 def test_public_pages_refuse_writes(server):
-    for method in ("POST", "PUT", "PATCH", "DELETE"):
-        status, _, _ = request(server["port"], "/testimonies/", method=method)
-        # CSRF protection refuses unsafe methods before the view's own 405.
-        assert status in (403, 405), method
+    for method in ("POST", "PUT", "PATCH", "DELETE", "QUERY"):
+        for path in ("/testimonies/", "/export/testimonies.csv"):
+            status, headers, _ = request(server["port"], path, method=method)
+            # The view's own 405 (core.security.UnsupportedMethodMiddleware), not the CSRF check's 403.
+            assert (status, headers.get("Allow")) == (405, "GET, HEAD"), (method, path)
 
 
 def test_admin_login_page_is_served_with_two_factor_when_required(server):
