@@ -113,7 +113,7 @@ SEARCH_PATH = {
             ],
             "responses": {
                 "200": {"description": "The matches, per record type.", **json_content(ref("SearchResults"))},
-                "400": error("No word to search for in `q`."),
+                "400": error("No `q`, or an empty one."),
             },
         }
     }
@@ -125,8 +125,11 @@ class SearchApiView(ApiView):
 
     def get(self, request, *args, **kwargs):
         text = request.GET.get("q", "")
-        if not query_terms(text):
+        if not text:
             return error_response(400, _("Give at least one word to search for in q."))
+        if not query_terms(text):
+            # Text without a word to search for ("!!") is a valid question with no answer, as on the search page.
+            return json_response({"query": text, "types": []})
         return json_response(
             {
                 "query": text,

@@ -14,6 +14,7 @@ admin.site.index_title = _("Records")
 admin.site.__class__ = OTPAdminSite if settings.REQUIRE_STAFF_2FA else admin.AdminSite
 
 # The site's own error pages, none of which reads the database; a database that is down or busy gets a 503.
+handler404 = "core.errors.page_not_found"
 handler500 = "core.errors.server_error"
 
 urlpatterns = [

@@ -17,6 +17,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from .database import import_running
 
@@ -85,6 +86,16 @@ def unavailable_response(request, kind: str) -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER[kind])
     response["Cache-Control"] = "no-store"
     return response
+
+
+def page_not_found(request, exception=None):
+    """handler404: under /api/ the API's own problem details (a path no route takes, such as a negative record
+    number, is a 404 of the API too), elsewhere the site's 404 page."""
+    if request.path.startswith(API_PREFIX):
+        response = problem_response(404, _("Not found"), _("There is nothing at this address of the API."))
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request, template_name: str = "500.html") -> HttpResponse:

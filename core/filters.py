@@ -16,6 +16,21 @@ class SuggestInput(forms.TextInput):
         super().__init__({"data-suggest": suggest, "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
 
 
+class OpenChoiceField(forms.ChoiceField):
+    """Offers its choices, and takes any other value too (see OpenChoiceFilter)."""
+
+    def valid_value(self, value):
+        return True
+
+
+class OpenChoiceFilter(django_filters.ChoiceFilter):
+    """A choice among what the data holds now (the public abuse types, the regions of public sites). A value that is
+    not among them matches nothing: the list is empty, never an error, as for an unknown slug of NamedRecordFilter,
+    so that the pages, the exports and the API answer alike and a hidden value is told from no value by nothing."""
+
+    field_class = OpenChoiceField
+
+
 class NamedRecordFilter(django_filters.CharFilter):
     """A related named record (a site, unit or source) by its slug, or by a name as a reader types it.
 

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+
+from .filters import OpenChoiceFilter
 
 # JSON Schema (2020-12, as OpenAPI 3.1 uses it) of the values the fields hold.
 STRING = {"type": "string"}
@@ -177,6 +180,9 @@ def cited_link(link, other_end: str) -> dict:
     }
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 def json_response(data, status: int = 200) -> JsonResponse:
     response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     # Public, read-only open data: any web page may read it; no cookie or credential changes what it holds.
@@ -185,7 +191,11 @@ def json_response(data, status: int = 200) -> JsonResponse:
 
 
 def error_response(status: int, message: str, errors: dict | None = None) -> JsonResponse:
-    return json_response({"detail": message, **({"errors": errors} if errors else {})}, status=status)
+    """An API error as problem details (RFC 9457), as the 503 and 500 of core.errors are."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": message}
+    response = json_response({**body, **({"errors": errors} if errors else {})}, status=status)
+    response["Content-Type"] = PROBLEM_JSON
+    return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # no view here changes anything: every write gets a 405
@@ -290,6 +300,10 @@ def filter_parameters(filterset_class) -> list[dict]:
             keys = list(filter_.param_map)
             values = [value for key in keys for value in (key, f"-{key}")]
             parameters.append(parameter(name, {"type": "string", "enum": values}, f"{label} (“-” for descending)"))
+        elif isinstance(filter_, OpenChoiceFilter):
+            parameters.append(
+                parameter(name, STRING, f"{label}: one of the values the data holds now; any other matches nothing")
+            )
         elif isinstance(filter_, django_filters.ModelChoiceFilter):
             model = filter_.queryset.model._meta.verbose_name
             parameters.append(parameter(name, STRING, f"{label}: the slug of a public {model}"))
@@ -323,7 +337,11 @@ def page_parameters() -> list[dict]:
 
 ERROR_SCHEMA = {
     "type": "object",
+    "description": "Problem details (RFC 9457).",
     "properties": {
+        "type": {**STRING, "description": "Always about:blank: the status code says what kind of problem it is."},
+        "title": {**STRING, "description": "The status code's phrase."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
         "detail": {"type": "string", "description": "What went wrong, in the language of the request."},
         "errors": {
             "type": "object",
@@ -333,7 +351,7 @@ ERROR_SCHEMA = {
             ),
         },
     },
-    "required": ["detail"],
+    "required": ["type", "title", "status", "detail"],
     "additionalProperties": False,
 }
 
@@ -347,7 +365,7 @@ def ref(name: str) -> dict:
 
 
 def error(description: str) -> dict:
-    return {"description": description, **json_content(ref("Error"))}
+    return {"description": description, **json_content(ref("Error"), PROBLEM_JSON)}
 
 
 def openapi_document(resources: list[ApiResource], extra_paths: dict | None = None, components: dict | None = None):

@@ -55,10 +55,10 @@ class UnsupportedMethodMiddleware:
         if view_class is None:
             return None
         view = view_class(**getattr(view_func, "view_initkwargs", {}))
+        view.setup(request, *view_args, **view_kwargs)  # gives a view with get() its head()
         handler = request.method.lower()
         if handler in view.http_method_names and hasattr(view, handler):
             return None
-        view.setup(request, *view_args, **view_kwargs)
         return view.http_method_not_allowed(request, *view_args, **view_kwargs)
 
 

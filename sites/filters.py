@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
-from core.filters import NamedRecordFilter, OrderingFilter
+from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
 from units.models import Unit
 
 from .models import Site, SiteUnit
@@ -21,7 +21,7 @@ def public_unit_links(sites):
 
 class SiteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions)
+    region = OpenChoiceFilter(label=_("Region"), choices=public_site_regions)
     territory = django_filters.ChoiceFilter(label=_("Territory"), choices=Site.Territory.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Site.Kind.choices)
     unit = NamedRecordFilter(

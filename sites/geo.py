@@ -20,7 +20,7 @@ from core.csv_export import (
     export_rows,
     invalid_filters_response,
 )
-from core.json_api import DATE, INTEGER, STRING, URL, array_of, obj
+from core.json_api import DATE, EDTF, INTEGER, STRING, URL, array_of, obj
 from core.security import ReadOnlyViewMixin
 
 from .exports import SITE_COLUMNS
@@ -63,6 +63,8 @@ def site_features(queryset, context: ExportContext) -> Iterator[dict]:
 def property_schema(column) -> dict:
     if column.type == "list":
         schema = array_of(INTEGER if column.name in INTEGER_LIST_COLUMNS else STRING)
+    elif column.type == "date (EDTF)":
+        schema = EDTF
     elif column.type.startswith("date"):
         schema = DATE
     else:

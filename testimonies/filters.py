@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
-from core.filters import NamedRecordFilter, OrderingFilter
+from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
 from sites.filters import public_site_regions
 from sites.models import Site
 from units.models import Person, Unit
@@ -38,6 +38,10 @@ def public_citations(testimonies):
     return Citation.objects.public().filter(testimony__in=testimonies)
 
 
+def public_abuse_type_choices():
+    return list(AbuseType.objects.public().order_by("name").values_list("slug", "name"))
+
+
 class PublicDateOrderingFilter(OrderingFilter):
     """Sorts by the date given as the public may know it (the month, under limited consent)."""
 
@@ -71,10 +75,8 @@ class TestimonyFilter(django_filters.FilterSet):
         link=lambda testimonies, sources: testimonies.cited_by_sources(sources),
         suggest="source",
     )
-    abuse_type = django_filters.ModelChoiceFilter(
-        label=_("Abuse"), field_name="abuse_types", to_field_name="slug", queryset=AbuseType.objects.public()
-    )
-    region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
+    abuse_type = OpenChoiceFilter(label=_("Abuse"), choices=public_abuse_type_choices, method="filter_abuse_type")
+    region = OpenChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)
     verification = django_filters.ChoiceFilter(label=_("Verification"), choices=Testimony.Verification.choices)
     date = django_filters.DateFromToRangeFilter(
@@ -124,6 +126,10 @@ class TestimonyFilter(django_filters.FilterSet):
         return queryset.events_between(
             period.start.date() if period.start else None, period.stop.date() if period.stop else None
         )
+
+    def filter_abuse_type(self, queryset, name, slug):
+        # Through the public abuse types only: a hidden one's slug finds nothing, as an unknown one does.
+        return queryset.filter(abuse_types__in=AbuseType.objects.public().filter(slug=slug))
 
     def filter_region(self, queryset, name, region):
         # A region is what limited consent shows, so those testimonies are found by it.

@@ -72,7 +72,8 @@ def world():
 def get_json(client, url, params=None, status=200):
     response = client.get(url, params or {})
     assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
+    # Errors are problem details (RFC 9457).
+    assert response["Content-Type"] == ("application/json" if status < 400 else "application/problem+json")
     return response.json()
 
 
@@ -135,7 +136,7 @@ def test_non_public_records_are_neither_listed_linked_nor_reachable(client, worl
         "/api/units/zqxhidden-unit/",
         "/api/sources/zqxhidden-source/",
     ):
-        assert get_json(client, url, status=404) == {"detail": "No public record has this identifier."}
+        assert get_json(client, url, status=404)["detail"] == "No public record has this identifier."
     # A link whose publication is hidden keeps the public fact without the publication.
     store = get_json(client, "/api/sites/store/")
     assert [(link["unit"]["slug"], link["publication"]) for link in store["units"]] == [("brigade", None)]
