@@ -639,9 +639,14 @@ class TestimonyPerson(CitedLinkModel):
 class EvidenceImageQuerySet(CuratedQuerySet):
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
-        # Published itself, and attached to a public testimony or a public site.
+        # Published itself, and attached to a public testimony or a public site. Not an image of a testimony with
+        # limited consent: the witness allowed the quote at month and region precision, and an image can show the
+        # place, the day or the person (issue 14).
         return super().public_condition(prefix) & (
-            TestimonyQuerySet.public_condition(f"{prefix}testimony__")
+            (
+                TestimonyQuerySet.public_condition(f"{prefix}testimony__")
+                & ~Q(**{f"{prefix}testimony__consent": Consent.LIMITED})
+            )
             | SiteQuerySet.public_condition(f"{prefix}site__")
         )
 

@@ -375,3 +375,21 @@ def test_a_limited_consent_testimony_shows_months_and_regions_only(client, publi
         "",
         site.region,
     )
+
+
+def test_the_images_of_a_limited_consent_testimony_are_not_public(client, public_world, limited):
+    """Limited consent allows the quote at month and region precision; an image can show the place, the day or the
+    person, so it is published nowhere (issue 14), while the testimony itself is."""
+    image = EvidenceImageFactory(testimony=limited, caption=f"{MARK} image under limited consent")
+    assert not EvidenceImage.objects.public().filter(pk=image.pk).exists()
+    assert EvidenceImage.objects.public().filter(caption="Public image of a site").exists()
+    detail = fetch(client, limited.get_absolute_url())
+    assert "Limited witness" in detail and MARK not in detail
+    assert MARK not in everything_public(client)
+    for url in (
+        image.display.url,
+        image.thumbnail.url,
+        reverse("testimonies:evidence_image", args=[image.public_id]),
+        reverse("testimonies:evidence_thumbnail", args=[image.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url
