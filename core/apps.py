@@ -1,6 +1,7 @@
 from django.apps import AppConfig, apps
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.urls import register_converter
 from django.utils.module_loading import autodiscover_modules
 
 from . import checks  # noqa: F401 - registers the system checks
@@ -34,6 +35,7 @@ class CoreConfig(ProjectAppConfig):
         # registry is ready.
         from .generation import install_triggers
         from .names import refresh_alias_parent
+        from .public_ids import PublicIdConverter
         from .roles import ensure_roles
 
         # Aliases of every app keep their record's folded names current (core.names).
@@ -42,6 +44,8 @@ class CoreConfig(ProjectAppConfig):
         # SQLite searches text folded like names (core.search).
         connection_created.connect(register_sqlite_functions, dispatch_uid="core.register_sqlite_functions")
 
+        # `<public_id:public_id>` in the apps' URL patterns (core.public_ids).
+        register_converter(PublicIdConverter, "public_id")
         # Each app's importers.py registers its CSV importers (core.csv_import), as admin.py registers ModelAdmins.
         autodiscover_modules("importers")
         # After migrate has created every permission, keep the role groups in step with them.

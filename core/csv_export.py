@@ -22,8 +22,8 @@ MULTI_VALUE_SEPARATOR = "; "
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXPORT_CHUNK_SIZE = 2000
 UTF8_BOM = "\ufeff"
-# Fits both <int:pk> and <slug:slug> URL patterns; replaced by each row's key.
-URL_PLACEHOLDER = "987654321"
+# Fits both <public_id:public_id> and <slug:slug> URL patterns (core.public_ids); replaced by each row's key.
+URL_PLACEHOLDER = "zzzzzzzzzzzz"
 
 
 # What a spreadsheet may trim before it decides that a cell is a formula: whitespace of every kind (space, no-break

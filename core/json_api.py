@@ -27,12 +27,16 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .filters import OpenChoiceFilter
+from .public_ids import DESCRIPTION as PUBLIC_ID_DESCRIPTION
+from .public_ids import PATTERN as PUBLIC_ID_PATTERN
 
 # JSON Schema (2020-12, as OpenAPI 3.1 uses it) of the values the fields hold.
 STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
 INTEGER = {"type": "integer"}
 URL = {"type": "string", "format": "uri"}
+# A record's opaque public id (core.public_ids).
+PUBLIC_ID = {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$", "description": PUBLIC_ID_DESCRIPTION}
 DATE = {"type": ["string", "null"], "format": "date"}
 # A date as the source gives it (core.dates): Extended Date/Time Format text, empty when unknown.
 EDTF = {"type": "string", "description": "EDTF (ISO 8601-2) date or period; empty when unknown."}

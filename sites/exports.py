@@ -57,9 +57,9 @@ SITE_COLUMNS = [
     ),
     Column(
         "testimony_ids",
-        "Record numbers of the public testimonies about the site; join with testimonies.csv `id`.",
+        "Public ids of the public testimonies about the site; join with testimonies.csv `id`.",
         "list",
-        joined(public_testimonies.filter(sites=OuterRef("pk")), "pk"),
+        joined(public_testimonies.filter(sites=OuterRef("pk")), "public_id"),
     ),
     Column(
         "publication_ids",

@@ -28,7 +28,7 @@ from .filters import SiteFilter
 from .models import Site
 
 GEOMETRY_COLUMNS = ("latitude", "longitude")
-INTEGER_LIST_COLUMNS = ("testimony_ids", "publication_ids")
+INTEGER_LIST_COLUMNS = ("publication_ids",)  # testimony_ids are public ids (core.public_ids)
 PROPERTY_COLUMNS = [column for column in SITE_COLUMNS if column.name not in GEOMETRY_COLUMNS]
 GEOJSON_CONTENT_TYPE = "application/geo+json"
 

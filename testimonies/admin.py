@@ -26,6 +26,7 @@ from core.admin_import import CsvImportAdminMixin
 from core.curation import RESTRICTED_FIELDS_PERMISSION, may_publish
 from core.duplicates import combined, same_url, similar_names
 from core.ids import is_record_id
+from core.public_ids import is_public_id
 from sites.models import Site
 
 from .consent import restore_consent, withdraw_consent
@@ -339,7 +340,7 @@ class EvidenceImageAdmin(CuratedAdmin):
     list_display = ("preview", "__str__", "testimony", "site", "status", "content_type", "size", "uploaded_at")
     list_filter = ("status", "content_type")
     list_select_related = ("testimony", "site")
-    search_fields = ("caption", "sha256")
+    search_fields = ("caption", "sha256", "=public_id")
     autocomplete_fields = ("testimony", "site")
     date_hierarchy = "uploaded_at"
     readonly_fields = (
@@ -445,7 +446,8 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         "sites__region",
     )
     list_select_related = ("updated_by",)
-    search_fields = ("quote", "translation", "witness_label")
+    readonly_fields = (*CuratedAdmin.readonly_fields, "public_id")
+    search_fields = ("quote", "translation", "witness_label")  # and the public id: get_search_results
     autocomplete_fields = ("sites", "units", "abuse_types")
     date_hierarchy = "given_on"
     inlines = [CitationInline, TestimonyPersonInline, EvidenceImageInline]
@@ -480,6 +482,9 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         # The form is built from these fieldsets, so without the permission the fields are neither shown nor
         # accepted from a POST.
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            (name, options), *rest = fieldsets
+            fieldsets = ((name, {**options, "fields": ("public_id", *options["fields"])}), *rest)
         if self.may_see_restricted(request):
             fieldsets = (*fieldsets[:-1], self.restricted_fieldset, fieldsets[-1])
         if may_publish(request.user):
@@ -547,6 +552,10 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         if not search_term.strip():
             return queryset, False
         matches = queryset.match_condition(search_term)
+        # A record found by its public id, or by the address of its public page (core.public_ids).
+        key = search_term.strip().rstrip("/").rpartition("/")[2].lower()
+        if is_public_id(key):
+            matches |= Q(public_id=key)
         if self.may_see_restricted(request):
             matches |= Q(real_name__icontains=search_term.strip())
             # A search that reads real names is logged (never the words searched for).

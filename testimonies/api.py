@@ -6,6 +6,7 @@ from core.json_api import (
     EDTF,
     INTEGER,
     NAMED_REF,
+    PUBLIC_ID,
     PUBLICATION_REF,
     STRING,
     URL,
@@ -56,10 +57,15 @@ TESTIMONIES = ApiResource(
     ),
     filterset_class=TestimonyFilter,
     queryset=lambda: Testimony.objects.for_public_detail(),
-    lookup="id",
-    lookup_schema=INTEGER,
+    lookup="public_id",
+    lookup_schema=PUBLIC_ID,
     fields=[
-        ApiField("id", INTEGER, "Record number of the testimony."),
+        ApiField(
+            "id",
+            PUBLIC_ID,
+            "Public id of the testimony, as in its URL and the `id` column of testimonies.csv.",
+            lambda testimony, request: testimony.public_id,
+        ),
         ApiField("url", URL, "Public page of the testimony.", public_url),
         ApiField(
             "witness_label", STRING, "Public label of the witness, never a real name unless the witness went public."

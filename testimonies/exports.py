@@ -5,6 +5,7 @@ from django.db.models.functions import Cast, TruncMonth
 
 from core.csv_export import Column, joined, public_url
 from core.dates import bounds, to_month
+from core.public_ids import DESCRIPTION as PUBLIC_ID
 from sites.models import Site
 from units.models import Unit
 
@@ -60,8 +61,8 @@ def public_publications_of_testimony():
 
 
 TESTIMONY_COLUMNS = [
-    Column("id", "Record number of the testimony.", "integer"),
-    public_url("testimonies:testimony_detail", "id"),
+    Column("id", f"Public id of the testimony ({PUBLIC_ID}), as in its URL and the API.", "text", F("public_id")),
+    public_url("testimonies:testimony_detail", "csv_id"),
     Column("witness_label", "Public label of the witness, never a real name unless the witness went public."),
     Column(
         "witness_role",

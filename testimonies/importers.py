@@ -3,7 +3,8 @@
 from django.utils.translation import gettext as _
 
 from core.csv_import import CsvImporter, chunks, register
-from core.ids import is_record_id, record_id
+from core.ids import is_record_id
+from core.public_ids import is_public_id
 from sites.models import Site
 from units.models import Unit
 
@@ -21,8 +22,9 @@ class SourceImporter(CsvImporter):
 
 @register
 class TestimonyImporter(CsvImporter):
-    """Rows are matched by `id`; a row without one creates a testimony, unless one with the same witness label
-    and quote exists (so that importing the same new rows twice does not duplicate them)."""
+    """Rows are matched by `id`, the public id (core.public_ids); a row without one creates a testimony, unless one
+    with the same witness label and quote exists (so that importing the same new rows twice does not duplicate
+    them)."""
 
     kind = "testimonies"
     model = Testimony
@@ -34,8 +36,9 @@ class TestimonyImporter(CsvImporter):
         "abuse_type_slugs": ("abuse_types", AbuseType, "slug"),
     }
     relations = tuple(many_to_many)
-    # Testimony's save() only fills the earliest/latest days of its dates (done for bulk inserts too), it has no
-    # signal receivers and no unique field: see CsvImporter.bulk_create.
+    # Testimony's save() only fills the earliest/latest days of its dates (done for bulk inserts too) and a missing
+    # public id (given by the field's default when the row's record is made, bulk inserts too), it has no signal
+    # receivers, and its one unique field is that random public id: see CsvImporter.bulk_create.
     bulk_create = True
 
     # Exported as the public may see them (the month, under limited consent), imported as plain fields.
@@ -62,11 +65,15 @@ class TestimonyImporter(CsvImporter):
         super().plan_fields(plan, cells)
 
     def existing_records(self, keys):
-        ids = [record_id(key) for key in keys if is_record_id(key)]
+        ids = [key for key in keys if is_public_id(key)]
         queryset = self.model.objects.defer(*Testimony.RESTRICTED_FIELDS, "search_vector")
         if self.locked:
             queryset = queryset.select_for_update()
-        return {str(record.pk): record for record in queryset.filter(pk__in=ids)}
+        return {
+            record.public_id: record
+            for chunk in chunks(sorted(ids))
+            for record in queryset.filter(public_id__in=chunk)
+        }
 
     def prefetch(self, cells_by_row, records):
         """Also the testimonies that rows without an id could be (same witness label and quote), for all at once."""
@@ -113,8 +120,18 @@ class TestimonyImporter(CsvImporter):
 
     def match(self, row, key, cells, records):
         if key:
-            if not is_record_id(key):
-                self.refuse(row, "id", _("“%(value)s” is not a record number.") % {"value": key})
+            if is_record_id(key):
+                self.refuse(
+                    row,
+                    "id",
+                    _(
+                        "“%(value)s” is an old record number: testimonies are matched by their public id now. "
+                        "Export the file again."
+                    )
+                    % {"value": key},
+                )
+            elif not is_public_id(key):
+                self.refuse(row, "id", _("“%(value)s” is not a testimony's public id.") % {"value": key})
             elif key not in records:
                 self.refuse(
                     row, "id", _("No testimony has id %(id)s; leave the id empty to add a new one.") % {"id": key}
@@ -129,5 +146,6 @@ class TestimonyImporter(CsvImporter):
         self.resolve_many(plan, cells)
 
     def unchecked_fields(self, plan):
-        # Never loaded for an import (and so never written back by its save).
-        return [*Testimony.RESTRICTED_FIELDS, "search_vector"]
+        # Never loaded for an import (and so never written back by its save); and the public id, random and never
+        # read from the file, whose uniqueness check would cost a query per row (the unique index stays the guard).
+        return [*Testimony.RESTRICTED_FIELDS, "search_vector", "public_id"]

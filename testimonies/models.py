@@ -23,6 +23,7 @@ from core.curation import (
 )
 from core.dates import PartialDateField, PartialDatesModel, bounds, to_month
 from core.names import AliasModel, NamedModel
+from core.public_ids import PublicIdModel
 from core.search import SearchableQuerySet, Term, text_condition
 from core.storage import PrivateStorage
 from sites.models import Site, SiteQuerySet
@@ -377,7 +378,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
 
-class Testimony(PartialDatesModel, CuratedModel):
+class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
     """One person's account, with the public label under which it is shown."""
 
     class WitnessRole(models.TextChoices):
@@ -487,7 +488,7 @@ class Testimony(PartialDatesModel, CuratedModel):
         return f"{self.witness_label}: {Truncator(self.quote).chars(60)}"
 
     def get_absolute_url(self):
-        return reverse("testimonies:testimony_detail", kwargs={"pk": self.pk})
+        return reverse("testimonies:testimony_detail", kwargs={"public_id": self.public_id})
 
     def source_gaps(self, publishing=frozenset()):
         # A published testimony names at least one public publication: its page promises every statement does.
@@ -638,14 +639,19 @@ class TestimonyPerson(CitedLinkModel):
 class EvidenceImageQuerySet(CuratedQuerySet):
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
-        # Published itself, and attached to a public testimony or a public site.
+        # Published itself, and attached to a public testimony or a public site. Not an image of a testimony with
+        # limited consent: the witness allowed the quote at month and region precision, and an image can show the
+        # place, the day or the person (issue 14).
         return super().public_condition(prefix) & (
-            TestimonyQuerySet.public_condition(f"{prefix}testimony__")
+            (
+                TestimonyQuerySet.public_condition(f"{prefix}testimony__")
+                & ~Q(**{f"{prefix}testimony__consent": Consent.LIMITED})
+            )
             | SiteQuerySet.public_condition(f"{prefix}site__")
         )
 
 
-class EvidenceImage(CuratedModel):
+class EvidenceImage(PublicIdModel, CuratedModel):
     """An image that documents a testimony or a site, stored stripped of its metadata (testimonies.evidence)."""
 
     class ContentType(models.TextChoices):

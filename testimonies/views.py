@@ -10,6 +10,7 @@ from core.csv_export import CsvExportView
 from core.curation import RECORDS_ON_DETAIL_PAGE
 from core.listing import PublicFilterListView
 from core.merge import RedirectMergedMixin
+from core.public_ids import NumberedUrlRedirectView
 from core.security import ReadOnlyViewMixin
 from units.command import chains_of_command
 
@@ -27,6 +28,7 @@ class TestimonyListView(PublicFilterListView):
 
 class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
     queryset = Testimony.objects.for_public_detail()
+    slug_field = slug_url_kwarg = "public_id"
     template_name = "testimonies/testimony_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -34,6 +36,11 @@ class TestimonyDetailView(ReadOnlyViewMixin, DetailView):
         # Under limited consent, the period as the public may know it: whole months.
         chains = chains_of_command(testimony.public_units, *testimony.public_events_bounds)
         return super().get_context_data(chains=chains, **kwargs)
+
+
+class TestimonyNumberedUrlView(NumberedUrlRedirectView):
+    queryset = Testimony.objects.public()
+    viewname = "testimonies:testimony_detail"
 
 
 class SourceListView(PublicFilterListView):
@@ -59,7 +66,7 @@ class TestimonyExportView(CsvExportView):
     columns = TESTIMONY_COLUMNS
     file_stem = "testimonies"
     detail_viewname = "testimonies:testimony_detail"
-    detail_url_kwarg = "pk"
+    detail_url_kwarg = "public_id"
 
 
 class SourceExportView(CsvExportView):
@@ -94,12 +101,18 @@ def evidence_response(request, evidence: EvidenceImage, variant: str):
 
 
 class EvidenceImageView(ReadOnlyViewMixin, View):
-    """/evidence/<id>/ and /evidence/<id>/thumbnail/: a public evidence image by its record number."""
+    """/evidence/<public id>/ and /evidence/<public id>/thumbnail/: a public evidence image by its public id."""
 
     variant = "display"
 
-    def get(self, request, pk):
-        return evidence_response(request, get_object_or_404(EvidenceImage.objects.public(), pk=pk), self.variant)
+    def get(self, request, public_id):
+        evidence = get_object_or_404(EvidenceImage.objects.public(), public_id=public_id)
+        return evidence_response(request, evidence, self.variant)
+
+
+class EvidenceNumberedUrlView(NumberedUrlRedirectView):
+    queryset = EvidenceImage.objects.public()
+    viewname = "testimonies:evidence_image"
 
 
 class EvidenceFileView(ReadOnlyViewMixin, View):

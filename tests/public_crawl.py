@@ -31,7 +31,7 @@ API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": 
 
 
 def api_detail_url(name: str, record) -> str:
-    return f"/api/{name}/{record.pk if name == 'testimonies' else record.slug}/"
+    return f"/api/{name}/{record.public_id if name == 'testimonies' else record.slug}/"
 
 
 def public_urls() -> list[str]:

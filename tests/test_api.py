@@ -100,7 +100,8 @@ def test_lists_hold_every_public_record(client, world):
     for name, model in ENDPOINTS.items():
         page = api_list(client, name, per_page=100)
         assert page["count"] == model.objects.public().count() > 0
-        assert {record["id"] for record in page["results"]} == set(model.objects.public().values_list("pk", flat=True))
+        key = "public_id" if model is Testimony else "pk"
+        assert {record["id"] for record in page["results"]} == set(model.objects.public().values_list(key, flat=True))
 
 
 @pytest.mark.parametrize("status", HIDDEN_STATUSES)
@@ -131,6 +132,7 @@ def test_non_public_records_are_neither_listed_linked_nor_reachable(client, worl
     text = everything_in_the_api(client)
     assert MARK not in text and MARK.lower() not in text and "99999" not in text
     for url in (
+        f"/api/testimonies/{hidden_testimony.public_id}/",
         f"/api/testimonies/{hidden_testimony.pk}/",
         "/api/sites/zqxhidden-site/",
         "/api/units/zqxhidden-unit/",
@@ -166,7 +168,7 @@ def test_records_carry_exactly_their_documented_fields(client, world):
 
 
 def test_testimony_representation(client, world):
-    daniil = get_json(client, f"/api/testimonies/{world['daniil'].pk}/")
+    daniil = get_json(client, f"/api/testimonies/{world['daniil'].public_id}/")
     assert daniil["url"] == f"http://testserver{world['daniil'].get_absolute_url()}"
     assert daniil["quote"] == "Нас держали в шахте." and daniil["quote_language"] == "ru"
     assert daniil["translation"] == "They kept us in the mine."
@@ -183,7 +185,7 @@ def test_site_and_unit_representations_link_to_their_testimonies(client, world):
     assert mine["latitude"] == 48.0159 and mine["longitude"] == 37.8028
     assert mine["units"][0]["unit"] == {"slug": "battalion", "name": "1st Battalion"}
     assert mine["testimonies"] == "http://testserver/api/testimonies/?site=mine"
-    assert [t["id"] for t in get_json(client, mine["testimonies"])["results"]] == [world["daniil"].pk]
+    assert [t["id"] for t in get_json(client, mine["testimonies"])["results"]] == [world["daniil"].public_id]
     battalion = get_json(client, "/api/units/battalion/")
     assert battalion["parent"] == {"slug": "brigade", "name": "5th Brigade"}
     assert battalion["postings"][0]["person"] == {"slug": "korchagin", "name": "Alexei Korchagin"}
@@ -191,7 +193,7 @@ def test_site_and_unit_representations_link_to_their_testimonies(client, world):
     assert get_json(client, "/api/units/brigade/")["sub_units"] == [{"slug": "battalion", "name": "1st Battalion"}]
     astra = get_json(client, "/api/sources/astra/")
     assert [publication["title"] for publication in astra["publications"]] == ["Hidden prisons"]
-    assert [t["id"] for t in get_json(client, astra["testimonies"])["results"]] == [world["daniil"].pk]
+    assert [t["id"] for t in get_json(client, astra["testimonies"])["results"]] == [world["daniil"].public_id]
 
 
 # --- pagination and filters -------------------------------------------------------------------------------------
@@ -207,7 +209,7 @@ def test_lists_are_paginated(client):
     assert len(third["results"]) == 1 and third["next"] is None
     assert third["previous"] == "http://testserver/api/testimonies/?per_page=3&page=2"
     seen = [record["id"] for page in (first, second, third) for record in page["results"]]
-    assert sorted(seen) == sorted(Testimony.objects.values_list("pk", flat=True))
+    assert sorted(seen) == sorted(Testimony.objects.values_list("public_id", flat=True))
     assert len(api_list(client, "testimonies")["results"]) == 7  # default page size 25
 
 
@@ -253,7 +255,9 @@ def test_bad_pages_are_refused_with_a_reason(client, world, params, status):
 )
 def test_lists_take_the_filters_of_the_list_pages(client, world, name, params, expected):
     results = api_list(client, name, **params)["results"]
-    assert {record["id"] for record in results} == {world[key].pk for key in expected}
+    assert {record["id"] for record in results} == {
+        getattr(world[key], "public_id", world[key].pk) for key in expected
+    }
 
 
 def test_sorting(client, world):
@@ -290,7 +294,7 @@ def test_writes_are_refused(world, superuser, method):
     client.force_login(superuser)  # not even staff can write through the API
     before = {model: model.objects.count() for model in ENDPOINTS.values()}
     urls = [f"/api/{name}/" for name in ENDPOINTS] + [
-        f"/api/testimonies/{world['daniil'].pk}/",
+        f"/api/testimonies/{world['daniil'].public_id}/",
         "/api/sites/mine/",
         "/api/units/brigade/",
         "/api/sources/astra/",
@@ -346,7 +350,7 @@ def test_every_response_matches_the_schema(client, world):
         page = api_list(client, resource.name)
         schema_validator(f"{resource.title}Page").validate(page)
         for record in page["results"]:
-            key = record[resource.lookup]
+            key = record["id" if resource.lookup == "public_id" else resource.lookup]
             schema_validator(resource.title).validate(get_json(client, f"/api/{resource.name}/{key}/"))
     schema_validator("Error").validate(get_json(client, "/api/sites/nothing/", status=404))
     schema_validator("Error").validate(get_json(client, "/api/sites/", {"kind": "nothing"}, status=400))
@@ -356,7 +360,7 @@ def test_every_response_matches_the_schema(client, world):
 
 def test_schema_rejects_an_undocumented_field(client, world):
     """The response check above is only worth something if an extra field (a leak) would fail it."""
-    record = get_json(client, f"/api/testimonies/{world['daniil'].pk}/")
+    record = get_json(client, f"/api/testimonies/{world['daniil'].public_id}/")
     schema_validator("Testimony").validate(record)
     with pytest.raises(JsonSchemaValidationError, match="real_name"):
         schema_validator("Testimony").validate({**record, "real_name": "x"})

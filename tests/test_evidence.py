@@ -330,7 +330,7 @@ def test_without_a_user_nothing_can_be_published():
 def test_public_evidence_is_served_with_safe_headers(client):
     # A PNG uploaded under a .jpg name is served as what it is, from the record.
     evidence = EvidenceImageFactory(testimony=TestimonyFactory(), content=image_bytes("PNG", seed=5))
-    for url in (evidence.display.url, reverse("testimonies:evidence_image", args=[evidence.pk])):
+    for url in (evidence.display.url, reverse("testimonies:evidence_image", args=[evidence.public_id])):
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
@@ -338,7 +338,7 @@ def test_public_evidence_is_served_with_safe_headers(client):
         stem = Path(evidence.display.name).stem
         assert response["Content-Disposition"] == f'inline; filename="{stem}.png"'
         assert b"".join(response.streaming_content) == stored(evidence.display)
-    thumbnail = client.get(reverse("testimonies:evidence_thumbnail", args=[evidence.pk]))
+    thumbnail = client.get(reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]))
     assert b"".join(thumbnail.streaming_content) == stored(evidence.thumbnail)
     assert client.get(evidence.thumbnail.url).status_code == 200
 
@@ -370,8 +370,8 @@ def test_non_public_evidence_is_not_served(client, reviewer, case):
     )
     assert not EvidenceImage.objects.public().filter(pk=evidence.pk).exists()
     urls = [
-        reverse("testimonies:evidence_image", args=[evidence.pk]),
-        reverse("testimonies:evidence_thumbnail", args=[evidence.pk]),
+        reverse("testimonies:evidence_image", args=[evidence.public_id]),
+        reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]),
         evidence.display.url,
         evidence.thumbnail.url,
         f"/media/evidence/{evidence.original.name}",
@@ -624,8 +624,8 @@ def evidence_urls(evidence):
     return [
         evidence.display.url,
         evidence.thumbnail.url,
-        reverse("testimonies:evidence_image", args=[evidence.pk]),
-        reverse("testimonies:evidence_thumbnail", args=[evidence.pk]),
+        reverse("testimonies:evidence_image", args=[evidence.public_id]),
+        reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]),
     ]
 
 

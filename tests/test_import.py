@@ -137,12 +137,13 @@ def test_a_bad_header_is_reported_before_any_row(reviewer):
 
 def test_restricted_witness_fields_are_never_imported(reviewer):
     testimony = TestimonyFactory(status="draft", real_name="Hidden Person", contact="hidden@example.org")
-    text = csv_text(["id", "witness_label", "real_name"], [testimony.pk, "Changed", "Forged"])
+    text = csv_text(["id", "witness_label", "real_name"], [testimony.public_id, "Changed", "Forged"])
     result = import_csv("testimonies", text, reviewer)
     assert [(problem.row, problem.column) for problem in result.problems] == [(1, "real_name")]
     assert "never imported" in result.problems[0].message
 
-    assert import_csv("testimonies", csv_text(["id", "witness_label"], [testimony.pk, "Changed"]), reviewer).applied
+    text = csv_text(["id", "witness_label"], [testimony.public_id, "Changed"])
+    assert import_csv("testimonies", text, reviewer).applied
     testimony.refresh_from_db()
     assert (testimony.witness_label, testimony.real_name, testimony.contact) == (
         "Changed",

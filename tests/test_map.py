@@ -221,7 +221,7 @@ def test_geojson_properties_are_the_public_fields_and_the_url(client, sites):
     assert properties["url"] == f"http://testserver{sites['mine'].get_absolute_url()}"
     assert properties["unit_slugs"] == ["brigade"]
     assert properties["unit_roles"] == ["brigade:operated"]
-    assert properties["testimony_ids"] == [Testimony.objects.public().get().pk]
+    assert properties["testimony_ids"] == [Testimony.objects.public().get().public_id]
     assert not {"status", "latitude", "longitude", "created_by", "version", *Testimony.RESTRICTED_FIELDS} & set(
         properties
     )

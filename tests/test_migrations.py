@@ -195,3 +195,53 @@ def test_plain_dates_become_partial_dates_in_records_and_their_history():
         datetime.date(2023, 3, 1),
         None,
     )
+
+
+def test_existing_testimonies_and_images_get_public_ids_and_keep_their_numbered_addresses():
+    """The data migration of public ids (testimonies 0011-0013, core.public_ids) fills every existing row and its
+    history, each with an id of its own, and only those rows answer at their old numbered address."""
+    old = migrate_to([("testimonies", "0010_partial_dates")])
+    Testimony = old.get_model("testimonies", "Testimony")
+    testimonies = [
+        Testimony.objects.create(witness_label=f"Witness {n}", witness_role="other", quote="…") for n in range(3)
+    ]
+    now = timezone.now()
+    History = old.get_model("testimonies", "HistoricalTestimony")
+    common = {"witness_role": "other", "quote": "…", "quote_language": "ru", "verification": "unverified"}
+    common |= {"status": "draft", "version": 1, "created_at": now, "updated_at": now, "consent": "given"}
+    for testimony in testimonies[:2]:
+        for history_type in ("+", "~"):
+            History.objects.create(
+                id=testimony.pk, witness_label="x", history_date=now, history_type=history_type, **common
+            )
+    History.objects.create(id=999, witness_label="deleted", history_date=now, history_type="-", **common)
+    image = old.get_model("testimonies", "EvidenceImage").objects.create(
+        testimony_id=testimonies[0].pk,
+        sha256="0" * 64,
+        byte_size=1,
+        width=1,
+        height=1,
+        content_type="image/png",
+        display="evidence/a.png",
+        thumbnail="evidence/a-thumb.png",
+        created_at=now,
+        updated_at=now,
+    )
+
+    migrate_to(latest_targets())
+
+    from core.public_ids import is_public_id
+    from testimonies.models import EvidenceImage
+
+    migrated = list(CurrentTestimony.objects.order_by("pk"))
+    ids = [testimony.public_id for testimony in migrated]
+    assert all(is_public_id(public_id) for public_id in ids) and len(set(ids)) == 3
+    assert all(testimony.has_numbered_url for testimony in migrated)
+    for testimony in migrated[:2]:
+        assert {version.public_id for version in testimony.history.all()} == {testimony.public_id}
+    assert is_public_id(CurrentTestimony.history.get(id=999).public_id)
+    assert EvidenceImage.objects.get(pk=image.pk).has_numbered_url
+    assert is_public_id(EvidenceImage.objects.get(pk=image.pk).public_id)
+    # Made from now on: a public id, and no numbered address.
+    new = CurrentTestimony.objects.create(witness_label="New", witness_role="other", quote="…")
+    assert is_public_id(new.public_id) and new.public_id not in ids and not new.has_numbered_url

@@ -337,10 +337,10 @@ def test_testimony_str_and_url():
     testimony = factories.TestimonyFactory(witness_label="Daniil, former platoon commander", quote="Short quote.")
     assert str(testimony) == "Daniil, former platoon commander: Short quote."
     url = testimony.get_absolute_url()
-    assert url == f"/testimonies/{testimony.pk}/"
+    assert url == f"/testimonies/{testimony.public_id}/"
     match = resolve(url)
     assert match.view_name == "testimonies:testimony_detail"
-    assert match.kwargs == {"pk": testimony.pk}
+    assert match.kwargs == {"public_id": testimony.public_id}
 
 
 def test_testimony_str_truncates_a_long_quote():

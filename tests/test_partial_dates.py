@@ -197,7 +197,7 @@ def test_the_api_gives_partial_dates_with_their_bounds(client):
     testimony = TestimonyFactory(status="published", events="2022-11~")
     CitationFactory(testimony=testimony, publication=publication)
 
-    body = client.get(f"/api/testimonies/{testimony.pk}/").json()
+    body = client.get(f"/api/testimonies/{testimony.public_id}/").json()
     assert (body["events"], body["events_earliest"], body["events_latest"]) == ("2022-11~", "2022-11-01", "2022-11-30")
     link = client.get(f"/api/sites/{site.slug}/").json()["units"][0]
     assert (link["period"], link["period_earliest"], link["period_latest"]) == ("2022-11/..", "2022-11-01", None)

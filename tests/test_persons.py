@@ -245,7 +245,7 @@ def test_persons_and_postings_exports_join_on_ids_with_the_unit_and_testimony_ex
     units = {row["slug"] for row in rows("units:unit_export")}
     testimonies = {row["id"] for row in rows("testimonies:testimony_export")}
     assert persons["korchagin"]["call_signs"] == "Cap"
-    assert persons["korchagin"]["testimony_ids"] == str(testimony.pk) and str(testimony.pk) in testimonies
+    assert persons["korchagin"]["testimony_ids"] == testimony.public_id and testimony.public_id in testimonies
     assert {row["person_slug"] for row in postings} <= set(persons)
     assert {row["unit_slug"] for row in postings} <= units
     posting = next(row for row in postings if row["person_slug"] == "korchagin")

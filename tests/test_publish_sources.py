@@ -224,7 +224,7 @@ def test_a_link_between_published_records_needs_a_public_publication(client, rev
 def test_the_import_refuses_publishing_a_testimony_without_a_public_publication(reviewer):
     testimony = TestimonyFactory(status=DRAFT)
     CitationFactory(testimony=testimony, publication=draft_publication())
-    text = f"id,status\r\n{testimony.pk},published\r\n"
+    text = f"id,status\r\n{testimony.public_id},published\r\n"
     result = import_csv("testimonies", text, reviewer)
     assert not result.applied
     assert "must name a public publication" in result.problems[0].message

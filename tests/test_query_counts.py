@@ -89,7 +89,7 @@ PAGES = {
     "api sites": lambda hub: "/api/sites/?per_page=100",
     "api units": lambda hub: "/api/units/?per_page=100",
     "api sources": lambda hub: "/api/sources/?per_page=100",
-    "api testimony": lambda hub: f"/api/testimonies/{hub['testimony'].pk}/",
+    "api testimony": lambda hub: f"/api/testimonies/{hub['testimony'].public_id}/",
     "api site": lambda hub: f"/api/sites/{hub['site'].slug}/",
     "api unit": lambda hub: f"/api/units/{hub['unit'].slug}/",
     "api source": lambda hub: f"/api/sources/{hub['source'].slug}/",

@@ -48,7 +48,8 @@ def named_paths() -> dict[str, str]:
 
 def test_the_readme_names_the_public_urls():
     paths = named_paths()
-    assert {"/", "/testimonies/<id>/", "/api/schema/", "/media/evidence/<name>", "/export/postings.csv"} <= set(paths)
+    expected = {"/", "/testimonies/<public_id>/", "/api/schema/", "/media/evidence/<name>", "/export/postings.csv"}
+    assert expected <= set(paths)
 
 
 @pytest.fixture
@@ -62,8 +63,8 @@ def world():
     evidence = EvidenceImageFactory(testimony=testimony)
     person = PersonFactory()
     return {
-        "/testimonies/": testimony.pk,
-        "/api/testimonies/": testimony.pk,
+        "/testimonies/": testimony.public_id,
+        "/api/testimonies/": testimony.public_id,
         "/sites/": site.slug,
         "/api/sites/": site.slug,
         "/units/": unit.slug,
@@ -72,7 +73,7 @@ def world():
         "/api/persons/": person.slug,
         "/sources/": source.slug,
         "/api/sources/": source.slug,
-        "/evidence/": evidence.pk,
+        "/evidence/": evidence.public_id,
         "/media/evidence/": evidence.display.name.removeprefix("evidence/"),
     }
 

@@ -164,7 +164,7 @@ def test_the_bulk_action_refuses_and_publishes_nothing(client, reviewer):
 
 def test_the_csv_import_refuses_to_publish_a_row_with_a_finding(reviewer):
     testimony = draft(quote="Ordinary.")
-    text = f"id,witness_label,quote,status\n{testimony.pk},Witness,Petrov said so,published\n"
+    text = f"id,witness_label,quote,status\n{testimony.public_id},Witness,Petrov said so,published\n"
     result = import_csv("testimonies", text, reviewer)
     assert not result.applied
     assert any("may identify the witness" in problem.message for problem in result.problems)

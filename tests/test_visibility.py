@@ -59,8 +59,13 @@ def public_world():
     }
 
 
+# A hidden testimony's record number, which no other number on the public pages can be mistaken for.
+HIDDEN_NUMBER = 987123
+
+
 def hide_testimony(world, status):
     testimony = TestimonyFactory(
+        id=HIDDEN_NUMBER,
         status=status,
         witness_label=f"{MARK} witness",
         quote=f"{MARK} quote",
@@ -134,7 +139,9 @@ def hide_evidence(world, status):
     EvidenceImageFactory(site=world["site"], status=status, caption=f"{MARK} image of a site")
     EvidenceImageFactory(testimony=world["testimony"], status=status, caption=f"{MARK} image")
     hidden_testimony = TestimonyFactory(status=status, sites=[world["site"]])
-    return EvidenceImageFactory(testimony=hidden_testimony, caption=f"{MARK} image of a hidden testimony")
+    image = EvidenceImageFactory(testimony=hidden_testimony, caption=f"{MARK} image of a hidden testimony")
+    EvidenceImage.objects.filter(pk=image.pk).update(id=HIDDEN_NUMBER)  # a number to look for
+    return EvidenceImage.objects.get(pk=HIDDEN_NUMBER)
 
 
 HIDERS = {
@@ -160,12 +167,21 @@ def test_non_public_record_leaks_nowhere(client, public_world, kind, status):
     assert MARK.lower() not in public_text
     if kind == "unit":
         assert "99999" not in public_text
+    # Neither the record number nor the public id of a hidden testimony or image (core.public_ids).
+    for record in (hidden, getattr(hidden, "testimony", None)):
+        if hasattr(record, "public_id"):
+            assert record.public_id not in public_text
+    if kind in ("testimony", "evidence"):
+        assert str(HIDDEN_NUMBER) not in public_text
+        Testimony.objects.filter(pk=HIDDEN_NUMBER).update(has_numbered_url=True)
+        assert client.get(f"/testimonies/{HIDDEN_NUMBER}/").status_code == 404
     # The images that must not be served are chosen by how they were made (their caption), not by the rule
     # under test; the public world's own images are served, so that a 404 for everything cannot pass.
     hidden_images = EvidenceImage.objects.filter(caption__startswith=MARK)
     assert hidden_images.count() == {"evidence": 3, "site": 1}.get(kind, 0)
     for evidence in hidden_images:
-        for url in (evidence.display.url, evidence.thumbnail.url, f"/evidence/{evidence.pk}/thumbnail/"):
+        urls = (evidence.display.url, evidence.thumbnail.url, f"/evidence/{evidence.public_id}/thumbnail/")
+        for url in (*urls, f"/evidence/{evidence.public_id}/", f"/evidence/{evidence.pk}/"):
             assert url not in public_text
             assert client.get(url).status_code == 404, (evidence.caption, url)
     for evidence in EvidenceImage.objects.filter(caption__startswith="Public image"):
@@ -284,7 +300,7 @@ def test_a_withdrawn_testimony_leaks_nowhere_and_its_evidence_is_gone(
     assert testimony.consent == Consent.WITHDRAWN
     assert (testimony.real_name, testimony.contact, testimony.internal_notes) == ("", "", "")
     assert client.get(url).status_code == 404 and client.get(image_url).status_code == 404
-    assert client.get(f"/api/testimonies/{testimony.pk}/").status_code == 404
+    assert client.get(f"/api/testimonies/{testimony.public_id}/").status_code == 404
     assert search_hits(client, MARK) == 0
     public_text = everything_public(client)
     assert MARK not in public_text and MARK.lower() not in public_text
@@ -334,13 +350,13 @@ def test_a_limited_consent_testimony_shows_months_and_regions_only(client, publi
     import io
 
     [site_row] = csv.DictReader(io.StringIO(fetch(client, reverse("sites:site_export"))))
-    assert str(limited.pk) not in site_row["testimony_ids"].split("; ")
+    assert limited.public_id not in site_row["testimony_ids"].split("; ")
     # Found by its region and by whole months, never by the day.
     assert client.get(reverse("testimonies:testimony_list"), {"region": site.region}).context["result_count"] == 2
     for after, before, found in (("2019-02-24", "", 1), ("", "2019-02-10", 1), ("2019-03-01", "", 0)):
         response = client.get("/api/testimonies/", {"date_after": after, "date_before": before, "q": "Limited"})
         assert response.json()["count"] == found, (after, before)
-    api = client.get(f"/api/testimonies/{limited.pk}/").json()
+    api = client.get(f"/api/testimonies/{limited.public_id}/").json()
     assert (api["given_on"], api["events"], api["events_earliest"], api["events_latest"]) == (
         "2019-03-01",
         "2019-02",
@@ -359,3 +375,21 @@ def test_a_limited_consent_testimony_shows_months_and_regions_only(client, publi
         "",
         site.region,
     )
+
+
+def test_the_images_of_a_limited_consent_testimony_are_not_public(client, public_world, limited):
+    """Limited consent allows the quote at month and region precision; an image can show the place, the day or the
+    person, so it is published nowhere (issue 14), while the testimony itself is."""
+    image = EvidenceImageFactory(testimony=limited, caption=f"{MARK} image under limited consent")
+    assert not EvidenceImage.objects.public().filter(pk=image.pk).exists()
+    assert EvidenceImage.objects.public().filter(caption="Public image of a site").exists()
+    detail = fetch(client, limited.get_absolute_url())
+    assert "Limited witness" in detail and MARK not in detail
+    assert MARK not in everything_public(client)
+    for url in (
+        image.display.url,
+        image.thumbnail.url,
+        reverse("testimonies:evidence_image", args=[image.public_id]),
+        reverse("testimonies:evidence_thumbnail", args=[image.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url

@@ -67,9 +67,9 @@ UNIT_COLUMNS = [
     ),
     Column(
         "testimony_ids",
-        "Record numbers of the public testimonies naming the unit.",
+        "Public ids of the public testimonies naming the unit; join with testimonies.csv `id`.",
         "list",
-        joined(public_testimonies.filter(units=OuterRef("pk")), "pk"),
+        joined(public_testimonies.filter(units=OuterRef("pk")), "public_id"),
     ),
 ]
 
@@ -112,14 +112,14 @@ PERSON_COLUMNS = [
     ),
     Column(
         "testimony_ids",
-        "Record numbers of the public testimonies that name the person; join with testimonies.csv `id`.",
+        "Public ids of the public testimonies that name the person; join with testimonies.csv `id`.",
         "list",
         joined(
             related_model(Person, "testimony_links")
             ._meta.get_field("testimony")
             .related_model.objects.public()
             .filter(pk__in=public_person_links.filter(person=OuterRef(OuterRef("pk"))).values("testimony")),
-            "pk",
+            "public_id",
         ),
     ),
 ]

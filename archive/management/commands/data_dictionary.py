@@ -44,6 +44,9 @@ out of every cell.
 - Invalid filter values give HTTP 400 with an explanation, and nothing is exported.
 - Join the files on `slug` (sites, units, sources, persons) and `id` (testimonies); postings.csv joins persons
   and units.
+- A testimony's `id` (and each of a list's `testimony_ids`) is its **public id**: 12 random lower-case letters and
+  digits, the same as in its web address and the API, which never changes. It is not a count: nothing can be
+  learnt from it about other records, hidden ones or new ones.
 
 ## Importing an edited file
 
@@ -52,9 +55,10 @@ out of every cell.
 imported again. Nothing is written unless every row is valid; every error is reported by row (the header is
 row 1) and column.
 
-- Rows are matched by `slug` (sites, units, sources, persons) or `id` (testimonies); a new testimony has an
-  empty `id` (a row without one that has the witness label and quote of an existing testimony updates it). A
-  column left out of the file leaves that field as it is.
+- Rows are matched by `slug` (sites, units, sources, persons) or `id` (testimonies: the public id); a new
+  testimony has an empty `id` (a row without one that has the witness label and quote of an existing testimony
+  updates it). A file exported before testimonies had public ids holds record numbers there, which are refused:
+  export it again. A column left out of the file leaves that field as it is.
 - Read: the record's own columns, and `site_slugs`, `unit_slugs`, `abuse_type_slugs` (testimonies),
   `unit_roles` and `publication_ids` (sites), `parent_slug` (units; it may name a unit further down the file).
   Ignored, because they are computed or belong to another file: `url`, the `*_names` columns, `source_slugs`,
