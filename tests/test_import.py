@@ -665,7 +665,7 @@ def test_changed_testimonies_are_saved_together_with_their_history_versions_and_
     def statements(count, label):
         testimonies = TestimonyFactory.create_batch(count, sites=[pit], witness_label=label, quote="before")
         rows = [
-            [str(t.pk), str(t.version), label, t.witness_role, f"after {t.pk}", "November 2022", "mine"]
+            [t.public_id, str(t.version), label, t.witness_role, f"after {t.pk}", "November 2022", "mine"]
             for t in testimonies
         ]
         with CaptureQueriesContext(connection) as queries:

@@ -180,7 +180,7 @@ def test_the_csv_import_checks_what_it_read_for_the_whole_file(reviewer, where):
         CitationFactory(testimony=testimony, quoted_passage="Petrov was there")
     if where == "caption":
         EvidenceImageFactory(testimony=testimony, caption="Petrov at the gate")
-    text = f"id,witness_label,quote,status\n{testimony.pk},Witness,Ordinary.,published\n"
+    text = f"id,witness_label,quote,status\n{testimony.public_id},Witness,Ordinary.,published\n"
     result = import_csv("testimonies", text, reviewer)
     assert not result.applied
     assert any("may identify the witness" in problem.message for problem in result.problems)
