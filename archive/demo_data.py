@@ -331,7 +331,7 @@ SITES = [
             {"name": "Petrovskaja coal mine", "language": "en", "kind": "transliteration"},
         ],
         "kind": "coal_mine",
-        "region": "Donetsk",
+        "region": "donetsk",
         "territory": "occupied_ukraine",
         "settlement": "Donetsk",
         "latitude": "48.0159",
@@ -371,7 +371,7 @@ SITES = [
             {"name": "Makeyevka former mining-supplies factory", "language": "en", "kind": "transliteration"},
         ],
         "kind": "former_factory",
-        "region": "Donetsk",
+        "region": "donetsk",
         "territory": "occupied_ukraine",
         "settlement": "Makiivka",
         "latitude": "48.0478",
@@ -402,7 +402,7 @@ SITES = [
             {"name": "кімната зберігання зброї штабу 47-ї дивізії", "language": "uk", "kind": "translation"},
         ],
         "kind": "weapons_store",
-        "region": "Nizhny Novgorod",
+        "region": "nizhny-novgorod",
         "territory": "russia",
         "description": (
             "A former weapons storage room on the grounds of the 47th Division's headquarters (272nd Motorized "
@@ -438,7 +438,7 @@ SITES = [
             {"name": "підвал 5-ї бригади", "language": "uk", "kind": "translation"},
         ],
         "kind": "basement",
-        "region": "Donetsk",
+        "region": "donetsk",
         "territory": "occupied_ukraine",
         "description": (
             "Basement of the 5th Motorized Rifle Brigade where Vladimir Frolov was held and tortured before he was "
@@ -460,7 +460,7 @@ SITES = [
         "slug": "demo-draft-unconfirmed-site-near-horlivka",
         "name": "[Demo draft] Unconfirmed site near Horlivka",
         "kind": "other",
-        "region": "Donetsk",
+        "region": "donetsk",
         "territory": "occupied_ukraine",
         "settlement": "Horlivka",
         "description": (

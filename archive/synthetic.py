@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from core.curation import PublicationStatus
 from core.dates import PartialDatesModel
 from core.names import NamedModel
-from sites.models import Site, SiteAlias, SiteUnit
+from sites.models import Region, Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
 from units.models import Unit
 
@@ -26,7 +26,8 @@ STATUS_WEIGHTS = {
 }
 # Site names in English with the Russian name kept as an alias.
 SITE_NAMES = [("Basement", "Подвал"), ("Pit", "Яма"), ("Coal mine", "Шахта"), ("Factory", "Завод")]
-REGIONS = ["Donetsk", "Luhansk", "Kharkiv", "Zaporizhzhia", "Kherson", "Nizhny Novgorod", "Novosibirsk", "Belgorod"]
+# Slugs of terms of the region vocabulary (loaded by a data migration: sites.regions).
+REGIONS = ["donetsk", "luhansk", "kharkiv", "zaporizhzhia", "kherson", "nizhny-novgorod", "novosibirsk", "belgorod"]
 ENGLISH = [
     "they",
     "kept",
@@ -242,6 +243,8 @@ class SyntheticArchive:
         )
 
     def sites(self, count: int, units: list[Unit]) -> list[Site]:
+        Region.objects.load_vocabulary()
+        regions = list(Region.objects.filter(slug__in=REGIONS))
         sites, russian_names = [], []
         for i in range(count):
             located = self.random.random() < 0.7
@@ -252,7 +255,7 @@ class SyntheticArchive:
                     name=f"{english} {i}",
                     slug=f"gen-{self.tag}-site-{i}",
                     kind=self.random.choice(Site.Kind.values),
-                    region=self.random.choice(REGIONS),
+                    region=self.random.choice(regions),
                     territory=self.random.choice(Site.Territory.values),
                     latitude=Decimal(f"{self.random.uniform(47, 50):.6f}") if located else None,
                     longitude=Decimal(f"{self.random.uniform(36, 40):.6f}") if located else None,

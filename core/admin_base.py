@@ -557,7 +557,65 @@ class SafeRelatedFieldsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class CuratedAdmin(SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
+class PreviewMixin:
+    """ "View on site" for a record the public cannot see opens a staff-only preview of its public page, with a
+    banner, instead of a 404: the page's view (`preview_view_class`, the app's public detail view) is given the
+    record through `previewing()`, so only the record itself skips `.public()`; whatever it relates is still
+    filtered as on the public page. The preview lives under the admin's login (and its two-factor check), is
+    never cached (`Cache-Control: private, no-store`) and asks search engines not to index it."""
+
+    preview_view_class = None
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name=f"{opts.app_label}_{opts.model_name}_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is None or obj.pk is None:
+            return None
+        if type(obj).objects.public().filter(pk=obj.pk).exists():
+            return super().get_view_on_site_url(obj)
+        if self.preview_view_class is None:
+            return None  # no public page to preview (a vocabulary term is a filter choice)
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_preview", args=[obj.pk])
+
+    def preview_view(self, request, object_id):
+        record = self.get_object(request, object_id)
+        if record is None or self.preview_view_class is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, record):
+            raise PermissionDenied
+        opts = self.model._meta
+        queryset = self.model.objects.previewing().for_public_detail().filter(pk=record.pk)
+
+        class Preview(self.preview_view_class):
+            def get_object(self, queryset=None):
+                return get_object_or_404(queryset if queryset is not None else self.get_queryset())
+
+        view = Preview.as_view(
+            queryset=queryset,
+            extra_context={
+                "preview": record,
+                "preview_change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]),
+            },
+        )
+        response = view(request)
+        if hasattr(response, "render"):
+            response.render()
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class CuratedAdmin(PreviewMixin, SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm

@@ -57,12 +57,30 @@ class PublicQuerySet(models.QuerySet):
     record's compose that record's rule instead of repeating it.
     """
 
+    # Set by `previewing()` only, for the staff preview of a record that is not public (core.admin_base).
+    _previewing = False
+
     @classmethod
     def public_condition(cls, prefix: str = "") -> models.Q:
         raise NotImplementedError
 
     def public(self):
+        if self._previewing:
+            return self
         return self.filter(self.public_condition())
+
+    def previewing(self):
+        """This queryset with its own `public()` letting every record through, for the staff-only preview of a
+        draft's public page (CuratedAdmin.preview_view, behind the admin's login). The records a page relates
+        (a site's units, a testimony's citations) come from their own querysets and stay public only."""
+        clone = self._chain()
+        clone._previewing = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._previewing = self._previewing
+        return clone
 
 
 class CuratedQuerySet(PublicQuerySet):

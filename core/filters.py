@@ -16,8 +16,11 @@ class SuggestInput(forms.TextInput):
         super().__init__({"data-suggest": suggest, "autocomplete": "off", "spellcheck": "false", **(attrs or {})})
 
 
-class OpenChoiceField(forms.ChoiceField):
+class OpenChoiceField(django_filters.fields.ChoiceField):
     """Offers its choices, and takes any other value too (see OpenChoiceFilter)."""
+
+    def offered(self, value) -> bool:
+        return super().valid_value(value)
 
     def valid_value(self, value):
         return True

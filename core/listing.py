@@ -196,6 +196,9 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
             entry = {"field": field, "facet": facet, "choices": counted.get(field.name, [])}
             if facet is not None:
                 current = str(field.value() or "")
+                if hasattr(field.field, "canonical"):
+                    # A field that reads several spellings of a choice (a region's name) selects the choice.
+                    current = field.field.canonical(current)
                 entry["current"] = current
                 entry["current_listed"] = any(choice.value == current for choice in entry["choices"])
                 if current and not entry["current_listed"] and not facet.suggests:

@@ -55,7 +55,19 @@ SITES = ApiResource(
         ApiField("url", URL, "Public page of the site.", public_url),
         ApiField("name", STRING, "Name of the site."),
         ApiField("kind", code(Site.Kind), "Kind of site."),
-        ApiField("region", STRING, "Region (oblast) of the site."),
+        ApiField(
+            "region",
+            STRING,
+            "Region of the site (oblast, republic, krai, federal city...), by its English name; empty while that "
+            "vocabulary term is not public.",
+            lambda site, request: site.public_region.name if site.public_region else "",
+        ),
+        ApiField(
+            "region_code",
+            STRING,
+            "ISO 3166-2 code of the region (e.g. `UA-14`), when it has one; may be empty.",
+            lambda site, request: site.public_region.code if site.public_region else "",
+        ),
         ApiField("territory", code(Site.Territory), "Territory."),
         ApiField("settlement", STRING, "Town or village; may be empty."),
         ApiField("latitude", NUMBER_OR_NULL, "Latitude in decimal degrees (WGS 84), null when unknown."),

@@ -1,18 +1,28 @@
 """Columns of the public CSV export of sites (their data dictionary is docs/data-dictionary.md)."""
 
-from django.db.models import F, OuterRef, Value
-from django.db.models.functions import Concat
+from django.db.models import F, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 
 from core.csv_export import Column, joined, public_url
 from core.curation import public_related
 from units.models import Unit
 
-from .models import Site, SiteUnit
+from .models import Region, Site, SiteUnit
 
 # Testimonies and publications belong to a higher app; reached through the relations they declare.
 # Testimonies with limited consent show their site at region level only, so the site does not list them.
 public_testimonies = public_related(Site, "testimonies", "public_with_site")
 public_publications = public_related(Site, "reported_in")
+
+
+def public_region_field(field: str):
+    """A field of the site's region when that term is public, else empty (the region vocabulary's workflow)."""
+    return Coalesce(
+        Subquery(Region.objects.public().filter(pk=OuterRef("region")).values(field)[:1]),
+        Value(""),
+        output_field=TextField(),
+    )
+
 
 SITE_COLUMNS = [
     Column("id", "Record number of the site.", "integer"),
@@ -20,7 +30,19 @@ SITE_COLUMNS = [
     public_url("sites:site_detail", "slug"),
     Column("name", "Name of the site."),
     Column("kind", f"Kind of site: {', '.join(Site.Kind.values)}.", "code"),
-    Column("region", "Region (oblast) of the site."),
+    Column(
+        "region",
+        "Region of the site (oblast, republic, krai, federal city...), by its English name; empty while that "
+        "vocabulary term is not public.",
+        "text",
+        public_region_field("name"),
+    ),
+    Column(
+        "region_code",
+        "ISO 3166-2 code of the region (e.g. `UA-14` for Donetsk Oblast), when it has one.",
+        "code",
+        public_region_field("code"),
+    ),
     Column("territory", f"Territory: {', '.join(Site.Territory.values)}.", "code"),
     Column("settlement", "Town or village."),
     Column("latitude", "Latitude in decimal degrees (WGS 84), empty when unknown.", "decimal"),

@@ -1,18 +1,61 @@
 import django_filters
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
-from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
+from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
 from units.models import Unit
 
-from .models import Site, SiteUnit
+from .models import Region, Site, SiteUnit
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
 
 
 def public_site_regions():
-    return [(region, region) for region in Site.objects.public().regions()]
+    """The public regions of the public sites, by slug, named in the reader's language."""
+    return [(region.slug, str(region)) for region in Region.objects.public().in_use(Site.objects.public())]
+
+
+class RegionField(OpenChoiceField):
+    """A public region's slug; the name of one as readers and older links give it ("Donetsk", "Донецкая
+    область", "Donetsk region") is read as that region."""
+
+    def to_python(self, value):
+        return self.canonical(super().to_python(value))
+
+    def canonical(self, value: str) -> str:
+        if value and not self.offered(value):
+            region = Region.objects.public().matching(value)
+            if region is not None:
+                return region.slug
+        return value
+
+
+class RegionFilter(OpenChoiceFilter):
+    field_class = RegionField
+
+
+def public_region_of_sites(sites):
+    return sites.filter(region__in=Region.objects.public())
+
+
+def by_region(links, region: str, record: str):
+    """A facet's count of records per public region through `links(queryset)` (core.facets.by_link), each
+    region named in the reader's language (the facets are cached per language)."""
+
+    def count(queryset, limit):
+        rows = list(
+            links(queryset).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
+        )
+        regions = Region.objects.in_bulk([pk for pk, _records in rows])
+        counted = sorted(
+            ((regions[pk].slug, str(regions[pk]), records) for pk, records in rows if pk in regions),
+            key=lambda row: (-row[2], row[1].casefold()),
+        )
+        return counted[:limit] if limit else counted
+
+    return count
 
 
 def public_unit_links(sites):
@@ -21,7 +64,7 @@ def public_unit_links(sites):
 
 class SiteFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    region = OpenChoiceFilter(label=_("Region"), choices=public_site_regions)
+    region = RegionFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     territory = django_filters.ChoiceFilter(label=_("Territory"), choices=Site.Territory.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Site.Kind.choices)
     unit = NamedRecordFilter(
@@ -32,12 +75,12 @@ class SiteFilter(django_filters.FilterSet):
     )
     sort = OrderingFilter(
         label=_("Sort by"),
-        fields=(("name", "name"), ("region", "region"), ("first_reported_earliest", "first_reported")),
-        field_labels={"name": _("Name"), "region": _("Region"), "first_reported_earliest": _("First reported")},
+        fields=(("name", "name"), ("region__name", "region"), ("first_reported_earliest", "first_reported")),
+        field_labels={"name": _("Name"), "region__name": _("Region"), "first_reported_earliest": _("First reported")},
     )
 
     facets = (
-        Facet("region", by_field("region")),
+        Facet("region", by_region(public_region_of_sites, "region", "pk")),
         Facet("territory", by_field("territory", Site.Territory)),
         Facet("kind", by_field("kind", Site.Kind)),
         Facet("unit", by_link(public_unit_links, "site_id", "unit__slug", "unit__name"), top=TOP_CHOICES),
@@ -49,3 +92,6 @@ class SiteFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_region(self, queryset, name, value):
+        return queryset.in_public_region(value)

@@ -7,7 +7,8 @@ from core.curation import link_locked_for, related_model
 from units.models import Unit
 
 from .exports import SITE_COLUMNS
-from .models import Site, SiteUnit
+from .models import Region, Site, SiteUnit
+from .regions import region_index, region_key
 
 
 @register
@@ -19,10 +20,11 @@ class SiteImporter(CsvImporter):
     model = Site
     export_columns = SITE_COLUMNS
     many_to_many = {"publication_ids": ("reported_in", related_model(Site, "reported_in"), "pk")}
-    relations = ("unit_roles", *many_to_many)
+    relations = ("region", "region_code", "unit_roles", *many_to_many)
     derived = ("unit_slugs", "testimony_ids")
 
     def plan_relations(self, plan, cells):
+        self.plan_region(plan, cells)
         self.resolve_many(plan, cells)
         if "unit_roles" not in cells:
             return
@@ -56,6 +58,30 @@ class SiteImporter(CsvImporter):
             if not plan.adding:
                 plan.changed.append("unit_roles")
             self.check_links(plan, add, remove)
+
+    def plan_region(self, plan, cells):
+        """`region_code` (ISO 3166-2) or else `region` (a name in any language, "Donetsk region" as well as
+        "Донецкая область") names a term of the region vocabulary; a new site needs one."""
+        code, name = cells.get("region_code", "").strip(), cells.get("region", "").strip()
+        if not (code or name):
+            if plan.adding and ("region" in cells or "region_code" in cells):
+                self.refuse(plan.row, "region", _("Give the region of the site."))
+            return
+        if not hasattr(self, "region_index"):
+            # One reading of the vocabulary per file, not per row.
+            regions = list(Region.objects.all())
+            self.region_index = region_index((region, region.name_variants()) for region in regions)
+            self.region_codes = {region.code.upper(): region for region in regions if region.code}
+        region = self.region_codes.get(code.upper()) if code else self.region_index.get(region_key(name))
+        if region is None:
+            column, text = ("region_code", code) if code else ("region", name)
+            self.refuse(plan.row, column, _("No region is known as “%(text)s”.") % {"text": text})
+            plan.invalid.append("region")
+            return
+        if plan.adding or plan.record.region_id != region.pk:
+            plan.record.region = region
+            if not plan.adding:
+                plan.changed.append("region")
 
     def check_links(self, plan, add, remove):
         needed = (["sites.add_siteunit"] if add else []) + (["sites.delete_siteunit"] if remove else [])

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,24 +17,126 @@ from core.curation import (
     CuratedModel,
     CuratedQuerySet,
     PublicQuerySet,
+    is_public,
     link_source_gaps,
     public_related,
 )
 from core.dates import PartialDateField, PartialDatesModel
 from core.names import AliasModel, NamedModel
-from core.search import SearchableQuerySet
+from core.search import SearchableQuerySet, Term, names_condition
 from units.models import Unit, UnitQuerySet
+
+from . import regions as region_data
 
 # Pages of their own under /sites/ (sites/urls.py), which a site with that slug could never be reached past.
 RESERVED_SLUGS = frozenset({"map"})
 
 
-class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
-    SEARCH_TEXT_FIELDS = ("name", "settlement", "region", "description")
+class RegionQuerySet(CuratedQuerySet):
+    def load_vocabulary(self) -> None:
+        """The first terms (sites.regions), when the table is empty (a data migration loads them; a test
+        database may have been emptied since)."""
+        if not self.exists():
+            region_data.load_vocabulary(self.model)
 
-    def regions(self) -> list[str]:
-        """The regions of these sites, each once, in order (the region filter's choices: `public().regions()`)."""
-        return list(self.order_by("region").values_list("region", flat=True).distinct())
+    def in_use(self, sites):
+        """The regions of any of `sites`, in the reader's language's order (the region filter's choices:
+        `Region.objects.public().in_use(Site.objects.public())`)."""
+        return sorted(self.filter(pk__in=sites.values("region")), key=lambda region: str(region).casefold())
+
+    def matching(self, text: str):
+        """The one region that free text such as "Donetsk region", "Донецкая обл." or "DNR" names, or None
+        (no region, or a name two regions share)."""
+        key = region_data.region_key(text or "")
+        if not key:
+            return None
+        return region_data.region_index((region, region.name_variants()) for region in self).get(key)
+
+    def named(self, term):
+        return self.filter(names_condition(term))
+
+
+class Region(NamedModel, CuratedModel):
+    """A term of the region vocabulary: a first-level region of Ukraine or Russia (an oblast, republic, krai,
+    federal city...). Loaded by a data migration (sites.regions); a term an editor adds is a draft, public
+    (in filters, facets, exports, the API and search) only once a reviewer publishes it."""
+
+    class Country(models.TextChoices):
+        UKRAINE = "UA", _("Ukraine")
+        RUSSIA = "RU", _("Russia")
+        OTHER = "", _("Other or unknown")
+
+    class Kind(models.TextChoices):
+        OBLAST = region_data.OBLAST, _("Oblast")
+        REPUBLIC = region_data.REPUBLIC, _("Republic")
+        KRAI = region_data.KRAI, _("Krai")
+        CITY = region_data.CITY, _("City of federal or special status")
+        AUTONOMOUS_OBLAST = region_data.AUTONOMOUS_OBLAST, _("Autonomous oblast")
+        AUTONOMOUS_OKRUG = region_data.AUTONOMOUS_OKRUG, _("Autonomous okrug")
+
+    name = models.CharField(_("name in English"), max_length=100, unique=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=100, blank=True)
+    name_uk = models.CharField(_("name in Ukrainian"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    code = models.CharField(
+        _("ISO 3166-2 code"), max_length=10, blank=True, help_text=_("For example: UA-14 (Donetsk Oblast)")
+    )
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OBLAST)
+
+    objects = RegionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="region_unique_code",
+                violation_error_message=_("Another region has this code."),
+            )
+        ]
+
+    def __str__(self):
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the reader's language (Russian, Ukrainian), else the English name."""
+        language = (get_language() or "en")[:2]
+        return {"ru": self.name_ru, "uk": self.name_uk}.get(language) or self.name
+
+    def name_variants(self) -> list[str]:
+        """Its names, its code and the other names the sources give it (sites.regions): what search reads."""
+        others = next((row[-1] for row in region_data.REGIONS if row[1] == self.code), ()) if self.code else ()
+        return [name for name in (self.name, self.name_ru, self.name_uk, self.code, *others) if name]
+
+    def alias_names(self) -> list[str]:
+        return []
+
+    def get_absolute_url(self):
+        return f"{reverse('sites:site_list')}?region={self.slug}"
+
+
+class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
+    SEARCH_TEXT_FIELDS = ("name", "settlement", "description")
+
+    def with_public_region(self):
+        """Each site's region, and `region_is_public`: whether the public may see that term (`public_region`)."""
+        return self.select_related("region").annotate(region_is_public=is_public(Region.objects, "region"))
+
+    def in_public_region(self, region_slug: str):
+        return self.filter(region__in=Region.objects.public().filter(slug=region_slug))
+
+    def term_condition(self, term: Term) -> Q:
+        # A reader looking for "Донецк" finds the sites of that region, once the region is public.
+        condition = super().term_condition(term)
+        if term.searches_names:
+            condition |= Q(region__in=Region.objects.public().named(term))
+        return condition
 
     def linked_to_units(self, units):
         """Sites with a public link to any of `units`."""
@@ -45,18 +148,22 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
 
     def for_public_api(self):
         """Public sites with their aliases, public unit links and publications (the API's representation)."""
-        return self.public().prefetch_related(
-            "aliases",
-            models.Prefetch(
-                "site_units",
-                queryset=SiteUnit.objects.public().with_public_publication().select_related("unit"),
-                to_attr="public_site_units",
-            ),
-            models.Prefetch(
-                "reported_in",
-                queryset=public_related(Site, "reported_in").select_related("source"),
-                to_attr="public_publications",
-            ),
+        return (
+            self.public()
+            .with_public_region()
+            .prefetch_related(
+                "aliases",
+                models.Prefetch(
+                    "site_units",
+                    queryset=SiteUnit.objects.public().with_public_publication().select_related("unit"),
+                    to_attr="public_site_units",
+                ),
+                models.Prefetch(
+                    "reported_in",
+                    queryset=public_related(Site, "reported_in").select_related("source"),
+                    to_attr="public_publications",
+                ),
+            )
         )
 
     def for_public_detail(self):
@@ -70,8 +177,12 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
     def for_public_list(self):
-        return self.public().prefetch_related(
-            models.Prefetch("units", queryset=Unit.objects.public().distinct(), to_attr="public_units")
+        return (
+            self.public()
+            .with_public_region()
+            .prefetch_related(
+                models.Prefetch("units", queryset=Unit.objects.public().distinct(), to_attr="public_units")
+            )
         )
 
 
@@ -101,7 +212,18 @@ class Site(NamedModel, PartialDatesModel, CuratedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
-    region = models.CharField(_("region"), max_length=100, db_index=True, help_text=_("For example: Donetsk"))
+    # Required in forms; empty only for a site whose free-text region the vocabulary could not read
+    # (`unmatched_region`), until a curator chooses one.
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, null=True, related_name="sites"
+    )
+    unmatched_region = models.CharField(
+        _("region as first recorded"),
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text=_("The region typed before regions were a vocabulary, when it matched no region: choose one."),
+    )
     territory = models.CharField(_("territory"), max_length=20, choices=Territory.choices, db_index=True)
     settlement = models.CharField(_("settlement"), max_length=100, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -169,8 +291,18 @@ class Site(NamedModel, PartialDatesModel, CuratedModel):
         return link_source_gaps(self, "site_units", "unit", publishing) if self.pk else []
 
     def name_variants(self) -> list[str]:
-        # A reader looking for "Донецк" finds the sites of that region and town.
-        return [self.name, self.settlement, self.region]
+        # The names of its region are searched through the region (SiteQuerySet.term_condition).
+        return [self.name, self.settlement]
+
+    def save(self, *args, **kwargs):
+        if self.region_id:
+            self.unmatched_region = ""
+        super().save(*args, **kwargs)
+
+    @property
+    def public_region(self):
+        """The site's region when the public may see that term (needs `with_public_region()`), else None."""
+        return self.region if getattr(self, "region_is_public", False) else None
 
     def clean(self):
         super().clean()

@@ -33,7 +33,7 @@ class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     below the map for readers without JavaScript or a pointer."""
 
     filterset_class = SiteFilter
-    queryset = Site.objects.public()
+    queryset = Site.objects.public().with_public_region()
     template_name = "sites/site_map.html"
     export_url_name = "sites:site_export"
 
@@ -67,7 +67,7 @@ class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
                 "name": site.name,
                 "url": site.get_absolute_url(),
                 "kind": str(site.get_kind_display()),
-                "region": site.region,
+                "region": str(site.public_region or ""),
             },
         }
 

@@ -8,7 +8,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_base import (
     AUDIT_FIELDSET,
@@ -45,7 +44,7 @@ from .models import (
     TestimonyPerson,
 )
 from .reidentification import caption_passages, describe_findings, identifying_passages
-from .views import evidence_response
+from .views import SourceDetailView, TestimonyDetailView, evidence_response
 
 
 class WithdrawConsentForm(forms.Form):
@@ -209,6 +208,7 @@ class SourceAliasInline(AliasInline):
 
 @admin.register(Source)
 class SourceAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
+    preview_view_class = SourceDetailView
     import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
@@ -268,10 +268,14 @@ class PublicationAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CitingRecord
 
 
 @admin.register(AbuseType)
-class AbuseTypeAdmin(StaffExportMixin, SimpleHistoryAdmin):
-    list_display = ("name", "slug")
+class AbuseTypeAdmin(CuratedAdmin):
+    """The abuse vocabulary: a term an editor adds is a draft until a reviewer publishes it."""
+
+    list_display = ("name", "slug", "status")
+    list_filter = ("status",)
     search_fields = ("name", "description")
     prepopulated_fields = {"slug": ("name",)}
+    fieldsets = ((None, {"fields": ("name", "slug", "description")}), AUDIT_FIELDSET)
 
 
 class TestimonyPersonInline(ReviewedLinkInline):
@@ -422,6 +426,7 @@ class EvidenceImageAdmin(CuratedAdmin):
 
 @admin.register(Testimony)
 class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
+    preview_view_class = TestimonyDetailView
     import_kind = "testimonies"
     form = TestimonyAdminForm
     actions = [*CuratedAdmin.actions, withdraw_consent_action, restore_consent_action]

@@ -118,7 +118,8 @@ TESTIMONIES = ApiResource(
             "regions",
             array_of(STRING),
             "The regions of those sites (given also when consent is limited).",
-            lambda testimony, request: testimony.public_regions,
+            # By their English names, whatever the reader's language, as in the CSV.
+            lambda testimony, request: sorted({region.name for region in testimony.public_region_terms}),
         ),
         ApiField(
             "units",

@@ -1,12 +1,12 @@
 """Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
 
-from django.db.models import Case, DateField, Exists, F, OuterRef, Q, TextField, Value, When
+from django.db.models import Case, DateField, F, OuterRef, Q, TextField, Value, When
 from django.db.models.functions import Cast, TruncMonth
 
 from core.csv_export import Column, joined, public_url
 from core.dates import bounds, to_month
 from core.public_ids import DESCRIPTION as PUBLIC_ID
-from sites.models import Site
+from sites.models import Region, Site
 from units.models import Unit
 
 from .models import AbuseType, Citation, Consent, Publication, Source, Testimony
@@ -39,12 +39,10 @@ def unless_limited(expression):
 
 
 def public_regions_of_testimony():
-    """One public site per region of the testimony of the enclosing export row (the first by record number)."""
-    sites = Site.objects.public().filter(testimonies=OuterRef("pk"))
-    earlier_in_region = Site.objects.public().filter(
-        testimonies=OuterRef(OuterRef("pk")), region=OuterRef("region"), pk__lt=OuterRef("pk")
+    """The public regions of the public sites of the testimony of the enclosing export row, each once."""
+    return Region.objects.public().filter(
+        pk__in=Site.objects.public().filter(testimonies=OuterRef(OuterRef("pk"))).values("region")
     )
-    return sites.exclude(region="").exclude(Exists(earlier_in_region))
 
 
 def cited_by_outer_testimony(field: str):
@@ -125,7 +123,14 @@ TESTIMONY_COLUMNS = [
         "site_regions",
         "Regions of the sites the testimony is about (given also when consent is limited).",
         "list",
-        joined(public_regions_of_testimony(), "region"),
+        joined(public_regions_of_testimony(), "name"),
+    ),
+    Column(
+        "site_region_codes",
+        "ISO 3166-2 codes of those regions (e.g. `UA-14`), in the order of `site_regions`; empty for a region "
+        "that has none.",
+        "list",
+        joined(public_regions_of_testimony(), "code", ordering="name"),
     ),
     Column(
         "unit_slugs",

@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
-from sites.filters import public_site_regions
-from sites.models import Site
+from sites.filters import RegionFilter, by_region, public_site_regions
+from sites.models import Region, Site
 from units.models import Person, Unit
 
 from .models import AbuseType, Citation, Consent, Source, Testimony
@@ -21,7 +21,9 @@ def public_site_links(testimonies):
 
 
 def public_region_links(testimonies):
-    return Testimony.sites.through.objects.filter(testimony__in=testimonies, site__in=Site.objects.public())
+    return Testimony.sites.through.objects.filter(
+        testimony__in=testimonies, site__in=Site.objects.public(), site__region__in=Region.objects.public()
+    )
 
 
 def public_unit_links(testimonies):
@@ -76,7 +78,7 @@ class TestimonyFilter(django_filters.FilterSet):
         suggest="source",
     )
     abuse_type = OpenChoiceFilter(label=_("Abuse"), choices=public_abuse_type_choices, method="filter_abuse_type")
-    region = OpenChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
+    region = RegionFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)
     verification = django_filters.ChoiceFilter(label=_("Verification"), choices=Testimony.Verification.choices)
     date = django_filters.DateFromToRangeFilter(
@@ -110,7 +112,7 @@ class TestimonyFilter(django_filters.FilterSet):
             top=TOP_CHOICES,
         ),
         Facet("abuse_type", by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name")),
-        Facet("region", by_link(public_region_links, "testimony_id", "site__region", "site__region")),
+        Facet("region", by_region(public_region_links, "site__region", "testimony_id")),
         Facet("witness_role", by_field("witness_role", Testimony.WitnessRole)),
         Facet("verification", by_field("verification", Testimony.Verification)),
     )
@@ -133,7 +135,7 @@ class TestimonyFilter(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, region):
         # A region is what limited consent shows, so those testimonies are found by it.
-        return queryset.in_regions(Site.objects.public().filter(region=region))
+        return queryset.in_regions(Site.objects.public().in_public_region(region))
 
 
 class SourceFilter(django_filters.FilterSet):

@@ -189,15 +189,13 @@ class Publication(PartialDatesModel, CuratedModel):
         ]
 
 
-class AbuseTypeQuerySet(PublicQuerySet):
-    @classmethod
-    def public_condition(cls, prefix: str = "") -> Q:
-        # The vocabulary itself reveals nothing about any witness; every term is public.
-        return Q()
+class AbuseTypeQuerySet(CuratedQuerySet):
+    pass
 
 
-class AbuseType(models.Model):
-    """A term of the controlled vocabulary of abuses."""
+class AbuseType(CuratedModel):
+    """A term of the controlled vocabulary of abuses. A term an editor adds is a draft: it reaches the public
+    filters, facets, exports and the API only once a reviewer publishes it."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -356,7 +354,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
             .order_by("-public_given_on_sort", "-id")
             .defer(*Testimony.RESTRICTED_FIELDS)
             .prefetch_related(
-                models.Prefetch("sites", queryset=Site.objects.public(), to_attr="public_sites"),
+                models.Prefetch("sites", queryset=Site.objects.public().with_public_region(), to_attr="public_sites"),
                 models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
                 models.Prefetch("abuse_types", queryset=AbuseType.objects.public(), to_attr="public_abuse_types"),
             )
@@ -522,7 +520,12 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
     @property
     def public_regions(self) -> list[str]:
         """The regions of its public sites (needs `for_public_list()`): what limited consent shows instead."""
-        return sorted({site.region for site in self.public_sites if site.region})
+        return sorted({str(region) for region in self.public_region_terms})
+
+    @property
+    def public_region_terms(self) -> set:
+        """The public regions of its public sites (needs `for_public_list()`)."""
+        return {site.public_region for site in self.public_sites if site.public_region}
 
     @property
     def has_separate_translation(self) -> bool:

@@ -5,9 +5,10 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.text import slugify
 
 from core.curation import PublicationStatus
-from sites.models import Site, SiteAlias, SiteUnit
+from sites.models import Region, Site, SiteAlias, SiteUnit
 from testimonies.evidence import attach_evidence
 from testimonies.models import (
     AbuseType,
@@ -76,6 +77,7 @@ class AbuseTypeFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Abuse {n}")
     slug = factory.Sequence(lambda n: f"abuse-{n}")
+    status = PublicationStatus.PUBLISHED
 
 
 class UnitFactory(PublishedFactory):
@@ -135,6 +137,31 @@ class SiteFactory(PublishedFactory):
     region = "Donetsk"
     territory = Site.Territory.OCCUPIED_UKRAINE
     settlement = "Donetsk"
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # A region given as text ("Kharkiv", "Donetsk region") is read as the vocabulary reads it, or added as a
+        # published term when it names none.
+        if isinstance(kwargs.get("region"), str):
+            kwargs["region"] = region_named(kwargs["region"])
+        return kwargs
+
+
+def region_named(text: str) -> Region:
+    Region.objects.load_vocabulary()
+    region = Region.objects.matching(text)
+    if region is None:
+        region = RegionFactory(name=text, slug=slugify(text))
+    return region
+
+
+class RegionFactory(PublishedFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Region {n}")
+    slug = factory.Sequence(lambda n: f"region-{n}")
 
 
 class SiteAliasFactory(factory.django.DjangoModelFactory):

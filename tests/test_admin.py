@@ -17,6 +17,7 @@ from tests.factories import (
     PersonAliasFactory,
     PostingFactory,
     PublicationFactory,
+    RegionFactory,
     SiteAliasFactory,
     SiteFactory,
     SiteUnitFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     UnitFactory,
     UnitParentFactory,
     UserFactory,
+    region_named,
 )
 from units.models import Unit
 
@@ -100,6 +102,7 @@ INSTANCE_BUILDERS = {
     "units.UnitParent": UnitParentFactory,
     "testimonies.TestimonyPerson": TestimonyPersonFactory,
     "sites.SiteAlias": SiteAliasFactory,
+    "sites.Region": RegionFactory,
     "units.UnitAlias": UnitAliasFactory,
     "testimonies.SourceAlias": SourceAliasFactory,
     "testimonies.AccessLogEntry": lambda: testimony_models.AccessLogEntry.objects.create(
@@ -393,7 +396,7 @@ def test_adding_a_site_stamps_created_by_and_updated_by(admin_client, superuser)
         name=["Petrovskaya coal mine"],
         slug=["petrovskaya-coal-mine"],
         kind=[Site.Kind.COAL_MINE],
-        region=["Donetsk"],
+        region=[str(region_named("Donetsk").pk)],
         territory=[Site.Territory.OCCUPIED_UKRAINE],
         latitude=["47.9784"],
         longitude=["37.6553"],

@@ -6,7 +6,14 @@ from core.duplicates import names_alike, url_key
 from sites.models import Site
 from testimonies.models import Publication, Source
 from tests.admin_forms import admin_url, form_data
-from tests.factories import PublicationFactory, SiteFactory, SourceFactory, UnitAliasFactory, UnitFactory
+from tests.factories import (
+    PublicationFactory,
+    SiteFactory,
+    SourceFactory,
+    UnitAliasFactory,
+    UnitFactory,
+    region_named,
+)
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +52,7 @@ def test_a_likely_duplicate_site_is_shown_with_a_link_and_saved_only_when_confir
         "name": "Petrovskaja coal mine",
         "slug": "petrovskaja",
         "kind": "coal_mine",
-        "region": "Donetsk",
+        "region": existing.region.pk,
         "territory": "occupied_ukraine",
     }
     warned = post_new(admin_client, Site, **values)
@@ -68,7 +75,7 @@ def test_a_site_without_a_likely_duplicate_saves_at_once(admin_client):
         name="Petrovskaya coal mine",
         slug="petrovskaya",
         kind="coal_mine",
-        region="Donetsk",
+        region=region_named("Donetsk").pk,
         territory="occupied_ukraine",
     )
     assert response.status_code == 302

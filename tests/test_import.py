@@ -467,7 +467,7 @@ def test_an_editor_links_a_draft_site_to_a_published_unit_by_import(editor):
     SiteFactory(slug="published-site")
     text = csv_text(
         ["slug", "name", "kind", "region", "territory", "unit_roles"],
-        ["new", "New", "pit", "D", "russia", "published-unit:operated"],
+        ["new", "New", "pit", "Donetsk", "russia", "published-unit:operated"],
     )
     assert import_csv("sites", text, editor).applied
     assert SiteUnit.objects.get().unit.slug == "published-unit"

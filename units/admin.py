@@ -14,6 +14,7 @@ from core.admin_import import CsvImportAdminMixin
 from core.duplicates import combined, same_number, similar_names
 
 from .models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
+from .views import PersonDetailView, UnitDetailView
 
 
 class UnitAliasInline(AliasInline):
@@ -66,6 +67,7 @@ class SubUnitInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
+    preview_view_class = UnitDetailView
     import_kind = "units"
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
@@ -87,6 +89,7 @@ class UnitAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin
 
 @admin.register(Person)
 class PersonAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
+    preview_view_class = PersonDetailView
     import_kind = "persons"
     list_display = ("name", "rank", "status", "updated_at")
     list_filter = ("status", "postings__role")

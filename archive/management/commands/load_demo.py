@@ -5,8 +5,9 @@ from collections import Counter
 from django.db import transaction
 
 from archive import demo_data
+from core.curation import PublicationStatus
 from core.database import LongerLimitsCommand
-from sites.models import Site, SiteAlias, SiteUnit
+from sites.models import Region, Site, SiteAlias, SiteUnit
 from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
@@ -52,7 +53,10 @@ class Command(LongerLimitsCommand):
             publications[row["key"]] = publication
 
         abuse_types = {
-            row["slug"]: self.upsert(AbuseType, {"slug": row["slug"]}, fields(row, "slug"))
+            # The demo's vocabulary is reviewed: published, as the terms of the migration are.
+            row["slug"]: self.upsert(
+                AbuseType, {"slug": row["slug"]}, fields(row, "slug") | {"status": PublicationStatus.PUBLISHED}
+            )
             for row in demo_data.ABUSE_TYPES
         }
 
@@ -77,8 +81,11 @@ class Command(LongerLimitsCommand):
             self.upsert(Posting, lookup, values)
 
         sites = {}
+        Region.objects.load_vocabulary()
+        regions = {region.slug: region for region in Region.objects.all()}
         for row in demo_data.SITES:
-            site = self.upsert(Site, {"slug": row["slug"]}, fields(row, "slug"))
+            values = fields(row, "slug", "region") | {"region": regions[row["region"]]}
+            site = self.upsert(Site, {"slug": row["slug"]}, values)
             self.set_aliases(SiteAlias, site, row)
             self.set_m2m(site, "reported_in", [publications[key] for key in row["reported_in"]])
             for link in row["units"]:
