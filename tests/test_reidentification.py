@@ -11,7 +11,14 @@ from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from testimonies.models import Testimony
 from testimonies.reidentification import identifying_passages
 from tests.admin_forms import admin_url, form_data
-from tests.factories import CitationFactory, EvidenceImageFactory, PersonFactory, TestimonyFactory, UserFactory
+from tests.factories import (
+    CitationFactory,
+    EvidenceImageFactory,
+    PersonFactory,
+    QuoteTranslationFactory,
+    TestimonyFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +75,26 @@ def test_every_public_text_is_read_and_nothing_else():
     assert identifying_passages(testimony) == []
     EvidenceImageFactory(testimony=testimony, caption="Petrov in the yard")
     assert [finding.field for finding in identifying_passages(testimony)] == ["evidence caption"]
+    translated = draft(quote="Nothing personal here.")
+    QuoteTranslationFactory(testimony=translated, language="ru", text="Петров ничего не сказал.")
+    assert [finding.field for finding in identifying_passages(translated)] == ["translation of the quote"]
+
+
+def test_publishing_in_the_form_checks_the_translations_it_adds(client, reviewer):
+    """The translations typed into the testimony's page are checked before they are saved, as its captions are."""
+    testimony = draft(quote="Nothing personal here.", status=PublicationStatus.REVIEW)
+    CitationFactory(testimony=testimony)
+    url = admin_url(Testimony, "change", testimony.pk)
+    client.force_login(reviewer)
+    data = form_data(client.get(url), Testimony)
+    data["status"] = ["published"]
+    data["translations-TOTAL_FORMS"] = ["1"]
+    data |= {"translations-0-language": ["ru"], "translations-0-text": ["Алексей ничего не сказал."]}
+    data |= {"translations-0-translator": ["a volunteer"], "translations-0-testimony": [str(testimony.pk)]}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Not published" in response.content.decode()
+    testimony.refresh_from_db()
+    assert testimony.status == "review" and not testimony.translations.exists()
 
 
 @pytest.mark.parametrize(

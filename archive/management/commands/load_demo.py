@@ -7,7 +7,16 @@ from django.db import transaction
 
 from archive import demo_data
 from sites.models import Site, SiteAlias, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
+from testimonies.models import (
+    AbuseType,
+    Citation,
+    Publication,
+    QuoteTranslation,
+    Source,
+    SourceAlias,
+    Testimony,
+    TestimonyPerson,
+)
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -15,6 +24,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Keys of the data dicts that are not model fields but links, handled after the record itself.
 LINK_KEYS = {
     "key",
+    "translations",
     "cites",
     "citations",
     "reported_in",
@@ -105,6 +115,10 @@ class Command(BaseCommand):
                     "accessed_on": citation.get("accessed_on"),
                 }
                 self.upsert(Citation, lookup, values)
+            for translation in row.get("translations", []):
+                lookup = {"testimony": testimony, "language": translation["language"]}
+                values = {"text": translation["text"], "translator": demo_data.DEMO_TRANSLATOR, "machine": True}
+                self.upsert(QuoteTranslation, lookup, values)
             for link in row.get("persons", []):
                 lookup = {"testimony": testimony, "person": persons[link["person"]], "role": link["role"]}
                 values = {"publication": publications[link["publication"]], "confidence": link["confidence"]}
@@ -146,7 +160,7 @@ class Command(BaseCommand):
     def report(self):
         models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, UnitParent, Person, PersonAlias]
         models += [Posting]
-        models += [Site, SiteAlias, SiteUnit, Testimony, Citation, TestimonyPerson]
+        models += [Site, SiteAlias, SiteUnit, Testimony, QuoteTranslation, Citation, TestimonyPerson]
         self.stdout.write("Demo data loaded:")
         for model in models:
             counter = self.stats.get(model._meta.object_name, Counter())
