@@ -6,7 +6,8 @@ GUNICORN := $(VENV)/bin/gunicorn
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve backup restore test lint format check-migrations demo clean messages vendor-leaflet mutate
+.PHONY: run serve backup restore test lint format check-migrations demo clean messages vendor-leaflet vendor-markercluster \
+	vendor-basemap mutate
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -82,6 +83,44 @@ vendor-leaflet:
 	$(PYTHON) -c 'import json; p = json.load(open(".leaflet-tmp/pack.json"))[0]; \
 	  print(p["name"], p["version"]); print("npm", p["filename"], p["integrity"])' > static/vendor/leaflet/VERSION
 	rm -rf .leaflet-tmp
+
+# Leaflet.markercluster (close markers grouped), from the npm registry like Leaflet; static/vendor/leaflet.markercluster/.
+MARKERCLUSTER_VERSION := 1.5.3
+vendor-markercluster:
+	rm -rf .cluster-tmp && mkdir .cluster-tmp
+	cd .cluster-tmp && npm pack --silent leaflet.markercluster@$(MARKERCLUSTER_VERSION) --json > pack.json \
+	  && tar xzf leaflet.markercluster-$(MARKERCLUSTER_VERSION).tgz
+	rm -rf static/vendor/leaflet.markercluster && mkdir -p static/vendor/leaflet.markercluster
+	cp .cluster-tmp/package/MIT-LICENCE.txt .cluster-tmp/package/dist/leaflet.markercluster.js \
+	   .cluster-tmp/package/dist/leaflet.markercluster.js.map .cluster-tmp/package/dist/MarkerCluster.css .cluster-tmp/package/dist/MarkerCluster.Default.css \
+	   static/vendor/leaflet.markercluster/
+	$(PYTHON) -c 'import json; p = json.load(open(".cluster-tmp/pack.json"))[0]; \
+	  print(p["name"], p["version"]); print("npm", p["filename"], p["integrity"])' > static/vendor/leaflet.markercluster/VERSION
+	rm -rf .cluster-tmp
+
+# The offline base map (land, coasts, borders, regional capitals) cut by sites/basemap.py from Natural Earth's 1:50m
+# countries as npm's world-atlas delivers them (public domain); static/vendor/basemap/, committed, VERSION there.
+WORLD_ATLAS_VERSION := 2.0.2
+vendor-basemap:
+	rm -rf .basemap-tmp && mkdir .basemap-tmp
+	cd .basemap-tmp && npm pack --silent world-atlas@$(WORLD_ATLAS_VERSION) --json > pack.json \
+	  && tar xzf world-atlas-$(WORLD_ATLAS_VERSION).tgz
+	mkdir -p static/vendor/basemap
+	$(PYTHON) -m sites.basemap .basemap-tmp/package/countries-50m.json static/vendor/basemap/region.geojson
+	cp .basemap-tmp/package/LICENSE static/vendor/basemap/LICENSE-world-atlas
+	$(PYTHON) -c 'import json; p = json.load(open(".basemap-tmp/pack.json"))[0]; \
+	  print(p["name"], p["version"], "(Natural Earth 4.1.0, 1:50m countries; public domain)"); \
+	  print("npm", p["filename"], p["integrity"])' > static/vendor/basemap/VERSION
+	rm -rf .basemap-tmp
+
+# The Nu HTML Checker for tests/test_html_validity.py: npm's vnu-jar (needs Java), kept out of the repository in
+# .tools/ (30 MB); .ci/run fetches it, and locally the test is skipped without it.
+VNU_VERSION := 26.9.27
+.tools/vnu.jar:
+	rm -rf .vnu-tmp && mkdir -p .vnu-tmp .tools
+	cd .vnu-tmp && npm pack --silent vnu-jar@$(VNU_VERSION) > /dev/null && tar xzf vnu-jar-$(VNU_VERSION).tgz
+	cp .vnu-tmp/package/build/dist/vnu.jar $@
+	rm -rf .vnu-tmp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -8,7 +8,11 @@ sites and abuse types by slug, publications by the `key` given here (stored by s
 
 Everything not marked "[Demo ...]" rests on the article. The article names records in English only: the Russian and
 Ukrainian aliases are this project's renderings (kind "translation" or "transliteration"), except the names that are
-the originals ("Идите лесом", "шахта «Петровская»"). Quotes are the article's English renderings. Records whose
+the originals ("Идите лесом", "шахта «Петровская»"). Quotes are the article's English renderings: the seed text
+quotes the witnesses only in English (its Dutch paragraphs are the blogger's own framing, not renderings of the
+quotes), and the witnesses' own words, presumably Russian, are not in it. Two quotes carry Dutch, Russian and
+Ukrainian translations made for this demo and marked as machine translations (`DEMO_TRANSLATOR`), to show how a
+reader meets a translation; they are not the witnesses' words. Records whose
 names start with "[Demo" are made up to show how drafts, records in review and withheld records behave; they are not
 from any source.
 """
@@ -493,6 +497,8 @@ WEAPONS_ROOM_PASSAGE = (
     "joke.' Afterward, all were sent back to the front lines \u2014 an apparent attempt to cover up the abuse."
 )
 
+DEMO_TRANSLATOR = "Testimony DB demo data, from the article's English"
+
 # Testimonies are keyed by witness label + quote. Each citation's quoted passage is the quote unless given.
 TESTIMONIES = [
     {
@@ -500,6 +506,21 @@ TESTIMONIES = [
         "witness_role": "former_detainee",
         "quote_language": "en",
         "quote": "When I was locked up, they hung us from the ceiling by chains tied to our hands and feet.",
+        "translations": [
+            {
+                "language": "nl",
+                "text": "Toen ik werd opgesloten, hingen ze ons aan het plafond op aan kettingen die aan onze handen "
+                "en voeten waren vastgemaakt.",
+            },
+            {
+                "language": "ru",
+                "text": "Когда меня заперли, нас подвешивали к потолку на цепях, привязанных к рукам и ногам.",
+            },
+            {
+                "language": "uk",
+                "text": "Коли мене замкнули, нас підвішували до стелі на ланцюгах, прив\u2019язаних до рук і ніг.",
+            },
+        ],
         "context": (
             "Held at the Petrovskaya coal mine in Donetsk, which according to ASTRA the 5th and 110th brigades "
             "converted into a makeshift 'concentration camp'. Soldiers are brought in with bags over their heads, "
@@ -601,6 +622,21 @@ TESTIMONIES = [
         "witness_role": "fellow_soldier",
         "quote_language": "en",
         "quote": "Two wires are attached to a person, and you crank the handle. They get 110 volts.",
+        "translations": [
+            {
+                "language": "nl",
+                "text": "Er worden twee draden aan iemand vastgemaakt en je draait aan de slinger. "
+                "Die krijgt 110 volt.",
+            },
+            {
+                "language": "ru",
+                "text": "К человеку цепляют два провода, и ты крутишь ручку. Его бьёт током в 110 вольт.",
+            },
+            {
+                "language": "uk",
+                "text": "До людини чіпляють два дроти, і ти крутиш ручку. Її б\u2019є струмом у 110 вольт.",
+            },
+        ],
         "context": (
             "A serviceman of the 123rd Brigade went missing. His relatives examined his phone and found an audio "
             "recording of what appears to be an interrogation, with the sound of electric torture clearly audible. "

@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -16,6 +18,37 @@ from .geo import point
 from .models import Site
 
 
+def map_settings() -> dict:
+    """What every map element needs: the tile server when one is configured, otherwise this site's own base map."""
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "basemap_url": "" if settings.MAP_TILE_URL else static("vendor/basemap/region.geojson"),
+    }
+
+
+def marker(site: Site) -> dict:
+    """What a marker and its popup show, in the reader's language; the open data is the GeoJSON export."""
+    precision = site.location_precision
+    return {
+        "type": "Feature",
+        "geometry": point(site.longitude, site.latitude),
+        "properties": {
+            "slug": site.slug,
+            "name": site.name,
+            "url": site.get_absolute_url(),
+            "kind": str(site.get_kind_display()),
+            "region": str(site.public_region or ""),
+            "precision": precision,
+            "precision_label": (
+                gettext("Location precision: %(precision)s") % {"precision": site.get_location_precision_display()}
+                if precision
+                else ""
+            ),
+        },
+    }
+
+
 class SiteListView(PublicFilterListView):
     filterset_class = SiteFilter
     queryset = Site.objects.for_public_list()
@@ -25,6 +58,7 @@ class SiteListView(PublicFilterListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["geojson_url"] = self.filtered_url(context["filter"], "sites:site_geojson")
+        context["map_url"] = self.filtered_url(context["filter"], "sites:site_map")
         return context
 
 
@@ -44,32 +78,16 @@ class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         context.update(
             mapped_sites=mapped_sites,
             unmapped_count=self.object_list.filter(latitude__isnull=True).count(),
-            markers={"type": "FeatureCollection", "features": [self.marker(site) for site in mapped_sites]},
+            markers={"type": "FeatureCollection", "features": [marker(site) for site in mapped_sites]},
             result_count=len(mapped_sites),
             filter_errors=self.filter_errors(filterset),
             active_filters=self.active_filters(filterset),
             export_url=self.export_url(filterset),
             geojson_url=self.filtered_url(filterset, "sites:site_geojson"),
             list_url=self.filtered_url(filterset, "sites:site_list"),
-            tile_url=settings.MAP_TILE_URL,
-            tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+            **map_settings(),
         )
         return context
-
-    @staticmethod
-    def marker(site: Site) -> dict:
-        """What a marker's popup shows, in the reader's language; the open data is the GeoJSON export."""
-        return {
-            "type": "Feature",
-            "geometry": point(site.longitude, site.latitude),
-            "properties": {
-                "slug": site.slug,
-                "name": site.name,
-                "url": site.get_absolute_url(),
-                "kind": str(site.get_kind_display()),
-                "region": str(site.public_region or ""),
-            },
-        }
 
 
 class CommandPeriodForm(forms.Form):
@@ -95,7 +113,11 @@ class SiteDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):
         period = form.cleaned_data if form.is_bound and form.is_valid() else {}
         units = list({link.unit.pk: link.unit for link in self.object.public_site_units}.values())
         chains = chains_of_command(units, period.get("start"), period.get("end"))
-        return super().get_context_data(period_form=form, chains=chains, **kwargs)
+        context = super().get_context_data(period_form=form, chains=chains, **kwargs)
+        if self.object.has_coordinates:
+            context["markers"] = {"type": "FeatureCollection", "features": [marker(self.object)]}
+            context.update(map_settings())
+        return context
 
 
 class SiteExportView(CsvExportView):

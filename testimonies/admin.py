@@ -37,6 +37,7 @@ from .models import (
     Consent,
     EvidenceImage,
     Publication,
+    QuoteTranslation,
     ReviewerNotice,
     Source,
     SourceAlias,
@@ -284,6 +285,12 @@ class TestimonyPersonInline(ReviewedLinkInline):
     fields = ("person", "role", "publication", "confidence")
 
 
+class QuoteTranslationInline(ReviewedLinkInline):
+    model = QuoteTranslation
+    fields = ("language", "text", "translator", "machine")
+    extra = 0
+
+
 class CitationInline(ReviewedLinkInline):
     model = Citation
     autocomplete_fields = ("publication",)
@@ -455,7 +462,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     search_fields = ("quote", "translation", "witness_label")  # and the public id: get_search_results
     autocomplete_fields = ("sites", "units", "abuse_types")
     date_hierarchy = "given_on"
-    inlines = [CitationInline, TestimonyPersonInline, EvidenceImageInline]
+    inlines = [QuoteTranslationInline, CitationInline, TestimonyPersonInline, EvidenceImageInline]
     fieldsets = (
         (None, {"fields": ("witness_label", "witness_role", "verification")}),
         (_("Quote"), {"fields": ("quote", "quote_language", "translation", "context")}),

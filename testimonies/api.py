@@ -36,6 +36,29 @@ CITATION = obj(
 )
 
 
+TRANSLATION = obj(
+    {
+        "language": code(Testimony.Language),
+        "text": {"type": "string", "description": "The quote in that language."},
+        "translator": {"type": "string", "description": "Who translated it, as shown to readers."},
+        "machine": {"type": "boolean", "description": "True for a machine translation."},
+    },
+    "The quote translated into another language, with its translator.",
+)
+
+
+def translations(testimony, request) -> list[dict]:
+    return [
+        {
+            "language": translation.language,
+            "text": translation.text,
+            "translator": translation.translator,
+            "machine": translation.machine,
+        }
+        for translation in testimony.translations.all()
+    ]
+
+
 def citations(testimony, request) -> list[dict]:
     return [
         {
@@ -74,6 +97,12 @@ TESTIMONIES = ApiResource(
         ApiField("quote", STRING, "The quote in its original language."),
         ApiField("quote_language", code(Testimony.Language), "ISO 639-1 code of the quote's language."),
         ApiField("translation", STRING, "English translation; empty when the quote is in English."),
+        ApiField(
+            "translations",
+            array_of(TRANSLATION),
+            "The quote in other languages, one per language, each with its translator and whether a machine made it.",
+            translations,
+        ),
         ApiField("context", STRING, "What the sources say around the quote."),
         ApiField(
             "given_on",

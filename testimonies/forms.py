@@ -123,22 +123,35 @@ class EvidenceInlineFormSet(BaseInlineFormSet):
 def posted_captions(data, testimony) -> list[str] | None:
     """The evidence captions a submission of the testimony's page would leave (its inline rows over the stored
     ones), or None when the submission has no evidence inline."""
+    stored = dict(testimony.evidence.values_list("pk", "caption")) if testimony.pk else {}
+    return posted_inline_texts(data, "evidence", "caption", stored)
+
+
+def posted_translations(data, testimony) -> list[str] | None:
+    """The translations of the quote a submission would leave, or None when it has no translations inline."""
+    stored = dict(testimony.translations.values_list("pk", "text")) if testimony.pk else {}
+    return posted_inline_texts(data, "translations", "text", stored)
+
+
+def posted_inline_texts(data, prefix: str, field: str, stored: dict) -> list[str] | None:
+    """The values of `field` that the inline rows `prefix` of a submission would leave over the `stored` ones
+    ({pk: value}), or None when the submission has no such inline."""
     try:
-        total = min(int(data.get("evidence-TOTAL_FORMS", "")), 1000)
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", "")), 1000)
     except ValueError:
         return None
-    stored = dict(testimony.evidence.values_list("pk", "caption")) if testimony.pk else {}
+    stored = dict(stored)
     added = []
     for index in range(total):
-        pk, caption = data.get(f"evidence-{index}-id", ""), data.get(f"evidence-{index}-caption")
-        deleted = bool(data.get(f"evidence-{index}-DELETE"))
+        pk, value = data.get(f"{prefix}-{index}-id", ""), data.get(f"{prefix}-{index}-{field}")
+        deleted = bool(data.get(f"{prefix}-{index}-DELETE"))
         if is_record_id(pk) and int(pk) in stored:
             if deleted:
                 del stored[int(pk)]
-            elif caption is not None:
-                stored[int(pk)] = caption
-        elif caption and not deleted:
-            added.append(caption)
+            elif value is not None:
+                stored[int(pk)] = value
+        elif value and not deleted:
+            added.append(value)
     return [*stored.values(), *added]
 
 
@@ -191,7 +204,11 @@ class TestimonyAdminForm(CuratedAdminForm):
         for name in ("witness_label", "quote", "translation", "context", *Testimony.RESTRICTED_FIELDS):
             if name in cleaned_data:
                 setattr(candidate, name, cleaned_data[name])
-        findings = identifying_passages(candidate, captions=posted_captions(self.data, self.instance))
+        findings = identifying_passages(
+            candidate,
+            captions=posted_captions(self.data, self.instance),
+            translations=posted_translations(self.data, self.instance),
+        )
         if not findings:
             return cleaned_data
         reason = (cleaned_data.get("publish_reason") or "").strip()

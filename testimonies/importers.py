@@ -9,7 +9,7 @@ from sites.models import Site
 from units.models import Unit
 
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
-from .models import AbuseType, Citation, EvidenceImage, Source, Testimony
+from .models import AbuseType, Citation, EvidenceImage, QuoteTranslation, Source, Testimony
 from .reidentification import blocked_message, identifying_passages
 
 
@@ -93,10 +93,11 @@ class TestimonyImporter(CsvImporter):
 
     def prefetch_checked_texts(self, pks) -> None:
         """What the re-identification check reads besides the row (the restricted fields, the citations' quoted
-        passages, the evidence captions), for every matched testimony at once."""
+        passages, the evidence captions, the translations of the quote), for every matched testimony at once."""
         self.restricted = {}
         self.quoted_passages: dict[int, list] = {pk: [] for pk in pks}
         self.captions: dict[int, list] = {pk: [] for pk in pks}
+        self.translations: dict[int, list] = {pk: [] for pk in pks}
         for chunk in chunks(sorted(pks)):
             for pk, *values in Testimony._base_manager.filter(pk__in=chunk).values_list("pk", "real_name", "contact"):
                 self.restricted[pk] = tuple(value or "" for value in values)
@@ -104,6 +105,8 @@ class TestimonyImporter(CsvImporter):
                 self.quoted_passages[pk].append(passage)
             for pk, caption in EvidenceImage.objects.filter(testimony__in=chunk).values_list("testimony", "caption"):
                 self.captions[pk].append(caption)
+            for pk, text in QuoteTranslation.objects.filter(testimony__in=chunk).values_list("testimony", "text"):
+                self.translations[pk].append(text)
 
     def publish_blockers(self, plan):
         record = plan.record
@@ -113,6 +116,7 @@ class TestimonyImporter(CsvImporter):
         findings = identifying_passages(
             record,
             captions=self.captions[record.pk],
+            translations=self.translations[record.pk],
             quoted_passages=self.quoted_passages[record.pk],
             restricted=self.restricted[record.pk],
         )

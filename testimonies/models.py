@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import TruncMonth
@@ -357,6 +357,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
                 models.Prefetch("sites", queryset=Site.objects.public().with_public_region(), to_attr="public_sites"),
                 models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
                 models.Prefetch("abuse_types", queryset=AbuseType.objects.public(), to_attr="public_abuse_types"),
+                "translations",
             )
         )
 
@@ -531,6 +532,24 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
     def has_separate_translation(self) -> bool:
         return bool(self.translation) and self.quote_language != self.Language.ENGLISH
 
+    def reading(self, language: str) -> dict:
+        """What a reader in `language` is shown of the quote (uses the prefetched translations of
+        `for_public_list()`): `translation`, the QuoteTranslation into that language when there is one, shown first
+        with the original beside it; else `missing` (a one-line notice) and, beside the original, the English
+        rendering when there is one and the reader's language is not the quote's."""
+        if language == self.quote_language:
+            return {"translation": None, "missing": False, "english": None}
+        translations = {translation.language: translation for translation in self.translations.all()}
+        if language in translations:
+            return {"translation": translations[language], "missing": False, "english": None}
+        english = translations.get(self.Language.ENGLISH)
+        if english is None and self.translation and self.quote_language != self.Language.ENGLISH:
+            # The older single English rendering, until it is moved into a QuoteTranslation with its translator.
+            english = QuoteTranslation(testimony=self, language=self.Language.ENGLISH, text=self.translation)
+        if language == self.Language.ENGLISH and english is not None:
+            return {"translation": english, "missing": False, "english": None}
+        return {"translation": None, "missing": True, "english": english}
+
     @classmethod
     def log_restricted_export(cls, user, queryset, fields) -> None:
         """The staff CSV export (core.csv_export) exported `fields` of these testimonies: the access log."""
@@ -584,6 +603,46 @@ class Citation(models.Model):
 
     def __str__(self):
         return f"{self.publication} {self.locator}".strip()
+
+
+class QuoteTranslation(models.Model):
+    """A testimony's quote in another language than the one it was given in, with who translated it and whether a
+    machine did: readers see it in their language beside the original, marked as a translation."""
+
+    testimony = models.ForeignKey(
+        Testimony, verbose_name=_("testimony"), on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(_("language"), max_length=5, choices=Testimony.Language.choices)
+    text = models.TextField(_("translated text"))
+    translator = models.CharField(
+        _("translated by"),
+        max_length=200,
+        help_text=_(
+            'Shown to readers, e.g. "Platform Raam (the article\'s author)" or "a volunteer of this project".'
+        ),
+    )
+    machine = models.BooleanField(_("machine translation"), default=False)
+
+    history = HistoricalRecords()
+
+    # Read-only for editors once the testimony is published or withheld (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("testimony",)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("translation of the quote")
+        verbose_name_plural = _("translations of the quote")
+        constraints = [
+            models.UniqueConstraint(fields=["testimony", "language"], name="quote_translation_one_per_language")
+        ]
+
+    def __str__(self):
+        return f"{self.get_language_display()}: {Truncator(self.text).chars(40)}"
+
+    def clean(self):
+        super().clean()
+        if self.testimony_id and self.language == self.testimony.quote_language:
+            raise ValidationError({"language": _("The quote itself is in this language.")})
 
 
 class TestimonyPersonQuerySet(CitedLinkQuerySet):

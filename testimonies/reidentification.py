@@ -1,8 +1,8 @@
 """The re-identification check: passages of a testimony's public text that could name or reach its witness.
 
 `identifying_passages(testimony)` reads the text the public would see (the witness label, quote, translation,
-context, the quoted passages of its citations and the captions of its evidence images) and returns one `Finding`
-per passage that
+context, the quoted passages of its citations, the captions of its evidence images and the translations of its
+quote) and returns one `Finding` per passage that
 
 - contains the witness's real name or a part of it (three letters or more) in any script: both sides are folded
   to ASCII by anyascii (`core.search.fold`) and reduced to a spelling skeleton, so that "Петров", "Petrov" and
@@ -249,9 +249,10 @@ def check_text(field: str, text: str, parts: set[str], phones: set[str], contact
     return findings
 
 
-def public_texts(testimony, captions=None, quoted_passages=None) -> list[tuple[str, str]]:
-    """(where, text) of everything about `testimony` the public would read. `captions` replaces the stored
-    evidence captions (a form that is about to change them), `quoted_passages` its citations' (read already)."""
+def public_texts(testimony, captions=None, translations=None, quoted_passages=None) -> list[tuple[str, str]]:
+    """(where, text) of everything about `testimony` the public would read. `captions` and `translations` replace
+    the stored evidence captions and translations of the quote (a form that is about to change them);
+    `quoted_passages` are its citations' passages when the caller has read them already."""
     fields = [
         (str(testimony._meta.get_field(name).verbose_name), getattr(testimony, name) or "")
         for name in ("witness_label", "quote", "translation", "context")
@@ -262,7 +263,10 @@ def public_texts(testimony, captions=None, quoted_passages=None) -> list[tuple[s
         fields += [(_("quoted passage of a citation"), text) for text in quoted_passages]
         if captions is None:
             captions = list(testimony.evidence.values_list("caption", flat=True))
+        if translations is None:
+            translations = list(testimony.translations.values_list("text", flat=True))
     fields += [(_("evidence caption"), caption) for caption in captions or ()]
+    fields += [(_("translation of the quote"), text) for text in translations or ()]
     return fields
 
 
@@ -275,15 +279,18 @@ def restricted_values(testimony) -> tuple[str, str]:
     return testimony.real_name or "", testimony.contact or ""
 
 
-def identifying_passages(testimony, captions=None, quoted_passages=None, restricted=None) -> list[Finding]:
+def identifying_passages(
+    testimony, captions=None, translations=None, quoted_passages=None, restricted=None
+) -> list[Finding]:
     """Every passage of `testimony`'s public text that could identify its witness (see the module's docstring).
 
-    `captions`, `quoted_passages` and `restricted` (real name, contact) are what the caller has read already."""
+    `captions`, `translations`, `quoted_passages` and `restricted` (real name, contact) are what the caller has
+    read already, or is about to save."""
     real_name, contact = restricted if restricted is not None else restricted_values(testimony)
     parts = name_parts(real_name)
     phones, contact_words = contact_tokens(contact)
     findings = []
-    for field, text in public_texts(testimony, captions, quoted_passages):
+    for field, text in public_texts(testimony, captions, translations, quoted_passages):
         findings += check_text(field, text, parts, phones, contact_words)
     return findings
 

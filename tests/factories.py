@@ -15,6 +15,7 @@ from testimonies.models import (
     Citation,
     EvidenceImage,
     Publication,
+    QuoteTranslation,
     Source,
     SourceAlias,
     Testimony,
@@ -248,6 +249,17 @@ class CitationFactory(factory.django.DjangoModelFactory):
     publication = factory.SubFactory(PublicationFactory)
     locator = factory.Sequence(lambda n: f"para. {n}")
     quoted_passage = "They kept us underground."
+
+
+class QuoteTranslationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuoteTranslation
+
+    testimony = factory.SubFactory(TestimonyFactory)
+    language = Testimony.Language.RUSSIAN
+    text = factory.Sequence(lambda n: f"Нас держали под землёй, рассказ {n}.")
+    translator = "a volunteer"
+    machine = False
 
 
 def image_bytes(image_format="PNG", size=(48, 32), color=None, seed=0, **save_options) -> bytes:

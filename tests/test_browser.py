@@ -28,7 +28,7 @@ from tests.factories import (
     UnitFactory,
     image_bytes,
 )
-from tests.public_crawl import EXPORTS, public_urls
+from tests.public_crawl import EXPORTS, LISTS, public_urls
 
 pytestmark = [
     pytest.mark.skipif(
@@ -96,6 +96,37 @@ def test_the_map_follows_the_filters(browser_page, live_server, map_sites):
     assert markers.first.get_attribute("data-site") == "store"
     markers = open_map(page, live_server, "?q=nothing-matches")
     assert markers.count() == 0
+    assert problems == []
+
+
+def test_the_map_has_land_and_asks_no_other_server(browser_page, live_server, map_sites):
+    """Without a tile server the base map is this site's own file: land, coasts, borders and labelled capitals in
+    the reader's language, and not one request leaves the site."""
+    page, problems = browser_page
+    elsewhere = []
+    page.on("request", lambda request: request.url.startswith(live_server.url) or elsewhere.append(request.url))
+    open_map(page, live_server)
+    assert page.locator('#site-map[data-basemap="drawn"]').count() == 1
+    for kind in ("land", "coast", "border"):
+        assert page.locator(f"path.basemap-{kind}").count() == 1, kind
+    assert "Donetsk" in page.locator(".place-label").all_inner_texts()
+    page.goto(f"{live_server.url}/sites/mine/")
+    page.wait_for_selector('#site-map[data-ready="true"][data-basemap="drawn"]')
+    assert page.locator(".leaflet-marker-icon").count() == 1
+    page.locator('.language-switcher button[value="ru"]').click()
+    page.wait_for_selector('#site-map[data-ready="true"][data-basemap="drawn"]')
+    assert "Донецк" in page.locator(".place-label").all_inner_texts()
+    assert elsewhere == []
+    assert problems == []
+
+
+def test_show_on_the_map_shows_that_site(browser_page, live_server, map_sites):
+    page, problems = browser_page
+    page.goto(f"{live_server.url}/sites/store/")
+    page.get_by_role("link", name="Show on the map of sites").click()
+    page.wait_for_selector('#site-map[data-ready="true"]')
+    assert page.locator(".leaflet-popup-content a").inner_text() == "Weapons store"
+    assert page.url.endswith("#site-store")
     assert problems == []
 
 
@@ -221,3 +252,91 @@ def test_public_pages_the_map_and_evidence_render_without_a_policy_violation(bro
         if not (problem.startswith(expected) and problem.endswith(tuple(f"({url})" for url in file_urls)))
     ]
     assert unexpected == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_results_and_the_map_come_first(browser_page, live_server, map_sites):
+    """At 390×844 the header fits in 80 px in every language, the filters fold behind one button so that the
+    first testimony starts in the first screen (it started at y≈1,120 with the filters open), the map fills the
+    first screen of the map page, and the buttons are big enough to tap. On a desktop the filters stay open."""
+    from django.conf import settings
+
+    page, problems = browser_page
+    for number in range(3):
+        TestimonyFactory(
+            witness_label=f"Witness {number}",
+            sites=[map_sites["mine"], map_sites["store"]],
+            units=[UnitFactory(name=f"Long-named {number}th Motorized Rifle Brigade")],
+        )
+    page.set_viewport_size(PHONE)
+    for language in ("en", "nl", "ru", "uk"):
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}/testimonies/")
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.locator(".site-header").bounding_box()["height"] <= 80, language
+        first = page.locator("article.testimony").first.bounding_box()
+        assert first["y"] + 100 < PHONE["height"], (language, first)
+        assert not page.locator("form.filters").is_visible()
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/testimonies/?q=witness")
+    summary = page.locator(".filter-panel > summary")
+    assert summary.inner_text() == "Filters (1 active)"
+    summary.click()
+    assert page.locator("form.filters").is_visible()
+    page.locator(".site-menu > summary").click()
+    for target in (summary, page.locator(".site-menu > summary"), page.locator(".site-menu nav a").first):
+        box = target.bounding_box()
+        assert box["height"] >= 24 and box["width"] >= 24, box
+
+    open_map(page, live_server)
+    box = page.locator("#site-map").bounding_box()
+    assert box["y"] < PHONE["height"] / 2 and box["y"] + box["height"] <= PHONE["height"], box
+    assert box["height"] >= PHONE["height"] / 2, box
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/testimonies/")
+    assert page.locator("form.filters").is_visible() and page.locator('nav a[href="/sites/map/"]').is_visible()
+    assert not page.locator(".filter-panel > summary").is_visible()
+    assert problems == []
+
+
+def test_every_public_page_type_passes_axe(browser_page, live_server, public_world):
+    """axe-core (the engine of the accessibility audits, as PyPI's axe-playwright-python ships it) finds nothing on
+    one page of every public type: in English at a desktop width and in Russian at a phone's, with the map drawn."""
+    from axe_playwright_python.sync_playwright import Axe
+    from django.conf import settings
+
+    from units.models import Person
+
+    page, problems = browser_page
+    testimony, site = public_world["testimony"], public_world["site"]
+    unit, publication = site.units.get(), testimony.citations.get().publication
+    pages = [
+        reverse("archive:home"),
+        *(reverse(name) for name in LISTS),
+        reverse("sites:site_map"),
+        f"{reverse('archive:search')}?q=mine",
+        testimony.get_absolute_url(),
+        site.get_absolute_url(),
+        unit.get_absolute_url(),
+        Person.objects.get(slug="korchagin").get_absolute_url(),
+        publication.source.get_absolute_url(),
+        publication.get_absolute_url(),
+        "/no-such-page/",
+    ]
+    axe = Axe()
+    found = []
+    for language, viewport in (("en", {"width": 1280, "height": 800}), ("ru", PHONE)):
+        page.set_viewport_size(viewport)
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        for url in pages:
+            page.goto(f"{live_server.url}{url}")
+            if page.locator("#site-map").count():
+                page.wait_for_selector('#site-map[data-ready="true"]')
+            for violation in axe.run(page).response["violations"]:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                found.append(f"{language} {url}: {violation['id']} ({violation['impact']}) {targets}")
+    assert found == []
+    assert [problem for problem in problems if "404 (Not Found)" not in problem] == []

@@ -12,12 +12,14 @@ from django.urls import reverse
 from jsonschema import Draft202012Validator
 
 from core.curation import PublicationStatus
+from sites import basemap
 from sites.geo import PROPERTY_COLUMNS, feature_collection_schema
 from testimonies.models import Testimony
 from tests.factories import SiteFactory, SiteUnitFactory, TestimonyFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
+BASEMAP = "vendor/basemap/region.geojson"
 HIDDEN_STATUSES = [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD]
 
 
@@ -77,7 +79,7 @@ def test_map_lists_exactly_the_public_sites_with_coordinates(client, sites):
     html = response.content.decode()
     expected = {"mine", "store"}
     assert {site.slug for site in response.context["mapped_sites"]} == expected
-    assert set(re.findall(r'<li data-site="([^"]+)">', html)) == expected
+    assert set(re.findall(r'<li data-site="([^"]+)" id="site-[^"]+">', html)) == expected
     markers = map_markers(html)
     assert {feature["properties"]["slug"] for feature in markers["features"]} == expected
     assert "Zqxhidden" not in html and "hidden-" not in html
@@ -133,14 +135,15 @@ def test_map_filter_on_a_hidden_unit_reveals_nothing(client, sites):
 def test_map_tiles_come_from_the_settings(client, sites, settings):
     html = client.get(reverse("sites:site_map")).content.decode()
     assert 'data-tile-url=""' in html
-    assert "no tile server is configured" in html
+    assert f'data-basemap-url="/static/{BASEMAP}"' in html
+    assert "comes from this site itself" in html
     settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = '&copy; <a href="https://example.org">Example</a>'
     html = client.get(reverse("sites:site_map")).content.decode()
     assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in html
     # Escaped into the attribute; the script reads it back as the operator wrote it.
     assert 'data-tile-attribution="&amp;copy; &lt;a href=&quot;https://example.org&quot;&gt;Example&lt;/a&gt;"' in html
-    assert "no tile server is configured" not in html
+    assert 'data-basemap-url=""' in html and "comes from this site itself" not in html
 
 
 def test_site_names_cannot_break_out_of_the_embedded_json(client):
@@ -152,7 +155,13 @@ def test_site_names_cannot_break_out_of_the_embedded_json(client):
 
 def test_map_page_uses_the_vendored_leaflet_and_a_static_script(client, sites):
     html = client.get(reverse("sites:site_map")).content.decode()
-    for path in ("vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "js/site-map.js"):
+    for path in (
+        "vendor/leaflet/leaflet.css",
+        "vendor/leaflet/leaflet.js",
+        "vendor/leaflet.markercluster/leaflet.markercluster.js",
+        "vendor/leaflet.markercluster/MarkerCluster.css",
+        "js/site-map.js",
+    ):
         assert f"/static/{path}" in html
         assert finders.find(path), path
     assert "unpkg" not in html and "cdn" not in html.lower()
@@ -180,10 +189,88 @@ def test_a_site_cannot_take_the_slug_of_the_map_page():
 def test_site_list_and_detail_link_to_the_map_and_the_geojson(client, sites):
     listing = client.get(reverse("sites:site_list"), {"region": "Donetsk"})
     assert listing.context["geojson_url"] == "/export/sites.geojson?region=Donetsk"  # as the reader gave it
+    assert '<a href="/sites/map/?region=Donetsk">' in listing.content.decode()
+    on_the_map = client.get(reverse("sites:site_map"), {"region": "Donetsk"}).content.decode()
+    assert '<a href="/sites/?region=Donetsk">' in on_the_map
     detail = client.get(sites["mine"].get_absolute_url()).content.decode()
-    assert f"{reverse('sites:site_map')}?region=donetsk" in detail
+    assert f"{reverse('sites:site_map')}?region=donetsk#site-mine" in detail
     without = client.get(sites["basement"].get_absolute_url()).content.decode()
     assert reverse("sites:site_map") + "?" not in without
+
+
+def test_a_site_page_has_a_small_map_of_that_site_only(client, sites):
+    sites["mine"].location_precision = "settlement"
+    sites["mine"].save()
+    response = client.get(sites["mine"].get_absolute_url())
+    html = response.content.decode()
+    assert 'data-single="true"' in html and "/static/js/site-map.js" in html
+    (feature,) = map_markers(html)["features"]
+    assert feature["geometry"]["coordinates"] == [37.8028, 48.0159]
+    assert feature["properties"]["precision"] == "settlement"
+    assert feature["properties"]["precision_label"] == "Location precision: Settlement"
+    # Rounded to about ten metres, and the settlement is not repeated when it is the region's name.
+    assert "48.0159, 37.8028" in html
+    without = client.get(sites["basement"].get_absolute_url()).content.decode()
+    assert "site-map-markers" not in without and "site-map.js" not in without
+
+
+# --- the offline base map -----------------------------------------------------------------------------------------
+
+
+def test_the_vendored_base_map_covers_the_region_with_land_borders_and_places():
+    with open(finders.find(BASEMAP), encoding="utf-8") as file:
+        collection = json.load(file)
+    kinds = [feature["properties"]["kind"] for feature in collection["features"]]
+    assert kinds[:3] == ["land", "coast", "border"] and kinds.count("place") == len(basemap.PLACES)
+    west, south, east, north = collection["bbox"]
+    land = collection["features"][0]["geometry"]["coordinates"]
+    assert land and all(
+        west <= x <= east and south <= y <= north for polygon in land for ring in polygon for x, y in ring
+    )
+    places = {feature["properties"]["name"]["en"]: feature for feature in collection["features"][3:]}
+    assert places["Donetsk"]["properties"]["name"]["ru"] == "Донецк"
+    assert places["Kyiv"]["properties"]["capital"] is True
+    # No border is drawn between Crimea and the rest of Ukraine (the Perekop isthmus, 33.5–35° E, 45.7–46.3° N).
+    borders = collection["features"][2]["geometry"]["coordinates"]
+    assert not any(33.4 < x < 35.1 and 45.6 < y < 46.3 for line in borders for x, y in line)
+    with open(finders.find("vendor/basemap/VERSION")) as version:
+        assert version.readline().startswith("world-atlas 2.0.2 (Natural Earth")
+    assert finders.find("vendor/basemap/LICENSE-world-atlas")
+    with open(finders.find("vendor/leaflet.markercluster/MIT-LICENCE.txt")) as licence:
+        assert "MIT" in licence.read() or "Permission is hereby granted" in licence.read()
+
+
+def test_the_base_map_is_cut_from_the_topology_with_coasts_borders_and_the_recognised_crimea():
+    """A tiny topology: Ukraine (804) and Russia (643) share two arcs, one north of 46.5° N (their border) and one
+    south of it (the line Natural Earth draws around Crimea); a third country lies partly outside the box."""
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [1, 1], "translate": [0, 0]},
+        "arcs": [
+            [[30, 50], [10, 0]],  # 0: Ukraine–Russia, 50° N
+            [[40, 50], [0, -5], [-10, 0], [0, 5]],  # 1: Ukraine's coast
+            [[40, 50], [0, 5], [-10, 0], [0, -5]],  # 2: Russia's coast
+            [[34, 45], [1, 1]],  # 3: Ukraine–Russia, 45–46° N
+            [[5, 50], [20, 0], [0, 5], [-20, 0], [0, -5]],  # 4: a country reaching west of the box
+        ],
+        "objects": {
+            "countries": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "id": "804", "arcs": [[0, 1, 3]]},
+                    {"type": "Polygon", "id": "643", "arcs": [[~0, 2, ~3]]},
+                    {"type": "Polygon", "id": "999", "arcs": [[4]]},
+                ],
+            },
+            "land": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[4]]}]},
+        },
+    }
+    land, coast, border, *places = basemap.build(topology, bbox=(16, 40, 62, 64))["features"]
+    assert border["geometry"]["coordinates"] == [[[30, 50], [40, 50]]]
+    assert len(coast["geometry"]["coordinates"]) == 3
+    (polygon,) = land["geometry"]["coordinates"]
+    assert min(x for x, _ in polygon[0]) == 16  # cut at the box's western edge
+    assert [place["geometry"]["type"] for place in places] == ["Point"] * len(basemap.PLACES)
 
 
 # --- the GeoJSON export -----------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_site_page_shows_units_with_roles_testimonies_sources_and_location(clien
     assert linked["battalion"].get_absolute_url() in html and "Operated the site" in html
     assert linked["testimony"].get_absolute_url() in html
     assert linked["publication"].get_absolute_url() in html
-    assert "48.000000, 37.800000" in html
+    assert "48.0000, 37.8000" in html
 
 
 def test_unit_page_shows_parent_sub_units_commanders_sites_and_testimonies(client, linked):

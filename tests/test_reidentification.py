@@ -11,7 +11,14 @@ from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from testimonies.models import Testimony
 from testimonies.reidentification import identifying_passages
 from tests.admin_forms import admin_url, form_data
-from tests.factories import CitationFactory, EvidenceImageFactory, PersonFactory, TestimonyFactory, UserFactory
+from tests.factories import (
+    CitationFactory,
+    EvidenceImageFactory,
+    PersonFactory,
+    QuoteTranslationFactory,
+    TestimonyFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +75,26 @@ def test_every_public_text_is_read_and_nothing_else():
     assert identifying_passages(testimony) == []
     EvidenceImageFactory(testimony=testimony, caption="Petrov in the yard")
     assert [finding.field for finding in identifying_passages(testimony)] == ["evidence caption"]
+    translated = draft(quote="Nothing personal here.")
+    QuoteTranslationFactory(testimony=translated, language="ru", text="Петров ничего не сказал.")
+    assert [finding.field for finding in identifying_passages(translated)] == ["translation of the quote"]
+
+
+def test_publishing_in_the_form_checks_the_translations_it_adds(client, reviewer):
+    """The translations typed into the testimony's page are checked before they are saved, as its captions are."""
+    testimony = draft(quote="Nothing personal here.", status=PublicationStatus.REVIEW)
+    CitationFactory(testimony=testimony)
+    url = admin_url(Testimony, "change", testimony.pk)
+    client.force_login(reviewer)
+    data = form_data(client.get(url), Testimony)
+    data["status"] = ["published"]
+    data["translations-TOTAL_FORMS"] = ["1"]
+    data |= {"translations-0-language": ["ru"], "translations-0-text": ["Алексей ничего не сказал."]}
+    data |= {"translations-0-translator": ["a volunteer"], "translations-0-testimony": [str(testimony.pk)]}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "Not published" in response.content.decode()
+    testimony.refresh_from_db()
+    assert testimony.status == "review" and not testimony.translations.exists()
 
 
 @pytest.mark.parametrize(
@@ -172,7 +199,7 @@ def test_the_csv_import_refuses_to_publish_a_row_with_a_finding(reviewer):
     assert (testimony.status, testimony.quote) == ("draft", "Ordinary.")
 
 
-@pytest.mark.parametrize("where", ["citation", "caption"])
+@pytest.mark.parametrize("where", ["citation", "caption", "translation"])
 def test_the_csv_import_checks_what_it_read_for_the_whole_file(reviewer, where):
     """The import reads citations, captions and restricted fields for all its rows at once: each still counts."""
     testimony = draft(quote="Ordinary.")
@@ -180,6 +207,8 @@ def test_the_csv_import_checks_what_it_read_for_the_whole_file(reviewer, where):
         CitationFactory(testimony=testimony, quoted_passage="Petrov was there")
     if where == "caption":
         EvidenceImageFactory(testimony=testimony, caption="Petrov at the gate")
+    if where == "translation":
+        QuoteTranslationFactory(testimony=testimony, text="Petrov zei het")
     text = f"id,witness_label,quote,status\n{testimony.public_id},Witness,Ordinary.,published\n"
     result = import_csv("testimonies", text, reviewer)
     assert not result.applied

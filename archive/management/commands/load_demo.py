@@ -8,7 +8,16 @@ from archive import demo_data
 from core.curation import PublicationStatus
 from core.database import LongerLimitsCommand
 from sites.models import Region, Site, SiteAlias, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, Testimony, TestimonyPerson
+from testimonies.models import (
+    AbuseType,
+    Citation,
+    Publication,
+    QuoteTranslation,
+    Source,
+    SourceAlias,
+    Testimony,
+    TestimonyPerson,
+)
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -16,6 +25,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # Keys of the data dicts that are not model fields but links, handled after the record itself.
 LINK_KEYS = {
     "key",
+    "translations",
     "cites",
     "citations",
     "reported_in",
@@ -112,6 +122,10 @@ class Command(LongerLimitsCommand):
                     "accessed_on": citation.get("accessed_on"),
                 }
                 self.upsert(Citation, lookup, values)
+            for translation in row.get("translations", []):
+                lookup = {"testimony": testimony, "language": translation["language"]}
+                values = {"text": translation["text"], "translator": demo_data.DEMO_TRANSLATOR, "machine": True}
+                self.upsert(QuoteTranslation, lookup, values)
             for link in row.get("persons", []):
                 lookup = {"testimony": testimony, "person": persons[link["person"]], "role": link["role"]}
                 values = {"publication": publications[link["publication"]], "confidence": link["confidence"]}
@@ -153,7 +167,7 @@ class Command(LongerLimitsCommand):
     def report(self):
         models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, UnitParent, Person, PersonAlias]
         models += [Posting]
-        models += [Site, SiteAlias, SiteUnit, Testimony, Citation, TestimonyPerson]
+        models += [Site, SiteAlias, SiteUnit, Testimony, QuoteTranslation, Citation, TestimonyPerson]
         self.stdout.write("Demo data loaded:")
         for model in models:
             counter = self.stats.get(model._meta.object_name, Counter())

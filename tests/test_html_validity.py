@@ -1,0 +1,84 @@
+"""The Nu HTML Checker (vnu, the W3C validator's engine) finds no error in the rendered HTML of any public page type,
+in English and in Russian: one page of each type, checked in one run of the checker (tests/README.md)."""
+
+import json
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.factories import (
+    CitationFactory,
+    PersonFactory,
+    PostingFactory,
+    QuoteTranslationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    TestimonyFactory,
+    UnitFactory,
+)
+from tests.public_crawl import LISTS
+
+VNU = Path(__file__).resolve().parent.parent / ".tools" / "vnu.jar"
+JAVA = shutil.which("java")
+
+pytestmark = [
+    pytest.mark.skipif(
+        (JAVA is None or not VNU.exists()) and not os.environ.get("REQUIRE_SYSTEM_TOOLS"),
+        reason="needs Java and the Nu HTML Checker: make .tools/vnu.jar (.ci/run does)",
+    ),
+    pytest.mark.django_db,
+]
+
+
+def test_every_public_page_type_is_valid_html(client, tmp_path):
+    unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion")
+    site = SiteFactory(slug="mine", name="Coal mine", latitude=Decimal("48.0159"), longitude=Decimal("37.8028"))
+    SiteUnitFactory(site=site, unit=unit)
+    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit])
+    QuoteTranslationFactory(testimony=testimony, language="ru")
+    publication = CitationFactory(testimony=testimony).publication
+    person = PersonFactory(name="Alexei Korchagin", slug="korchagin")
+    PostingFactory(person=person, unit=unit)
+    pages = [
+        reverse("archive:home"),
+        *(reverse(name) for name in LISTS),
+        f"{reverse('testimonies:testimony_list')}?q=zzz-nothing",
+        reverse("sites:site_map"),
+        f"{reverse('archive:search')}?q=mine",
+        testimony.get_absolute_url(),
+        site.get_absolute_url(),
+        unit.get_absolute_url(),
+        person.get_absolute_url(),
+        publication.source.get_absolute_url(),
+        publication.get_absolute_url(),
+        "/no-such-page/",
+    ]
+    files = {}
+    for language in ("en", "ru"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        for number, url in enumerate(pages):
+            response = client.get(url)
+            assert response.status_code == (404 if url == "/no-such-page/" else 200), url
+            path = tmp_path / f"{language}-{number}.html"
+            path.write_bytes(response.content)
+            files[f"file:{path}"] = f"{language} {url}"
+    assert JAVA is not None and VNU.exists(), "make .tools/vnu.jar, and install Java"
+    result = subprocess.run(  # noqa: S603 (Java and the checker with fixed arguments, on files the test wrote)
+        [JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, sorted(tmp_path.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # The checker reports in JSON on stderr, also when it finds nothing: no report means it did not run.
+    messages = json.loads(result.stderr)["messages"]
+    errors = [
+        f"{files.get(message.get('url'), message.get('url'))}: {message.get('message')} ({message.get('extract')!r})"
+        for message in messages
+    ]
+    assert errors == []
