@@ -17,6 +17,7 @@ from django.views import View
 
 from .curation import RESTRICTED_FIELDS_PERMISSION
 from .security import ReadOnlyViewMixin
+from .xlsx_export import XLSX_CONTENT_TYPE, xlsx_chunks
 
 MULTI_VALUE_SEPARATOR = "; "
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -169,9 +170,20 @@ def invalid_filters_response(filterset) -> HttpResponseBadRequest | None:
     )
 
 
-class CsvExportView(ReadOnlyViewMixin, View):
-    """A public CSV export: the same FilterSet as the list page, over the model's `.public()` records."""
+def export_values(columns: list[Column], rows: Iterable[dict], context: ExportContext) -> Iterator[list]:
+    """Each row's cells as typed values (numbers, dates, text), unneutralised: for formats that type their cells."""
+    for row in rows:
+        yield [column.value(row, context) for column in columns]
 
+
+class CsvExportView(ReadOnlyViewMixin, View):
+    """A public export: the same FilterSet as the list page, over the model's `.public()` records.
+
+    `file_format` "csv" (the default) or "xlsx" (the same rows and columns as a typed spreadsheet with the data
+    dictionary as a second sheet: core/xlsx_export.py); the URL map sets it per path.
+    """
+
+    file_format = "csv"
     filterset_class = None
     queryset: models.QuerySet = None
     columns: list[Column] = []
@@ -193,11 +205,15 @@ class CsvExportView(ReadOnlyViewMixin, View):
         if refusal := invalid_filters_response(filterset):
             return refusal
         context = ExportContext(request=request, url_patterns=self.url_patterns())
-        lines = csv_lines(
-            self.columns, export_rows(filterset.qs, self.columns), context, bom=request.GET.get("bom") == "1"
-        )
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"{self.file_stem}-{timezone.localdate():%Y-%m-%d}.csv"
+        rows = export_rows(filterset.qs, self.columns)
+        if self.file_format == "xlsx":
+            about = f"Exported from {request.build_absolute_uri()} at {timezone.now():%Y-%m-%d %H:%M} UTC."
+            content = xlsx_chunks(self.file_stem, self.columns, export_values(self.columns, rows, context), about)
+            response = StreamingHttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        else:
+            lines = csv_lines(self.columns, rows, context, bom=request.GET.get("bom") == "1")
+            response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"{self.file_stem}-{timezone.localdate():%Y-%m-%d}.{self.file_format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

@@ -37,15 +37,25 @@ class PublicFilterMixin:
     strict = False
     page_kwarg = "page"
     page_size_kwarg = "per_page"
+    # The CSV export's URL name; the XLSX export of the same records is named the same with "_xlsx" added.
     export_url_name: str
 
     def export_url(self, filterset) -> str:
-        return self.filtered_url(filterset, self.export_url_name)
+        """The CSV export of this page's records, with a byte-order mark: a reader who clicks the link most likely
+        opens it in a spreadsheet, which needs the mark to read UTF-8 (scripts fetch the URL without `bom=1`)."""
+        return self.filtered_url(filterset, self.export_url_name, bom="1")
 
-    def filtered_url(self, filterset, url_name: str) -> str:
-        """`url_name` with the filters of this page, minus paging and the filters the page ignored."""
+    def xlsx_export_url(self, filterset) -> str:
+        return self.filtered_url(filterset, f"{self.export_url_name}_xlsx")
+
+    def filtered_url(self, filterset, url_name: str, **extra: str) -> str:
+        """`url_name` with the filters of this page, minus paging and the filters the page ignored, plus `extra`."""
         ignored = [key for name in filterset.form.errors for key in self.parameter_keys(name)]
-        query = self.querystring(exclude=(self.page_kwarg, self.page_size_kwarg, *ignored))
+        params = self.request.GET.copy()
+        for key in (self.page_kwarg, self.page_size_kwarg, "bom", *ignored):
+            params.pop(key, None)
+        params.update(extra)
+        query = params.urlencode()
         return f"{reverse(url_name)}?{query}" if query else reverse(url_name)
 
     def parameter_keys(self, field_name: str) -> list[str]:
@@ -227,4 +237,5 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         context["result_count"] = about(paginator.count) if paginator.count_is_estimate else paginator.count
         context["result_count_is_estimate"] = paginator.count_is_estimate
         context["export_url"] = self.export_url(filterset)
+        context["xlsx_export_url"] = self.xlsx_export_url(filterset)
         return context

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sites/map/", views.SiteMapView.as_view(), name="site_map"),
     path("sites/<slug:slug>/", views.SiteDetailView.as_view(), name="site_detail"),
     path("export/sites.csv", views.SiteExportView.as_view(), name="site_export"),
+    path("export/sites.xlsx", views.SiteExportView.as_view(file_format="xlsx"), name="site_export_xlsx"),
     path("export/sites.geojson", geo.SiteGeoJsonView.as_view(), name="site_geojson"),
     *api_urls(SITES),
 ]

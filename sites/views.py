@@ -83,6 +83,7 @@ class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
             filter_errors=self.filter_errors(filterset),
             active_filters=self.active_filters(filterset),
             export_url=self.export_url(filterset),
+            xlsx_export_url=self.xlsx_export_url(filterset),
             geojson_url=self.filtered_url(filterset, "sites:site_geojson"),
             list_url=self.filtered_url(filterset, "sites:site_list"),
             **map_settings(),

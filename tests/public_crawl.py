@@ -1,9 +1,12 @@
 """Everything the public can fetch, gathered in one string, for tests that look for what must not be there."""
 
+import io
 import json
 
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from sites.models import Site
 from testimonies.models import Source, Testimony
@@ -24,7 +27,10 @@ EXPORTS = [
     "units:person_export",
     "units:posting_export",
 ]
-LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS]
+# The same exports as spreadsheets (core/xlsx_export.py), read back cell by cell with openpyxl.
+XLSX_EXPORTS = [f"{name}_xlsx" for name in EXPORTS]
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS, *XLSX_EXPORTS]
 # The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
 MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson"]
 API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
@@ -47,11 +53,43 @@ def public_urls() -> list[str]:
     return urls
 
 
+def xlsx_value(value):
+    # openpyxl leaves the _xHHHH_ escapes of inline strings (control characters, "_x" itself) as they are;
+    # Excel and LibreOffice decode them.
+    return unescape(value) if isinstance(value, str) else value
+
+
+def xlsx_sheets(body: bytes) -> dict[str, list[tuple]]:
+    """Every sheet of a workbook as its rows of cell values, as a spreadsheet program would read them."""
+    workbook = load_workbook(io.BytesIO(body), read_only=True)
+    try:
+        return {
+            sheet.title: [tuple(map(xlsx_value, row)) for row in sheet.iter_rows(values_only=True)]
+            for sheet in workbook.worksheets
+        }
+    finally:
+        workbook.close()
+
+
+def xlsx_text(body: bytes) -> str:
+    """The text of every cell of every sheet, a row per line and a tab between cells."""
+    rows = [row for sheet in xlsx_sheets(body).values() for row in sheet]
+    return "\n".join("\t".join("" if value is None else str(value) for value in row) for row in rows)
+
+
 def fetch(client: Client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, url
     body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response["Content-Type"] == XLSX_CONTENT_TYPE:
+        return xlsx_text(body)
     return body.decode()
+
+
+def xlsx_data_rows(client: Client, url: str) -> int:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return len(next(iter(xlsx_sheets(b"".join(response.streaming_content)).values()))) - 1
 
 
 def everything_public(client: Client) -> str:
@@ -63,6 +101,7 @@ def search_hits(client: Client, term: str) -> int:
     hits = sum(client.get(reverse(name), {"q": term}).context["result_count"] for name in LISTS)
     for name in EXPORTS:
         hits += len(fetch(client, f"{reverse(name)}?q={term}").splitlines()) - 1
+    hits += sum(xlsx_data_rows(client, f"{reverse(name)}?q={term}") for name in XLSX_EXPORTS)
     hits += sum(client.get(f"/api/{name}/", {"q": term}).json()["count"] for name in API_LISTS)
     hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
     hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])

@@ -28,7 +28,7 @@ from tests.factories import (
     UnitFactory,
     image_bytes,
 )
-from tests.public_crawl import EXPORTS, LISTS, public_urls
+from tests.public_crawl import EXPORTS, LISTS, XLSX_EXPORTS, public_urls
 
 pytestmark = [
     pytest.mark.skipif(
@@ -208,7 +208,7 @@ def public_world():
 
 def test_public_pages_the_map_and_evidence_render_without_a_policy_violation(browser_page, live_server, public_world):
     page, problems = browser_page
-    data = tuple(map(reverse, EXPORTS)) + ("/api/", reverse("sites:site_geojson"), reverse("archive:suggest"))
+    data = (*map(reverse, EXPORTS + XLSX_EXPORTS), "/api/", reverse("sites:site_geojson"), reverse("archive:suggest"))
     pages = [url for url in public_urls() if not url.startswith(data)]
     assert len(pages) > 15 and reverse("sites:site_map") in pages
     shown = {}

@@ -212,12 +212,12 @@ def test_pagination_links_keep_the_filters(client):
 
 def test_list_page_links_to_the_export_with_the_same_filters(client, world):
     response = client.get(reverse("testimonies:testimony_list"), {"site": "mine", "page": "1", "per_page": "10"})
-    assert response.context["export_url"] == "/export/testimonies.csv?site=mine"
+    assert response.context["export_url"] == "/export/testimonies.csv?site=mine&bom=1"
 
 
 def test_export_link_leaves_out_the_filters_the_page_ignored(client, world):
     response = client.get(reverse("testimonies:testimony_list"), {"witness_role": "emperor", "abuse_type": "beating"})
-    assert response.context["export_url"] == "/export/testimonies.csv?abuse_type=beating"
+    assert response.context["export_url"] == "/export/testimonies.csv?abuse_type=beating&bom=1"
     assert client.get(response.context["export_url"]).status_code == 200
 
 

@@ -48,7 +48,7 @@ from tests.factories import (
     UnitFactory,
     UnitParentFactory,
 )
-from tests.public_crawl import API_LISTS, EXPORTS, LISTS, api_detail_url, public_urls
+from tests.public_crawl import API_LISTS, EXPORTS, LISTS, XLSX_CONTENT_TYPE, XLSX_EXPORTS, api_detail_url, public_urls
 from tests.test_production_settings import inline_code
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
@@ -56,7 +56,9 @@ pytestmark = pytest.mark.django_db
 
 MODELS = [Source, Publication, Site, Unit, Testimony, Citation, AbuseType, SiteUnit]
 MODELS += [SiteAlias, UnitAlias, SourceAlias, Person, PersonAlias, Posting, UnitParent, TestimonyPerson]
-LISTS_AND_EXPORTS = LISTS + EXPORTS
+LISTS_AND_EXPORTS = LISTS + EXPORTS + XLSX_EXPORTS
+# The XLSX exports are the CSV exports' views with another writer: the same parameters, fuzzed once through the CSV.
+FUZZED = LISTS + EXPORTS
 
 
 def text_fields(model) -> list[models.Field]:
@@ -146,7 +148,7 @@ NOT_ON_PUBLIC_PAGES = {
 
 def public_html_pages() -> list[str]:
     # CSV, GeoJSON and the JSON API are data for programs; escaping is the reader's business there.
-    data = (*(reverse(name) for name in EXPORTS), reverse("sites:site_geojson"), "/api/")
+    data = (*(reverse(name) for name in EXPORTS + XLSX_EXPORTS), reverse("sites:site_geojson"), "/api/")
     return [url for url in public_urls() if not url.startswith(data)]
 
 
@@ -205,6 +207,12 @@ def test_csv_exports_are_downloads_that_no_browser_renders(client, hostile_world
         response = client.get(reverse(name))
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+    for name in XLSX_EXPORTS:
+        response = client.get(reverse(name))
+        assert response["Content-Type"] == XLSX_CONTENT_TYPE
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Content-Disposition"].endswith('.xlsx"')
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
@@ -297,7 +305,7 @@ def test_hostile_values_in_every_parameter_never_fail(client, small_world, url_n
     queries += [{name: value} for value in MOST_HOSTILE for name in names]
     for query in queries:
         response = client.get(url, query)
-        expected = (200, 400) if url_name in EXPORTS else (200,)
+        expected = (200, 400) if url_name in EXPORTS + XLSX_EXPORTS else (200,)
         assert response.status_code in expected, (url, query, response.status_code)
 
 
@@ -342,7 +350,7 @@ def test_admin_search_and_filters_take_hostile_input(admin_client, small_world, 
 
 # --- Fuzzing ---------------------------------------------------------------------------------------------------------
 
-FUZZ_EXAMPLES_PER_URL = 250  # x 8 lists and exports = 2,000 requests
+FUZZ_EXAMPLES_PER_URL = 250  # x 11 lists and CSV exports = 2,750 requests
 
 
 # Valid values too, so that the fuzzer's requests get past validation into the filtering code.
@@ -365,7 +373,7 @@ def query_strings(draw, names):
     return draw(st.sampled_from(["&", ";"])).join(pairs)
 
 
-@pytest.mark.parametrize("url_name", LISTS_AND_EXPORTS)
+@pytest.mark.parametrize("url_name", FUZZED)
 def test_fuzzed_query_strings_never_fail(client, small_world, url_name):
     url = reverse(url_name)
     sent = []
@@ -415,7 +423,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 39, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 45, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
