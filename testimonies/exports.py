@@ -8,7 +8,7 @@ from core.dates import bounds, to_month
 from sites.models import Site
 from units.models import Unit
 
-from .models import AbuseType, Citation, Consent, Publication, Source, Testimony
+from .models import AbuseType, Citation, Consent, Publication, Source, Testimony, independent_sources
 
 LIMITED = Q(consent=Consent.LIMITED)
 
@@ -108,6 +108,14 @@ TESTIMONY_COLUMNS = [
         F("consent"),
     ),
     Column("verification", f"Verification status: {', '.join(Testimony.Verification.values)}.", "code"),
+    Column(
+        "independent_sources",
+        "Number of independent sources among the public citations (computed): distinct sources, not counting a "
+        "source whose cited publications only report another cited source (an article citing ASTRA's finding "
+        "beside ASTRA's own is one source); 0 without a public citation.",
+        "integer",
+        independent_sources(),
+    ),
     Column(
         "site_slugs",
         "Slugs of the sites the testimony is about; join with sites.csv `slug`. Empty when consent is limited.",

@@ -77,6 +77,9 @@ class TestimonyFilter(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)
     verification = django_filters.ChoiceFilter(label=_("Verification"), choices=Testimony.Verification.choices)
+    min_sources = django_filters.NumberFilter(
+        label=_("Independent sources, at least"), method="filter_min_sources", min_value=0, max_value=1000
+    )
     date = django_filters.DateFromToRangeFilter(
         label=_("Events between"),
         method="filter_events_between",
@@ -124,6 +127,9 @@ class TestimonyFilter(django_filters.FilterSet):
         return queryset.events_between(
             period.start.date() if period.start else None, period.stop.date() if period.stop else None
         )
+
+    def filter_min_sources(self, queryset, name, minimum):
+        return queryset.corroborated_by(int(minimum))
 
     def filter_region(self, queryset, name, region):
         # A region is what limited consent shows, so those testimonies are found by it.

@@ -1,6 +1,8 @@
 """Everything the public can fetch, gathered in one string, for tests that look for what must not be there."""
 
+import io
 import json
+import zipfile
 
 from django.test import Client
 from django.urls import reverse
@@ -26,7 +28,7 @@ EXPORTS = [
 ]
 LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS]
 # The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
-MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson"]
+MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson", "archive:datapackage"]
 API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
 
 
@@ -54,8 +56,22 @@ def fetch(client: Client, url: str) -> str:
     return body.decode()
 
 
+def release_contents(client: Client) -> list[str]:
+    """A data release made of the data as it is now: its pages, and the text of every file in its zip."""
+    from archive.releases import make_release  # here, so that importing the crawl writes nothing
+
+    release = make_release(notes="crawl")
+    texts = [fetch(client, url) for url in ("/data/", release.get_absolute_url())]
+    response = client.get(release.get_download_url())
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        texts += [archive.read(name).decode() for name in archive.namelist()]
+    return texts
+
+
 def everything_public(client: Client) -> str:
-    return "\n".join(fetch(client, url) for url in public_urls())
+    """Every public page, export and API answer, and the files of a data release made now."""
+    return "\n".join([*(fetch(client, url) for url in public_urls()), *release_contents(client)])
 
 
 def search_hits(client: Client, term: str) -> int:
