@@ -56,7 +56,7 @@ class Command(BaseCommand):
             f"Testimonies: {Testimony.objects.count():,} in all, {Testimony.objects.public().count():,} public"
         )
 
-        for label in ("first release (no previous one)", "second release (compared with the first)"):
+        for label in ("a release", "the next release (compared with the one before)"):
             gc.collect()
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             tracemalloc.start()
