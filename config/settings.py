@@ -305,3 +305,16 @@ EVIDENCE_THUMBNAIL_SIZE = 320
 
 # The access log of restricted witness fields: `manage.py prune_access_log` deletes rows older than this.
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730)
+
+# Open data (archive.open_data, archive.releases): the licence and title of the Data Package, the address that the
+# files of a release link to (a release is written without a request), and where release archives are kept:
+# STORAGES["releases"] (core.storage.ReleaseStorage, a folder RELEASE_ROOT by default; any Django storage will do).
+OPEN_DATA_TITLE = os.environ.get("OPEN_DATA_TITLE", "Testimony DB open data")
+OPEN_DATA_LICENSE = {
+    "name": os.environ.get("OPEN_DATA_LICENSE_NAME", "CC-BY-4.0"),
+    "path": os.environ.get("OPEN_DATA_LICENSE_PATH", "https://creativecommons.org/licenses/by/4.0/"),
+    "title": os.environ.get("OPEN_DATA_LICENSE_TITLE", "Creative Commons Attribution 4.0"),
+}
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+RELEASE_ROOT = Path(os.environ.get("RELEASE_ROOT", BASE_DIR / "releases"))
+STORAGES["releases"] = {"BACKEND": os.environ.get("RELEASE_STORAGE_BACKEND", "core.storage.ReleaseStorage")}

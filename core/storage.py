@@ -38,3 +38,24 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("Private files have no URL; they are never served.")
+
+
+@deconstructible
+class ReleaseStorage(FileSystemStorage):
+    """Data releases (archive.releases): public zip files, served by their own view (never as media), kept in
+    RELEASE_ROOT. Configured as STORAGES["releases"], so that a deployment may put them elsewhere."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def base_location(self):
+        return Path(settings.RELEASE_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def file_permissions_mode(self):
+        return 0o644

@@ -43,6 +43,8 @@ from .models import (
     SourceAlias,
     Testimony,
     TestimonyPerson,
+    independent_sources,
+    overstated_corroboration,
 )
 from .reidentification import caption_passages, describe_findings, identifying_passages
 from .views import SourceDetailView, TestimonyDetailView, evidence_response
@@ -443,6 +445,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         "witness_role",
         "given_on",
         "verification",
+        "sources_behind",
         "consent",
         "status",
         "updated_at",
@@ -481,6 +484,17 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
     def may_see_restricted(self, request) -> bool:
         return request.user.has_perm(RESTRICTED_FIELDS_PERMISSION)
 
+    def get_queryset(self, request):
+        # Every citation counts here, public or not: curators judge the record before it is published.
+        return super().get_queryset(request).annotate(staff_independent_sources=independent_sources(public=False))
+
+    @admin.display(description=_("independent sources"), ordering="staff_independent_sources")
+    def sources_behind(self, testimony):
+        count = testimony.staff_independent_sources
+        if overstated_corroboration(testimony.verification, count):
+            return format_html("{} ⚠ {}", count, _("fewer than the label says"))
+        return count
+
     def related_history(self, record):
         # A citation's changes (added, changed, deleted) belong to its testimony's story.
         return [
@@ -514,6 +528,15 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
             testimony = self.get_object(request, object_id)
             if testimony is not None:
                 warn_of_findings(request, identifying_passages(testimony), testimony)
+                if overstated_corroboration(testimony.verification, testimony.staff_independent_sources):
+                    messages.warning(
+                        request,
+                        _(
+                            "The verification says “corroborated by several independent sources”, but the "
+                            "citations rest on %(count)s independent source(s)."
+                        )
+                        % {"count": testimony.staff_independent_sources},
+                    )
                 if self.may_see_restricted(request):
                     # The page shows the restricted fields to this user: logged.
                     AccessLogEntry.record(

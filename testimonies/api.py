@@ -134,7 +134,13 @@ TESTIMONIES = ApiResource(
             "`limited`: the witness allowed publication at month and region precision only (dates to the month, "
             "`sites` empty, `regions` given); otherwise `given`.",
         ),
-        ApiField("verification", code(Testimony.Verification), "Verification status."),
+        ApiField("verification", code(Testimony.Verification), "Verification status (the curators' judgement)."),
+        ApiField(
+            "independent_sources",
+            INTEGER,
+            "Number of independent sources among the public citations, computed: a source whose cited publications "
+            "only report another cited source does not count; 0 without a public citation.",
+        ),
         ApiField(
             "sites",
             array_of(NAMED_REF),

@@ -9,7 +9,16 @@ from core.public_ids import DESCRIPTION as PUBLIC_ID
 from sites.models import Region, Site
 from units.models import Unit
 
-from .models import AbuseType, Citation, Consent, Publication, QuoteTranslation, Source, Testimony
+from .models import (
+    AbuseType,
+    Citation,
+    Consent,
+    Publication,
+    QuoteTranslation,
+    Source,
+    Testimony,
+    independent_sources,
+)
 
 LIMITED = Q(consent=Consent.LIMITED)
 
@@ -143,6 +152,14 @@ TESTIMONY_COLUMNS = [
         F("consent"),
     ),
     Column("verification", f"Verification status: {', '.join(Testimony.Verification.values)}.", "code"),
+    Column(
+        "independent_sources",
+        "Number of independent sources among the public citations (computed): distinct sources, not counting a "
+        "source whose cited publications only report another cited source (an article citing ASTRA's finding "
+        "beside ASTRA's own is one source); 0 without a public citation.",
+        "integer",
+        independent_sources(),
+    ),
     Column(
         "site_slugs",
         "Slugs of the sites the testimony is about; join with sites.csv `slug`. Empty when consent is limited.",

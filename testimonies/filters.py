@@ -81,6 +81,9 @@ class TestimonyFilter(django_filters.FilterSet):
     region = RegionFilter(label=_("Region"), choices=public_site_regions, method="filter_region")
     witness_role = django_filters.ChoiceFilter(label=_("Witness role"), choices=Testimony.WitnessRole.choices)
     verification = django_filters.ChoiceFilter(label=_("Verification"), choices=Testimony.Verification.choices)
+    min_sources = django_filters.NumberFilter(
+        label=_("Independent sources, at least"), method="filter_min_sources", min_value=0, max_value=1000
+    )
     date = django_filters.DateFromToRangeFilter(
         label=_("Events between"),
         method="filter_events_between",
@@ -132,6 +135,9 @@ class TestimonyFilter(django_filters.FilterSet):
     def filter_abuse_type(self, queryset, name, slug):
         # Through the public abuse types only: a hidden one's slug finds nothing, as an unknown one does.
         return queryset.filter(abuse_types__in=AbuseType.objects.public().filter(slug=slug))
+
+    def filter_min_sources(self, queryset, name, minimum):
+        return queryset.corroborated_by(int(minimum))
 
     def filter_region(self, queryset, name, region):
         # A region is what limited consent shows, so those testimonies are found by it.

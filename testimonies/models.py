@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -253,6 +253,16 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
             ),
         )
 
+    def with_corroboration(self):
+        """`independent_sources`: how many independent sources the testimony's public citations rest on."""
+        if "independent_sources" in self.query.annotations:
+            return self
+        return self.annotate(independent_sources=independent_sources())
+
+    def corroborated_by(self, minimum: int):
+        """Testimonies resting on at least `minimum` independent sources."""
+        return self.with_corroboration().filter(independent_sources__gte=minimum)
+
     def public_with_site(self):
         """The public testimonies whose sites the public may know: not those with limited consent, which are
         shown at region level only (a site's page, its exports and the site filter leave them out)."""
@@ -351,6 +361,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         return (
             self.public()
             .with_public_date()
+            .with_corroboration()
             .order_by("-public_given_on_sort", "-id")
             .defer(*Testimony.RESTRICTED_FIELDS)
             .prefetch_related(
@@ -567,6 +578,39 @@ class CitationQuerySet(PublicQuerySet):
         return TestimonyQuerySet.public_condition(f"{prefix}testimony__") & PublicationQuerySet.public_condition(
             f"{prefix}publication__"
         )
+
+
+def independent_sources(public: bool = True) -> models.Expression:
+    """The number of independent sources behind the testimony of the enclosing query (`OuterRef("pk")`).
+
+    Counted over its public citations: the distinct sources of the cited publications, leaving out a source whose
+    every cited publication merely reports another of the testimony's sources (it `cites` a publication of one):
+    a Platform Raam article that reports ASTRA's finding, cited beside ASTRA, is one source, not two. Sources
+    that only cite each other still count as one. No public citation: 0. `public=False` counts every citation,
+    public or not, for the curators (the admin).
+    """
+    every = Citation.objects.public() if public else Citation.objects.all()
+    sources_of_testimony = every.filter(testimony=OuterRef(OuterRef("testimony")))
+    reports_another = Publication.cites.through.objects.filter(
+        from_publication=OuterRef("publication"),
+        to_publication__source__in=sources_of_testimony.values("publication__source"),
+    ).exclude(to_publication__source=OuterRef("publication__source"))
+    citations = every.filter(testimony=OuterRef("pk")).order_by()
+    firsthand = citations.exclude(Exists(reports_another)).values("testimony")
+    counted = Subquery(
+        firsthand.annotate(sources=Count("publication__source", distinct=True)).values("sources")[:1],
+        output_field=models.IntegerField(),
+    )
+    return Case(
+        When(~Exists(citations), then=Value(0)),
+        default=Greatest(Coalesce(counted, Value(0)), Value(1)),
+        output_field=models.IntegerField(),
+    )
+
+
+def overstated_corroboration(verification: str, sources: int) -> bool:
+    """Whether the curators' label claims corroboration that the computed count does not bear out."""
+    return verification == Testimony.Verification.CORROBORATED and sources < 2
 
 
 class Citation(models.Model):

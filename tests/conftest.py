@@ -22,6 +22,7 @@ def media_in_tmp(settings, tmp_path):
     """Evidence files of a test go to its own directories, never to the checkout's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    settings.RELEASE_ROOT = tmp_path / "releases"
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import zipfile
 
 from django.test import Client
 from django.urls import reverse
@@ -32,7 +33,7 @@ XLSX_EXPORTS = [f"{name}_xlsx" for name in EXPORTS]
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS, *XLSX_EXPORTS]
 # The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
-MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson"]
+MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson", "archive:datapackage"]
 API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
 
 
@@ -92,8 +93,22 @@ def xlsx_data_rows(client: Client, url: str) -> int:
     return len(next(iter(xlsx_sheets(b"".join(response.streaming_content)).values()))) - 1
 
 
+def release_contents(client: Client) -> list[str]:
+    """A data release made of the data as it is now: its pages, and the text of every file in its zip."""
+    from archive.releases import make_release  # here, so that importing the crawl writes nothing
+
+    release = make_release(notes="crawl")
+    texts = [fetch(client, url) for url in ("/data/", release.get_absolute_url())]
+    response = client.get(release.get_download_url())
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        texts += [archive.read(name).decode() for name in archive.namelist()]
+    return texts
+
+
 def everything_public(client: Client) -> str:
-    return "\n".join(fetch(client, url) for url in public_urls())
+    """Every public page, export and API answer, and the files of a data release made now."""
+    return "\n".join([*(fetch(client, url) for url in public_urls()), *release_contents(client)])
 
 
 def search_hits(client: Client, term: str) -> int:

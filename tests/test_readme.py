@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.urls import Resolver404, resolve
 
+from archive.releases import make_release
 from tests.factories import (
     AbuseTypeFactory,
     EvidenceImageFactory,
@@ -75,6 +76,7 @@ def world():
         "/api/sources/": source.slug,
         "/evidence/": evidence.public_id,
         "/media/evidence/": evidence.display.name.removeprefix("evidence/"),
+        "/data/": make_release().number,
     }
 
 

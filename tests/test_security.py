@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from archive.releases import make_release
 from core.dates import PartialDateField
 from sites.models import Site, SiteAlias, SiteUnit
 from testimonies.models import (
@@ -148,7 +149,12 @@ NOT_ON_PUBLIC_PAGES = {
 
 def public_html_pages() -> list[str]:
     # CSV, GeoJSON and the JSON API are data for programs; escaping is the reader's business there.
-    data = (*(reverse(name) for name in EXPORTS + XLSX_EXPORTS), reverse("sites:site_geojson"), "/api/")
+    data = (
+        *(reverse(name) for name in EXPORTS + XLSX_EXPORTS),
+        reverse("sites:site_geojson"),
+        reverse("archive:datapackage"),
+        "/api/",
+    )
     return [url for url in public_urls() if not url.startswith(data)]
 
 
@@ -423,7 +429,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 45, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 49, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -433,6 +439,9 @@ def every_public_url(small_world):
     urls = [reverse(name) for name in ("archive:home", *LISTS_AND_EXPORTS)]
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source, Person)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
+    urls += [reverse("archive:datapackage"), reverse("archive:release_list")]
+    release = make_release()
+    urls += [release.get_absolute_url(), release.get_download_url()]
     urls += [f"{reverse('archive:search')}?q=basement", f"{reverse('archive:suggest')}?type=site&q=basement"]
     urls += [f"{reverse('archive:api_search')}?q=basement"]
     urls += [f"/api/{name}/" for name in API_LISTS]

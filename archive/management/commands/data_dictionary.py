@@ -2,24 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
+from archive.open_data import EXPORT_FILES
 from core.csv_export import MULTI_VALUE_SEPARATOR
-from sites.exports import SITE_COLUMNS
-from testimonies.exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
-from units.exports import PERSON_COLUMNS, POSTING_COLUMNS, UNIT_COLUMNS
 
-EXPORTS = [
-    ("testimonies.csv", "/export/testimonies.csv", "One row per public testimony.", TESTIMONY_COLUMNS),
-    ("sites.csv", "/export/sites.csv", "One row per public detention site.", SITE_COLUMNS),
-    ("units.csv", "/export/units.csv", "One row per public military unit.", UNIT_COLUMNS),
-    ("sources.csv", "/export/sources.csv", "One row per public source.", SOURCE_COLUMNS),
-    ("persons.csv", "/export/persons.csv", "One row per public person.", PERSON_COLUMNS),
-    (
-        "postings.csv",
-        "/export/postings.csv",
-        "One row per public posting of a person to a unit (both public). Filters: `person`, `unit`, `role`.",
-        POSTING_COLUMNS,
-    ),
-]
+# (file name, URL, summary, columns) of each public CSV export, from the registry of the open data.
+EXPORTS = [(export.file_name, export.url, export.summary, export.columns) for export in EXPORT_FILES]
 
 INTRODUCTION = f"""# Data dictionary of the CSV and XLSX exports
 
@@ -83,8 +70,8 @@ row 1) and column.
 - Read: the record's own columns, and `site_slugs`, `unit_slugs`, `abuse_type_slugs` (testimonies),
   `unit_roles` and `publication_ids` (sites), `parent_slug` (units; it may name a unit further down the file).
   Ignored, because they are computed or belong to another file: `url`, the `*_names` columns, `source_slugs`,
-  `publication_ids` and `citation_urls` of testimonies, `unit_slugs` and `testimony_ids` of sites,
-  `commander_slugs`, `person_slugs`, `site_slugs` and `testimony_ids` of units, `aliases`, `call_signs`,
+  `publication_ids`, `citation_urls` and `independent_sources` of testimonies, `unit_slugs` and `testimony_ids` of
+  sites, `commander_slugs`, `person_slugs`, `site_slugs` and `testimony_ids` of units, `aliases`, `call_signs`,
   `unit_slugs` and `testimony_ids` of persons, `publication_titles` and `publication_urls`
   of sources, the `*_earliest` and `*_latest` days (computed from their EDTF column), and `id` of the files
   matched by slug. Any other column is an error; restricted witness fields are refused. An EDTF column also

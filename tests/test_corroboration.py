@@ -1,0 +1,100 @@
+"""Corroboration computed, not typed: the number of independent sources behind each testimony, on its page, in the
+API, in the export, as a filter, and a warning in the admin where the curators' label claims more."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from core.curation import PublicationStatus
+from testimonies.models import Testimony
+from tests.factories import CitationFactory, PublicationFactory, SourceFactory, TestimonyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sources():
+    astra, raam, get_lost = (SourceFactory(slug=slug) for slug in ("astra", "raam", "get-lost"))
+    finding = PublicationFactory(source=astra, title="ASTRA's finding")
+    report = PublicationFactory(source=raam, title="Raam reports ASTRA")
+    report.cites.add(finding)
+    return {
+        "astra": astra,
+        "finding": finding,
+        "second_finding": PublicationFactory(source=astra),
+        "report": report,
+        "statement": PublicationFactory(source=get_lost),
+    }
+
+
+def cited(*publications, **fields) -> Testimony:
+    testimony = TestimonyFactory(**fields)
+    for publication in publications:
+        CitationFactory(testimony=testimony, publication=publication)
+    return testimony
+
+
+def count(testimony) -> int:
+    return Testimony.objects.with_corroboration().get(pk=testimony.pk).independent_sources
+
+
+def test_independent_sources_are_counted(sources):
+    assert count(cited()) == 0
+    assert count(cited(sources["finding"])) == 1
+    assert count(cited(sources["finding"], sources["second_finding"])) == 1, "two articles of one source"
+    assert count(cited(sources["report"], sources["finding"])) == 1, "Raam reporting ASTRA's finding is one source"
+    assert count(cited(sources["report"], sources["second_finding"])) == 1, "it reports ASTRA, also cited"
+    assert count(cited(sources["report"])) == 1
+    assert count(cited(sources["finding"], sources["statement"])) == 2
+    assert count(cited(sources["report"], sources["finding"], sources["statement"])) == 2
+
+
+def test_sources_citing_each_other_count_once(sources):
+    sources["finding"].cites.add(sources["report"])
+    assert count(cited(sources["report"], sources["finding"])) == 1
+
+
+def test_hidden_publications_and_sources_are_not_counted(sources):
+    testimony = cited(sources["finding"], sources["statement"])
+    sources["statement"].source.status = PublicationStatus.DRAFT
+    sources["statement"].source.save()
+    assert count(testimony) == 1
+
+
+def test_the_count_is_on_the_page_in_the_api_and_in_the_export(client, sources):
+    testimony = cited(sources["finding"], sources["statement"])
+    page = client.get(testimony.get_absolute_url())
+    assert page.context["testimony"].independent_sources == 2
+    assert "Independent sources" in page.content.decode()
+    assert client.get(f"/api/testimonies/{testimony.pk}/").json()["independent_sources"] == 2
+    body = b"".join(client.get(reverse("testimonies:testimony_export")).streaming_content).decode()
+    (row,) = csv.DictReader(io.StringIO(body, newline=""))
+    assert row["independent_sources"] == "2"
+
+
+def test_filter_corroborated_by_at_least_n_sources(client, sources):
+    two = cited(sources["finding"], sources["statement"])
+    one = cited(sources["report"], sources["finding"])
+    none = cited()
+    listed = client.get(reverse("testimonies:testimony_list"), {"min_sources": 2}).context["object_list"]
+    assert [testimony.pk for testimony in listed] == [two.pk]
+    listed = client.get(reverse("testimonies:testimony_list"), {"min_sources": 1}).context["object_list"]
+    assert {testimony.pk for testimony in listed} == {two.pk, one.pk}
+    assert client.get("/api/testimonies/", {"min_sources": 1}).json()["count"] == 2
+    assert none.pk not in [t["id"] for t in client.get("/api/testimonies/", {"min_sources": 1}).json()["results"]]
+    assert client.get(reverse("testimonies:testimony_export"), {"min_sources": "many"}).status_code == 400
+
+
+def test_the_admin_warns_where_the_label_claims_more_than_the_count(client, sources):
+    client.force_login(UserFactory(is_superuser=True))
+    overstated = cited(sources["report"], sources["finding"], verification=Testimony.Verification.CORROBORATED)
+    borne_out = cited(sources["finding"], sources["statement"], verification=Testimony.Verification.CORROBORATED)
+    warning = "rest on 1 independent source"
+    page = client.get(reverse("admin:testimonies_testimony_change", args=[overstated.pk]))
+    assert warning in page.content.decode()
+    page = client.get(reverse("admin:testimonies_testimony_change", args=[borne_out.pk]))
+    assert "independent source(s)" not in page.content.decode()
+    changelist = client.get(reverse("admin:testimonies_testimony_changelist")).content.decode()
+    assert changelist.count("fewer than the label says") == 1
