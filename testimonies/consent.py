@@ -20,6 +20,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,18 +38,26 @@ def save_with_history(testimony: Testimony, user, reason: str, fields: list[str]
 
 
 def delete_evidence(testimony: Testimony) -> None:
-    """The testimony's evidence records and their history now; their files once the transaction commits."""
+    """The testimony's evidence records and their history now, images deleted earlier included; their files once
+    the transaction commits."""
     evidence = list(EvidenceImage.objects.filter(testimony=testimony))
-    files = [
+    files = {
         (file.storage, file.name)
         for image in evidence
         for file in (image.display, image.thumbnail, image.original)
         if file
-    ]
+    }
     pks = [image.pk for image in evidence]
-    # Deleting writes a last history row of each; then every history row (captions, file names) goes.
+    # Deleting writes a last history row of each; then every history row (captions, file names) goes, with the
+    # rows and files of the testimony's images that were deleted before (their history still names them).
     EvidenceImage.objects.filter(pk__in=pks).delete()
-    EvidenceImage.history.model.objects.filter(id__in=pks).delete()
+    history = EvidenceImage.history.model.objects.filter(Q(id__in=pks) | Q(testimony_id=testimony.pk))
+    for row in history:
+        for name in ("display", "thumbnail", "original"):
+            stored = str(getattr(row, name) or "")
+            if stored:
+                files.add((EvidenceImage._meta.get_field(name).storage, stored))
+    history.delete()
 
     def remove_files():
         # A file shared with another record (the same image attached to a site) stays.

@@ -56,6 +56,24 @@ def test_withdrawal_erases_notifies_and_says_who_and_why_but_not_what(editor, dj
     assert notice.testimony == testimony and "Asked by phone" in notice.message and notice.created_by == editor
 
 
+def test_withdrawal_also_erases_the_images_deleted_before_and_their_files(editor, django_capture_on_commit_callbacks):
+    """An image removed from the testimony earlier still had history rows (its caption, its file names) and, on
+    disk, its files: the withdrawal takes them too; a file another record still shows stays."""
+    testimony = TestimonyFactory()
+    removed = EvidenceImageFactory(testimony=testimony, caption="Erasedov in the yard")
+    names = [file.name for file in (removed.display, removed.thumbnail) if file]
+    storage = removed.display.storage
+    removed.delete()
+    kept = EvidenceImageFactory(testimony=TestimonyFactory(), caption="Another witness's image")
+    assert EvidenceImage.history.filter(testimony_id=testimony.pk).exists()
+    assert names and all(storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_consent(testimony, editor, "asked")
+    assert not EvidenceImage.history.filter(testimony_id=testimony.pk).exists()
+    assert not any(storage.exists(name) for name in names)
+    assert kept.display.storage.exists(kept.display.name) and EvidenceImage.history.filter(id=kept.pk).exists()
+
+
 def test_withdrawal_needs_a_reason_and_happens_once(editor):
     testimony = TestimonyFactory()
     with pytest.raises(ValidationError):
