@@ -78,6 +78,8 @@ class ReleasedRecord(models.Model):
     release = models.ForeignKey(DataRelease, on_delete=models.CASCADE, related_name="records")
     resource = models.CharField(max_length=40)
     record_id = models.BigIntegerField()
+    # The record's id as the release's files give it: its record number, or a testimony's public id.
+    key = models.CharField(max_length=40)
 
     class Meta:
         indexes = [models.Index(fields=["resource", "record_id"], name="released_record_lookup")]

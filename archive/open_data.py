@@ -110,8 +110,10 @@ def table_field(model, column: Column, export: ExportFile | None = None) -> dict
     elif column.type == "url":
         described.update(type="string", format="uri")
     elif column.type == "list":
-        # Record numbers are joined as integers; every other list holds text (slugs, names, codes, addresses).
-        item_type = "integer" if column.name.endswith("_ids") else "string"
+        # Record numbers are joined as integers (testimonies are named by their public ids); every other list holds
+        # text (slugs, names, codes, addresses).
+        item_type = "integer" if column.name.endswith("_ids") and column.name != "testimony_ids" else "string"
+
         described.update(type="list", delimiter=MULTI_VALUE_SEPARATOR, itemType=item_type)
     else:
         described["type"] = "string"

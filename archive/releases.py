@@ -113,9 +113,11 @@ def write_export(archive: zipfile.ZipFile, export, context: ExportContext, relea
 
         def counted():
             nonlocal rows, batch
+            id_column = next(column for column in export.columns if column.name == "id")
             for row in export_rows(export.release_queryset(), export.columns):
                 rows += 1
-                batch.append(ReleasedRecord(release=release, resource=export.name, record_id=row["id"]))
+                key = str(id_column.value(row, context))
+                batch.append(ReleasedRecord(release=release, resource=export.name, record_id=row["pk"], key=key))
                 if len(batch) >= RECORD_BATCH:
                     ReleasedRecord.objects.bulk_create(batch)
                     batch = []
@@ -145,21 +147,17 @@ def compared(row: dict) -> tuple:
 
 
 def differences(previous: Iterator[dict], current: Iterator[dict]) -> dict[str, int]:
-    """Rows added, removed and changed between two files in the order of their record numbers (a merge join)."""
+    """Rows added, removed and changed between two files, matched by their `id` (a record number, or a testimony's
+    public id, which has no order): the previous file is held as one digest per row, so memory stays small."""
+    before = {row["id"]: hashlib.sha256(repr(compared(row)).encode()).digest() for row in previous}
     counts = {"added": 0, "removed": 0, "changed": 0}
-    old, new = next(previous, None), next(current, None)
-    while old is not None or new is not None:
-        old_id = int(old["id"]) if old is not None else None
-        new_id = int(new["id"]) if new is not None else None
-        if new_id is None or (old_id is not None and old_id < new_id):
-            counts["removed"] += 1
-            old = next(previous, None)
-        elif old_id is None or new_id < old_id:
+    for row in current:
+        digest = before.pop(row["id"], None)
+        if digest is None:
             counts["added"] += 1
-            new = next(current, None)
         else:
-            counts["changed"] += compared(old) != compared(new)
-            old, new = next(previous, None), next(current, None)
+            counts["changed"] += digest != hashlib.sha256(repr(compared(row)).encode()).digest()
+    counts["removed"] = len(before)
     return counts
 
 
@@ -306,7 +304,7 @@ ALIGNED_NAMES = {"site_slugs": "site_names", "unit_slugs": "unit_names"}
 class Removal:
     """What an amendment takes out: record numbers per file, and the slugs of those records."""
 
-    ids: dict[str, set[int]]
+    ids: dict[str, set[str]]  # the ids as the files give them (a record number, or a testimony's public id)
     slugs: dict[str, set[str]]
 
     @property
@@ -325,9 +323,9 @@ def cleaned_row(row: dict, removal: Removal) -> dict:
         if column in row and gone:
             value = row[column]
             if isinstance(value, list):
-                row[column] = [pk for pk in value if pk not in gone]
+                row[column] = [pk for pk in value if str(pk) not in gone]
             else:
-                row[column] = MULTI_VALUE_SEPARATOR.join(item for item in items(value) if int(item) not in gone)
+                row[column] = MULTI_VALUE_SEPARATOR.join(item for item in items(value) if item not in gone)
     for column, resource in SLUG_LISTS.items():
         gone = removal.slugs.get(resource, set())
         if column not in row or not gone:
@@ -361,7 +359,7 @@ def removed_slugs(old: zipfile.ZipFile, ids: dict[str, set[int]]) -> dict[str, s
     for export in EXPORT_FILES:
         gone = ids.get(export.name)
         if gone and "slug" in [column.name for column in export.columns]:
-            slugs[export.name] = {row["slug"] for row in csv_rows(old, export.file_name) if int(row["id"]) in gone}
+            slugs[export.name] = {row["slug"] for row in csv_rows(old, export.file_name) if row["id"] in gone}
     return slugs
 
 
@@ -375,7 +373,7 @@ def amended_csv(old: zipfile.ZipFile, new: zipfile.ZipFile, name: str, own: set,
         writer = csv.DictWriter(hashing, fieldnames=reader.fieldnames, lineterminator="\r\n")
         writer.writeheader()
         for row in reader:
-            if int(row["id"]) not in own:
+            if row["id"] not in own:
                 writer.writerow(cleaned_row(row, removal))
                 rows += 1
     return FileEntry(hashing.digest.hexdigest(), hashing.size, rows).as_dict()
@@ -383,7 +381,7 @@ def amended_csv(old: zipfile.ZipFile, new: zipfile.ZipFile, name: str, own: set,
 
 def amended_features(collection: dict, removal: Removal) -> Iterator[dict]:
     for feature in collection["features"]:
-        if feature["id"] not in removal.ids.get("sites", set()):
+        if str(feature["id"]) not in removal.ids.get("sites", set()):
             cleaned_row(feature["properties"], removal)
             yield feature
 
@@ -414,7 +412,7 @@ def amend_release(release: DataRelease, ids: dict[str, set[int]]) -> int:
             package = json.loads(old.read(DATAPACKAGE))
             if gone_sources := ids.get("sources"):
                 rows = csv_rows(old, "sources.csv")
-                names = {restore_formula(row["name"]) for row in rows if int(row["id"]) in gone_sources}
+                names = {restore_formula(row["name"]) for row in rows if row["id"] in gone_sources}
                 package["sources"] = [source for source in package["sources"] if source["title"] not in names]
             package_text = json.dumps(package, ensure_ascii=False, indent=2)
             files[DATAPACKAGE] = write_text(new, DATAPACKAGE, [package_text]).as_dict()
@@ -433,19 +431,20 @@ def amend_release(release: DataRelease, ids: dict[str, set[int]]) -> int:
     release.amended_at = now
     release.amended_rows += removal.rows
     release.save()
-    for resource, record_ids in ids.items():
-        release.records.filter(resource=resource, record_id__in=record_ids).delete()
+    for resource, keys in ids.items():
+        release.records.filter(resource=resource, key__in=keys).delete()
     return removal.rows
 
 
-def no_longer_public(release: DataRelease) -> dict[str, set[int]]:
-    """The records of `release` that are not public now, per file (one query per file, in SQL)."""
+def no_longer_public(release: DataRelease) -> dict[str, set[str]]:
+    """The records of `release` that are not public now, per file, by their ids in the files (one query per file,
+    in SQL)."""
     gone = {}
     for export in EXPORT_FILES:
         ids = set(
             release.records.filter(resource=export.name)
             .exclude(record_id__in=export.model.objects.public().values("pk"))
-            .values_list("record_id", flat=True)
+            .values_list("key", flat=True)
         )
         if ids:
             gone[export.name] = ids

@@ -152,7 +152,8 @@ def export_queryset(queryset: models.QuerySet, columns: list[Column]) -> models.
     """`queryset` as dicts of the SQL-backed columns: one query, every related value aggregated in SQL."""
     expressions = {column.key: column.expression for column in columns if column.expression is not None}
     fields = [column.key for column in columns if column.expression is None and column.python is None]
-    return queryset.annotate(**expressions).values(*fields, *expressions)
+    # The primary key too: a data release keeps which records it holds (archive.releases), whatever the id column.
+    return queryset.annotate(**expressions).values("pk", *fields, *expressions)
 
 
 def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[dict]:

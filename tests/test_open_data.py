@@ -126,8 +126,8 @@ def test_pandas_loads_every_file_with_the_declared_types(client, open_world, tmp
     testimonies = frames["testimonies"].set_index("id")
     first = Testimony.objects.get(witness_label="=1+1")
     assert str(testimonies["given_on"].dtype).startswith("datetime64")
-    assert testimonies.loc[first.pk, "given_on"] == pd.Timestamp(2023, 5, 17)
-    assert testimonies.loc[first.pk, "quote"] == "42", "text that looks like a number stays text"
+    assert testimonies.loc[first.public_id, "given_on"] == pd.Timestamp(2023, 5, 17)
+    assert testimonies.loc[first.public_id, "quote"] == "42", "text that looks like a number stays text"
     assert testimonies["given_on"].isna().sum() == 1
     sites = frames["sites"].set_index("slug")
     assert sites["longitude"].dtype == "Float64" and sites.loc["mine", "longitude"] == -37.8028

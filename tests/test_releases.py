@@ -132,13 +132,14 @@ def test_a_record_that_stops_being_public_is_removed_from_every_release(
         assert release.amended_at is not None and release.amended_rows == 1
         files = members(download(client, release))
         ids = [row["id"] for row in csv_rows(files["testimonies.csv"])]
-        assert ids == [str(world["second"].pk)]
+        assert ids == [world["second"].public_id]
         for name in ("sites.csv", "units.csv"):
-            assert str(world["first"].pk) not in [
+            assert world["first"].public_id not in [
                 item for row in csv_rows(files[name]) for item in row["testimony_ids"].split("; ")
             ]
         feature = json.loads(files["sites.geojson"])["features"][0]
-        assert world["first"].pk not in feature["properties"]["testimony_ids"]
+        assert world["first"].public_id not in feature["properties"]["testimony_ids"]
+        assert world["second"].public_id in feature["properties"]["testimony_ids"]
         manifest = json.loads(files["manifest.json"])
         assert manifest["files"]["testimonies.csv"]["rows"] == 1 and manifest["amendments"][0]["rows_removed"] == 1
         assert hashlib.sha256(download(client, release)).hexdigest() == release.sha256

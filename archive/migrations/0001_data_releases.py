@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('resource', models.CharField(max_length=40)),
                 ('record_id', models.BigIntegerField()),
+                ('key', models.CharField(max_length=40)),
                 ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='archive.datarelease')),
             ],
         ),
