@@ -304,9 +304,20 @@ def filter_parameters(filterset_class) -> list[dict]:
             keys = list(filter_.param_map)
             values = [value for key in keys for value in (key, f"-{key}")]
             parameters.append(parameter(name, {"type": "string", "enum": values}, f"{label} (“-” for descending)"))
+        elif isinstance(filter_, django_filters.NumberFilter):
+            bounds = {
+                key: filter_.extra[name]
+                for key, name in (("minimum", "min_value"), ("maximum", "max_value"))
+                if filter_.extra.get(name) is not None
+            }
+            parameters.append(parameter(name, {"type": "number", **bounds}, label))
         elif isinstance(filter_, OpenChoiceFilter):
             parameters.append(
-                parameter(name, STRING, f"{label}: one of the values the data holds now; any other matches nothing")
+                parameter(
+                    name,
+                    text_parameter(filter_),
+                    f"{label}: one of the values the data holds now; any other matches nothing",
+                )
             )
         elif isinstance(filter_, django_filters.ModelChoiceFilter):
             model = filter_.queryset.model._meta.verbose_name
@@ -315,8 +326,17 @@ def filter_parameters(filterset_class) -> list[dict]:
             values = [value for value, _label in filter_.extra["choices"]]
             parameters.append(parameter(name, {"type": "string", "enum": values}, label))
         else:
-            parameters.append(parameter(name, STRING, label))
+            parameters.append(parameter(name, text_parameter(filter_), label))
     return parameters
+
+
+def text_parameter(filter_) -> dict:
+    """A text parameter as the form field reads it: no NUL character (refused, as Django's forms do), and at most
+    the field's length."""
+    schema = {"type": "string", "pattern": "^[^\\x00]*$"}
+    if filter_.extra.get("max_length"):
+        schema["maxLength"] = filter_.extra["max_length"]
+    return schema
 
 
 def parameter(name: str, schema: dict, description: str, where: str = "query", required: bool = False) -> dict:

@@ -68,7 +68,7 @@ def test_the_count_is_on_the_page_in_the_api_and_in_the_export(client, sources):
     page = client.get(testimony.get_absolute_url())
     assert page.context["testimony"].independent_sources == 2
     assert "Independent sources" in page.content.decode()
-    assert client.get(f"/api/testimonies/{testimony.pk}/").json()["independent_sources"] == 2
+    assert client.get(f"/api/testimonies/{testimony.public_id}/").json()["independent_sources"] == 2
     body = b"".join(client.get(reverse("testimonies:testimony_export")).streaming_content).decode()
     (row,) = csv.DictReader(io.StringIO(body, newline=""))
     assert row["independent_sources"] == "2"

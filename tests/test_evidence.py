@@ -17,7 +17,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from core.curation import PublicationStatus, set_status
 from core.roles import EDITOR, REVIEWER
-from sites.models import Site
+from sites.models import Region, Site
 from testimonies import evidence as evidence_module
 from testimonies.evidence import attach_evidence, process_upload
 from testimonies.models import EvidenceImage, Testimony
@@ -433,7 +433,7 @@ def test_an_editor_adds_a_site_with_an_image_in_one_go(client, editor):
             "name": ["Makiivka factory"],
             "slug": ["makiivka"],
             "kind": ["former_factory"],
-            "region": ["Donetsk"],
+            "region": [str(Region.objects.get(slug="donetsk").pk)],
             "territory": ["occupied_ukraine"],
             "evidence-TOTAL_FORMS": ["2"],
             "evidence-0-upload": upload(image_bytes(seed=21)),

@@ -176,7 +176,7 @@ def test_the_person_page_lists_postings_sites_of_their_units_then_and_testimonie
     TestimonyPersonFactory(testimony=testimony, person=korchagin, role="commander")
     TestimonyPersonFactory(testimony=TestimonyFactory(status="draft", witness_label="Draft account"), person=korchagin)
     html = client.get(korchagin.get_absolute_url()).content.decode()
-    assert "1st Battalion" in html and "2023-01/2024-12" in html
+    assert "1st Battalion" in html and "January 2023 – December 2024" in html
     assert site_then.get_absolute_url() in html and site_later.get_absolute_url() not in html
     assert testimony.get_absolute_url() in html and "Draft account" not in html
 
