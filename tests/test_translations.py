@@ -90,7 +90,7 @@ def test_the_csv_export_has_a_column_per_language(client, testimony):
 
 
 def test_the_api_carries_every_translation(client, testimony):
-    data = client.get(f"/api/testimonies/{testimony.pk}/").json()
+    data = client.get(f"/api/testimonies/{testimony.public_id}/").json()
     assert data["translations"] == [
         {"language": "ru", "text": RUSSIAN, "translator": "DeepL", "machine": True},
         {"language": "uk", "text": "Коли мене замкнули.", "translator": "Olena", "machine": False},

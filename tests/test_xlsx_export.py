@@ -136,13 +136,15 @@ def test_cells_are_typed_and_nothing_is_a_formula(client, records):
     sheet = load_workbook(io.BytesIO(body)).worksheets[0]
     header = [cell.value for cell in sheet[1]]
     first = {name: cell for name, cell in zip(header, sheet[2], strict=True)}  # newest first
-    assert first["id"].data_type == "n" and first["id"].value == records["first"].pk
+    assert first["id"].data_type == "s" and first["id"].value == records["first"].public_id
     assert first["given_on"].is_date and first["given_on"].number_format == "yyyy-mm-dd"
     assert first["given_on"].value == datetime.datetime(2024, 11, 1)
     assert first["events_earliest"].is_date and first["events_latest"].value == datetime.datetime(2022, 11, 30)
     assert first["events"].data_type == "s" and first["events"].value == "2022-11", "a partial date stays text"
     assert (
-        first["url"].hyperlink.target == first["url"].value == f"http://testserver/testimonies/{records['first'].pk}/"
+        first["url"].hyperlink.target
+        == first["url"].value
+        == f"http://testserver/testimonies/{records['first'].public_id}/"
     )
     assert first["witness_label"].value == HOSTILE_TEXTS[0], "no apostrophe is added in XLSX"
     assert first["citation_urls"].hyperlink is None, "a list of addresses is text"
