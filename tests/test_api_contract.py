@@ -7,7 +7,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from tests.factories import (
@@ -38,7 +40,15 @@ def api_schema(db):
     CitationFactory(testimony=testimony, publication=PublicationFactory(source=SourceFactory(slug="astra")))
     PostingFactory(unit=brigade, person=PersonFactory(slug="korchagin"))
     TestimonyFactory(status="draft", sites=[site])
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # As Django's test client does: a request must not close the test's database connection (on PostgreSQL,
+    # with CONN_MAX_AGE, close_old_connections would end the test's transaction after the first call).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_the_api_keeps_the_contract_of_its_schema(api_schema):
