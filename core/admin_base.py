@@ -61,6 +61,17 @@ AUDIT_FIELDS = (
 AUDIT_FIELDSET = (_("Publication and record history"), {"fields": AUDIT_FIELDS})
 
 
+def object_page_url(model_admin, route: str, view, name: str):
+    """An extra admin page of one record (`<object_id>/<route>/`), behind the admin's login, named
+    `<app>_<model>_<name>` like the admin's own pages."""
+    opts = model_admin.model._meta
+    return path(
+        f"<path:object_id>/{route}/",
+        model_admin.admin_site.admin_view(view),
+        name=f"{opts.app_label}_{opts.model_name}_{name}",
+    )
+
+
 class CuratedAdminForm(forms.ModelForm):
     """Refuses a status change the user may not make, and a save based on a version someone else replaced."""
 
@@ -357,13 +368,8 @@ class ReviewerRevertMixin:
     object_history_template = "admin/object_history_redactions.html"
 
     def get_urls(self):
-        opts = self.model._meta
         return [
-            path(
-                "<path:object_id>/history/redact/",
-                self.admin_site.admin_view(self.redact_view),
-                name=f"{opts.app_label}_{opts.model_name}_redact",
-            ),
+            object_page_url(self, "history/redact", self.redact_view, "redact"),
             *super().get_urls(),
         ]
 
@@ -567,13 +573,8 @@ class PreviewMixin:
     preview_view_class = None
 
     def get_urls(self):
-        opts = self.model._meta
         return [
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name=f"{opts.app_label}_{opts.model_name}_preview",
-            ),
+            object_page_url(self, "preview", self.preview_view, "preview"),
             *super().get_urls(),
         ]
 
