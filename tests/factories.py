@@ -297,3 +297,13 @@ class EvidenceImageFactory(factory.django.DjangoModelFactory):
             username="evidence-factory", is_superuser=True
         )
         return attach_evidence(testimony or site, upload(content), reviewer, **kwargs)
+
+
+def staff_user(username, *roles):
+    """A staff user in the given role groups (core.roles)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user

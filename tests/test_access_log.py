@@ -6,7 +6,6 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
@@ -14,17 +13,13 @@ from django.utils import timezone
 from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from testimonies.models import AccessLogEntry, Testimony
 from tests.admin_forms import admin_url, form_data
-from tests.factories import TestimonyFactory, UserFactory
+from tests.factories import TestimonyFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 SECRET = "Ivan Loggedov"
 
 
-def staff(username, *roles):
-    user = UserFactory(username=username)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+staff = staff_user
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ record, and the consent field of the form. What the public sees is in tests/test
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.curation import PublicationStatus
@@ -12,16 +11,12 @@ from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from testimonies.consent import restore_consent, withdraw_consent
 from testimonies.models import Consent, EvidenceImage, ReviewerNotice, Testimony
 from tests.admin_forms import admin_url, form_data
-from tests.factories import EvidenceImageFactory, TestimonyFactory, UserFactory
+from tests.factories import EvidenceImageFactory, TestimonyFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
 
-def staff(username, *roles):
-    user = UserFactory(username=username)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+staff = staff_user
 
 
 @pytest.fixture

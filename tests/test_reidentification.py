@@ -3,7 +3,6 @@ a warning at every save, a block when publishing (form, bulk action, CSV import)
 with a written reason kept in history."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from core.csv_import import import_csv
 from core.curation import PublicationStatus
@@ -17,17 +16,13 @@ from tests.factories import (
     PersonFactory,
     QuoteTranslationFactory,
     TestimonyFactory,
-    UserFactory,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def staff(username, *roles):
-    user = UserFactory(username=username)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+staff = staff_user
 
 
 @pytest.fixture
