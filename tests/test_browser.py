@@ -208,7 +208,13 @@ def public_world():
 
 def test_public_pages_the_map_and_evidence_render_without_a_policy_violation(browser_page, live_server, public_world):
     page, problems = browser_page
-    data = (*map(reverse, EXPORTS + XLSX_EXPORTS), "/api/", reverse("sites:site_geojson"), reverse("archive:suggest"))
+    data = (
+        *map(reverse, EXPORTS + XLSX_EXPORTS),
+        "/api/",
+        reverse("sites:site_geojson"),
+        reverse("archive:suggest"),
+        reverse("archive:datapackage"),
+    )
     pages = [url for url in public_urls() if not url.startswith(data)]
     assert len(pages) > 15 and reverse("sites:site_map") in pages
     shown = {}

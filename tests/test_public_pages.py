@@ -57,8 +57,10 @@ def page(client, url):
 
 def test_testimony_page_links_to_everything_it_rests_on(client, linked):
     html = page(client, linked["testimony"].get_absolute_url())
-    assert '<blockquote lang="ru">' in html and "Два провода" in html
-    assert '<blockquote lang="en">' in html and "Two wires" in html
+    # An English reader reads the English translation first, with the Russian original beside it.
+    english, original = html.index('<blockquote lang="en">'), html.index('<blockquote lang="ru"')
+    assert english < original
+    assert "Two wires" in html[english:original] and "Два провода" in html[original:]
     for record in ("site", "battalion", "source"):
         assert linked[record].get_absolute_url() in html
     assert "https://astra.example/prisons" in html and "03:12" in html

@@ -297,8 +297,8 @@ def test_list_pages_offer_csv_with_a_bom_and_xlsx_with_their_filters(client, rec
     assert response.context["export_url"] == f"{csv_path}?q=a&bom=1"
     assert response.context["xlsx_export_url"] == f"{xlsx_path}?q=a"
     html = response.content.decode()
-    assert f'href="{csv_path}?q=a&amp;bom=1">Export CSV</a>' in html
-    assert f'href="{xlsx_path}?q=a">Export Excel (XLSX)</a>' in html
+    assert f'href="{csv_path}?q=a&amp;bom=1">CSV</a>' in html
+    assert f'href="{xlsx_path}?q=a">Excel (XLSX)</a>' in html
     assert client.get(response.context["xlsx_export_url"]).status_code == 200
 
 

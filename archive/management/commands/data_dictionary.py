@@ -19,7 +19,7 @@ out of every cell.
 ## CSV
 
 - Encoding UTF-8. `?bom=1` adds a byte-order mark, without which Excel reads the file as the local 8-bit encoding
-  ("There’s" becomes "Thereâ€™s"); the *Export CSV* links on the list pages add it, the bare URL has none, so
+  ("There’s" becomes "Thereâ€™s"); the *CSV* download links on the list pages add it, the bare URL has none, so
   scripts get the same bytes as before. Readers that take both without a stray character in the first column
   name: Python `open(path, encoding="utf-8-sig")`, pandas `read_csv(path)` (or `encoding="utf-8-sig"`), R
   `read.csv(path, fileEncoding="UTF-8-BOM")`. LibreOffice Calc asks for the character set when it opens a
