@@ -182,6 +182,9 @@ LANGUAGE_COOKIE_HTTPONLY = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by WhiteNoise: /favicon.ico and /apple-touch-icon.png, which browsers and phones ask for
+# whatever the page says (beside a JSON document or an image, for instance), so that they are not a logged 404.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

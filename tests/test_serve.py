@@ -108,6 +108,19 @@ def test_static_files_come_from_whitenoise_with_hashed_names(server):
 
 
 @pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/favicon.ico", "image/"), ("/apple-touch-icon.png", "image/png")],
+)
+def test_the_icons_browsers_and_phones_ask_for_are_served_at_the_root(server, path, content_type):
+    """Browsers ask for /favicon.ico beside any document that names no icon (a JSON or CSV download, an image), and
+    phones for /apple-touch-icon.png: both come from the static files, not as a 404 in every log."""
+    status, headers, body = request(server["port"], path)
+
+    assert status == 200 and headers["Content-Type"].startswith(content_type), (path, status, headers)
+    assert body and headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/static/../config/settings.py",
