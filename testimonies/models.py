@@ -511,6 +511,12 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
     def is_limited(self) -> bool:
         return self.consent == Consent.LIMITED
 
+    @property
+    def role_unless_labelled(self) -> str:
+        """The witness role for a card, or "" when the label already says it ("Former detainee")."""
+        role = self.get_witness_role_display()
+        return "" if role.casefold() == self.witness_label.strip().casefold() else role
+
     def public_date(self, name: str):
         """A date field as the public may see it: the first of its month under limited consent."""
         value = getattr(self, name)

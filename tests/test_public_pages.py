@@ -1,6 +1,7 @@
 """Home and detail pages: cross-references between every kind of record, without dead ends."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -124,3 +125,34 @@ def test_demo_data_has_no_dead_end_from_home_to_sources(client):
             assert link.get_absolute_url() in html
             page(client, link.get_absolute_url())
     assert "/testimonies/" in home
+
+
+def test_testimony_page_gives_no_heading_to_what_is_not_linked(client):
+    """Empty kinds of record take no heading ("No unit named." under "Units" was noise); with nothing linked one
+    line says so, and a testimony without a public source says that in a sentence, not as a numbered item."""
+    testimony = TestimonyFactory(witness_label="Relative", sites=[], units=[])
+    html = page(client, testimony.get_absolute_url())
+    for heading in (">Sites</h3>", ">Units</h3>", ">Abuses described</h3>"):
+        assert heading not in html
+    assert "No public site, unit or kind of abuse is linked to this testimony yet." in html
+    assert '<ol class="citations">' not in html and "No public source is recorded for this testimony yet." in html
+
+    testimony.units.add(UnitFactory(name="5th Brigade"))
+    html = page(client, testimony.get_absolute_url())
+    assert ">Units</h3>" in html and ">Sites</h3>" not in html and "No public site, unit" not in html
+
+
+def test_citation_reads_as_one_sentence(client, linked):
+    html = page(client, linked["testimony"].get_absolute_url())
+    citation = html[html.index('<ol class="citations">') : html.index("</ol>", html.index('<ol class="citations">'))]
+    assert re.search(r"prisons</a> \([^)]+\), 03:12\.", citation) and " ," not in citation, citation
+
+
+def test_card_says_the_role_once_and_tells_sites_from_units_by_shape(client, linked):
+    TestimonyFactory(witness_label="Former detainee", witness_role="former_detainee")
+    html = page(client, reverse("testimonies:testimony_list"))
+    card = html[html.index(">Former detainee</a></h3>") :]
+    card = card[: card.index("</article>")]
+    assert "Former detainee" not in card.replace(">Former detainee</a></h3>", "", 1), card
+    assert f'class="tag site" href="{linked["site"].get_absolute_url()}"' in html
+    assert f'class="tag unit" href="{linked["battalion"].get_absolute_url()}"' in html
