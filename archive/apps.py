@@ -11,14 +11,14 @@ class ArchiveConfig(ProjectAppConfig):
 
     def ready(self):
         # Not at the top: these modules import models, which cannot be imported before the app registry is ready.
-        from .open_data import EXPORT_FILES
+        from .releases import released_models
         from .signals import amend_when_no_longer_public
 
         # A record that stops being public (withdrawn consent, withheld, deleted) leaves every stored release.
-        for export in EXPORT_FILES:
+        for resource, model in released_models().items():
             for signal in (post_save, post_delete):
                 signal.connect(
                     amend_when_no_longer_public,
-                    sender=export.model,
-                    dispatch_uid=f"archive.amend.{signal is post_save}.{export.name}",
+                    sender=model,
+                    dispatch_uid=f"archive.amend.{signal is post_save}.{resource}",
                 )

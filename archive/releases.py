@@ -31,15 +31,19 @@ from core.csv_export import (
     ExportContext,
     csv_lines,
     export_rows,
+    neutralise_formula,
     restore_formula,
 )
 from sites.geo import feature_collection_chunks, site_features
 from sites.models import Site
+from testimonies.models import Publication
 
 from .models import DataRelease, ReleasedRecord
 from .open_data import EXPORT_FILES, GEOJSON_FILE_NAME, datapackage
 
 MANIFEST = "manifest.json"
+# The released records that have no file of their own (archive.models.ReleasedRecord.resource).
+PUBLICATIONS = "publications"
 DATAPACKAGE = "datapackage.json"
 HASH_CHUNK = 1024 * 1024
 RECORD_BATCH = 2000
@@ -129,6 +133,19 @@ def write_export(archive: zipfile.ZipFile, export, context: ExportContext, relea
     return FileEntry(writer.digest.hexdigest(), writer.size, rows)
 
 
+def record_publications(release: DataRelease) -> None:
+    """Publications have no file of their own, but every public one is named in the files (by title and address in
+    sources.csv, by record number in the others): record them, so that one withheld later leaves the release."""
+    publications = Publication.objects.public().order_by("pk").values_list("pk", flat=True)
+    ReleasedRecord.objects.bulk_create(
+        (
+            ReleasedRecord(release=release, resource=PUBLICATIONS, record_id=pk, key=str(pk))
+            for pk in publications.iterator(chunk_size=RECORD_BATCH)
+        ),
+        batch_size=RECORD_BATCH,
+    )
+
+
 def write_text(archive: zipfile.ZipFile, name: str, chunks) -> FileEntry:
     with archive.open(name, "w", force_zip64=True) as member:
         writer = HashingWriter(member)
@@ -215,6 +232,7 @@ def make_release(notes: str = "", user=None) -> DataRelease:
                 context = release_context()
                 for export in EXPORT_FILES:
                     files[export.file_name] = write_export(archive, export, context, release)
+                record_publications(release)
                 features = site_features(Site.objects.public().order_by("pk"), context)
                 files[GEOJSON_FILE_NAME] = write_text(archive, GEOJSON_FILE_NAME, feature_collection_chunks(features))
                 package = datapackage({name: name for name in files}, created=created, version=str(release.number))
@@ -298,6 +316,13 @@ SLUG_LISTS = {
 }
 # Names listed in the order of a slug column lose the same items.
 ALIGNED_NAMES = {"site_slugs": "site_names", "unit_slugs": "unit_names"}
+# Cells that name publications: by record number (a list, or one), by the citations' numbers with the citations'
+# other lists in step, and by title or web address.
+PUBLICATION_ID_LISTS = ("publication_ids",)
+PUBLICATION_ID_CELLS = ("publication_id",)
+CITATION_LISTS = ("citation_publication_ids", "citation_locators", "citation_confidences")
+PUBLICATION_TITLE_LISTS = ("publication_titles",)
+PUBLICATION_URL_LISTS = ("citation_urls", "publication_urls")
 
 
 @dataclass
@@ -306,10 +331,53 @@ class Removal:
 
     ids: dict[str, set[str]]  # the ids as the files give them (a record number, or a testimony's public id)
     slugs: dict[str, set[str]]
+    publication_titles: set[str] = frozenset()
+    publication_urls: set[str] = frozenset()
 
     @property
     def rows(self) -> int:
-        return sum(len(ids) for ids in self.ids.values())
+        return sum(len(ids) for resource, ids in self.ids.items() if resource != PUBLICATIONS)
+
+
+def removed_publications(ids: set[str]) -> tuple[set[str], set[str]]:
+    """The titles and web addresses of the removed publications that no public publication shares."""
+    gone = Publication.objects.filter(pk__in=[int(pk) for pk in ids])
+    public = Publication.objects.public()
+    titles = set(gone.values_list("title", flat=True)) - set(public.values_list("title", flat=True))
+    urls = set(gone.exclude(url="").values_list("url", flat=True)) - set(public.values_list("url", flat=True))
+    return titles, urls
+
+
+def without(value, gone) -> str | list:
+    """A list cell (or a GeoJSON list) without the items in `gone`."""
+    if isinstance(value, list):
+        return [item for item in value if str(item) not in gone]
+    return MULTI_VALUE_SEPARATOR.join(item for item in items(value) if item not in gone)
+
+
+def clean_publications(row: dict, removal: Removal) -> None:
+    gone = removal.ids.get(PUBLICATIONS)
+    if not gone:
+        return
+    for column in PUBLICATION_ID_LISTS:
+        if column in row:
+            row[column] = without(row[column], gone)
+    for column in PUBLICATION_ID_CELLS:
+        if str(row.get(column, "")) in gone:
+            row[column] = ""
+    if CITATION_LISTS[0] in row:
+        kept = [index for index, pk in enumerate(items(row[CITATION_LISTS[0]])) if pk not in gone]
+        for column in CITATION_LISTS:
+            if column in row:
+                listed = items(row[column])
+                row[column] = MULTI_VALUE_SEPARATOR.join(listed[i] for i in kept if i < len(listed))
+    for columns, values in (
+        (PUBLICATION_TITLE_LISTS, removal.publication_titles),
+        (PUBLICATION_URL_LISTS, removal.publication_urls),
+    ):
+        for column in columns:
+            if column in row and values:
+                row[column] = without(row[column], values)
 
 
 def items(cell) -> list:
@@ -321,11 +389,8 @@ def cleaned_row(row: dict, removal: Removal) -> dict:
     for column, resource in ID_LISTS.items():
         gone = removal.ids.get(resource, set())
         if column in row and gone:
-            value = row[column]
-            if isinstance(value, list):
-                row[column] = [pk for pk in value if str(pk) not in gone]
-            else:
-                row[column] = MULTI_VALUE_SEPARATOR.join(item for item in items(value) if item not in gone)
+            row[column] = without(row[column], gone)
+    clean_publications(row, removal)
     for column, resource in SLUG_LISTS.items():
         gone = removal.slugs.get(resource, set())
         if column not in row or not gone:
@@ -363,6 +428,18 @@ def removed_slugs(old: zipfile.ZipFile, ids: dict[str, set[int]]) -> dict[str, s
     return slugs
 
 
+def amended_row(row: dict, removal: Removal) -> dict:
+    """A CSV row cleaned of removed records. The cells are cleaned as the records say them (without the apostrophe
+    the export put before a formula), and a changed cell is neutralised again: an item that comes first once the
+    one before it is gone may start with `=`. Unchanged cells stay as written (a negative number stays a number)."""
+    restored = {column: restore_formula(value) for column, value in row.items()}
+    cleaned = cleaned_row(dict(restored), removal)
+    return {
+        column: row[column] if cleaned[column] == restored[column] else neutralise_formula(cleaned[column])
+        for column in row
+    }
+
+
 def amended_csv(old: zipfile.ZipFile, new: zipfile.ZipFile, name: str, own: set, removal: Removal) -> dict:
     """Copy one CSV without the rows numbered in `own` and without references to removed records; returns its
     manifest entry."""
@@ -374,7 +451,7 @@ def amended_csv(old: zipfile.ZipFile, new: zipfile.ZipFile, name: str, own: set,
         writer.writeheader()
         for row in reader:
             if row["id"] not in own:
-                writer.writerow(cleaned_row(row, removal))
+                writer.writerow(amended_row(row, removal))
                 rows += 1
     return FileEntry(hashing.digest.hexdigest(), hashing.size, rows).as_dict()
 
@@ -401,7 +478,7 @@ def amend_release(release: DataRelease, ids: dict[str, set[int]]) -> int:
             zipfile.ZipFile(stored) as old,
             zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new,
         ):
-            removal = Removal(ids, removed_slugs(old, ids))
+            removal = Removal(ids, removed_slugs(old, ids), *removed_publications(ids.get(PUBLICATIONS, set())))
             for export in EXPORT_FILES:
                 own = ids.get(export.name, set())
                 files[export.file_name] = amended_csv(old, new, export.file_name, own, removal)
@@ -440,15 +517,20 @@ def no_longer_public(release: DataRelease) -> dict[str, set[str]]:
     """The records of `release` that are not public now, per file, by their ids in the files (one query per file,
     in SQL)."""
     gone = {}
-    for export in EXPORT_FILES:
+    for resource, model in released_models().items():
         ids = set(
-            release.records.filter(resource=export.name)
-            .exclude(record_id__in=export.model.objects.public().values("pk"))
+            release.records.filter(resource=resource)
+            .exclude(record_id__in=model.objects.public().values("pk"))
             .values_list("key", flat=True)
         )
         if ids:
-            gone[export.name] = ids
+            gone[resource] = ids
     return gone
+
+
+def released_models() -> dict:
+    """{resource: model} of every kind of record a release holds."""
+    return {export.name: export.model for export in EXPORT_FILES} | {PUBLICATIONS: Publication}
 
 
 def amend_releases(resource: str, record_ids) -> int:

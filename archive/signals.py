@@ -5,13 +5,13 @@ from functools import partial
 from django.db import transaction
 
 from .models import ReleasedRecord
-from .open_data import EXPORT_FILES
 
 
 def amend_when_no_longer_public(sender, instance, **kwargs):
-    resource = next(export.name for export in EXPORT_FILES if export.model is sender)
+    from .releases import amend_releases, released_models  # the writer imports the exports of every app
+
+    resource = next(name for name, model in released_models().items() if model is sender)
     if not ReleasedRecord.objects.filter(resource=resource, record_id=instance.pk).exists():
         return
-    from .releases import amend_releases  # the writer imports the exports of every app
 
     transaction.on_commit(partial(amend_releases, resource, [instance.pk]))

@@ -247,3 +247,32 @@ def test_a_withheld_source_leaves_the_files_and_the_data_package(client, world, 
     assert json.loads(files["datapackage.json"])["sources"] == []
     assert "Astra Media" not in files["datapackage.json"].decode()
     call_command("verify_release", stdout=io.StringIO())
+
+
+def test_a_withheld_publication_leaves_every_cell_that_names_it(client, world, django_capture_on_commit_callbacks):
+    """Publications have no file of their own; one withheld after a release leaves its record numbers, its
+    citations' lists (in step), its title and its address, and the item that then comes first is still no formula."""
+    source = SourceFactory(slug="raam", name="Platform Raam")
+    kept = PublicationFactory(source=source, title="=HYPERLINK(1)", url="https://raam.example/kept")
+    withheld = PublicationFactory(source=source, title="#1 Names a witness", url="https://raam.example/withheld")
+    withheld.sites.add(world["site"])
+    CitationFactory(testimony=world["second"], publication=withheld, locator="p. 3")
+    CitationFactory(testimony=world["second"], publication=kept, locator="p. 9")
+    release = make_release()
+    withheld.status = PublicationStatus.WITHHELD
+    with django_capture_on_commit_callbacks(execute=True):
+        withheld.save()
+    release.refresh_from_db()
+    assert release.amended_at is not None and release.amended_rows == 0
+    files = members(download(client, release))
+    text = b"".join(files[name] for name in files).decode("utf-8")
+    assert "Names a witness" not in text and "raam.example/withheld" not in text
+    second = next(row for row in csv_rows(files["testimonies.csv"]) if row["id"] == world["second"].public_id)
+    assert second["publication_ids"] == second["citation_publication_ids"] == str(kept.pk)
+    assert second["citation_locators"] == "p. 9" and second["citation_urls"] == kept.url
+    (site,) = csv_rows(files["sites.csv"])
+    assert str(withheld.pk) not in site["publication_ids"].split("; ")
+    raam = next(row for row in csv_rows(files["sources.csv"]) if row["slug"] == "raam")
+    assert raam["publication_titles"] == "'=HYPERLINK(1)" and raam["publication_urls"] == kept.url
+    assert "mentions of a publication" in client.get(release.get_absolute_url()).content.decode()
+    call_command("verify_release", stdout=io.StringIO())
