@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
@@ -435,6 +436,44 @@ class CitedLinkQuerySet(PublicQuerySet):
         return self.select_related("publication__source").annotate(
             publication_is_public=is_public(related_model(self.model, "publication").objects, "publication")
         )
+
+    def with_corroboration(self):
+        """`independent_sources` of each link (see `independent_link_sources`)."""
+        return self.annotate(independent_sources=independent_link_sources(self.model))
+
+
+def independent_link_sources(model: type[models.Model]) -> models.Expression:
+    """How many independent sources back the public links that join the same records as the link of the enclosing
+    query (its `LINKED_ENDS`: for a site–unit link, the same site and unit, whatever the role or period).
+
+    Counted as for testimonies (testimonies.models.independent_sources): the distinct sources of the links' public
+    publications, leaving out a source whose publication merely reports another of them (it `cites` a publication
+    of one); sources that only cite each other count as one; no public publication: 0.
+    """
+    ends = model.LINKED_ENDS
+    publication_model = related_model(model, "publication")
+    public_publications = publication_model.objects.public().values("pk")
+
+    def same_records(outer):
+        return model.objects.public().filter(publication__in=public_publications, **{end: outer(end) for end in ends})
+
+    links = same_records(models.OuterRef).order_by()
+    sources = same_records(lambda end: models.OuterRef(models.OuterRef(end))).values("publication__source")
+    reports_another = publication_model.cites.through.objects.filter(
+        from_publication=models.OuterRef("publication"), to_publication__source__in=sources
+    ).exclude(to_publication__source=models.OuterRef("publication__source"))
+    counted = models.Subquery(
+        links.exclude(models.Exists(reports_another))
+        .values(ends[0])
+        .annotate(sources=models.Count("publication__source", distinct=True))
+        .values("sources")[:1],
+        output_field=models.IntegerField(),
+    )
+    return models.Case(
+        models.When(~models.Exists(links), then=models.Value(0)),
+        default=Greatest(Coalesce(counted, models.Value(0)), models.Value(1)),
+        output_field=models.IntegerField(),
+    )
 
 
 class CitedLinkModel(models.Model):

@@ -78,6 +78,21 @@ SITE_COLUMNS = [
         ),
     ),
     Column(
+        "unit_independent_sources",
+        "For each item of `unit_roles`, in the same order, how many independent sources link that unit to the site "
+        "(its links in every role counted together; a source that merely reports another counts once; 0: none is "
+        "public).",
+        "list",
+        joined(
+            SiteUnit.objects.public()
+            .filter(site=OuterRef("pk"))
+            .with_corroboration()
+            .annotate(unit_role=Concat(F("unit__slug"), Value(":"), F("role"))),
+            "independent_sources",
+            ordering="unit_role",
+        ),
+    ),
+    Column(
         "testimony_ids",
         "Public ids of the public testimonies about the site; join with testimonies.csv `id`.",
         "list",

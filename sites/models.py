@@ -155,7 +155,10 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
                 "aliases",
                 models.Prefetch(
                     "site_units",
-                    queryset=SiteUnit.objects.public().with_public_publication().select_related("unit"),
+                    queryset=SiteUnit.objects.public()
+                    .with_public_publication()
+                    .with_corroboration()
+                    .select_related("unit"),
                     to_attr="public_site_units",
                 ),
                 models.Prefetch(
@@ -356,6 +359,9 @@ class SiteUnit(PartialDatesModel, CitedLinkModel):
     REVIEWED_PARENTS = ("site", "unit")
     # Public only with a public publication to rest on (core.curation.link_source_gaps).
     NEEDS_PUBLIC_PUBLICATION = True
+    # The links that corroborate one another: the same unit at the same site, whatever the role or period
+    # (core.curation.independent_link_sources).
+    LINKED_ENDS = ("site", "unit")
 
     class Meta:
         ordering = ["site__name", "unit__name"]

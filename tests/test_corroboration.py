@@ -1,5 +1,6 @@
 """Corroboration computed, not typed: the number of independent sources behind each testimony, on its page, in the
-API, in the export, as a filter, and a warning in the admin where the curators' label claims more."""
+API, in the export, as a filter, and a warning in the admin where the curators' label claims more; and behind each
+site–unit link."""
 
 import csv
 import io
@@ -8,8 +9,18 @@ import pytest
 from django.urls import reverse
 
 from core.curation import PublicationStatus
+from sites.models import SiteUnit
 from testimonies.models import Testimony
-from tests.factories import CitationFactory, PublicationFactory, SourceFactory, TestimonyFactory, UserFactory
+from tests.factories import (
+    CitationFactory,
+    PublicationFactory,
+    SiteFactory,
+    SiteUnitFactory,
+    SourceFactory,
+    TestimonyFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +109,38 @@ def test_the_admin_warns_where_the_label_claims_more_than_the_count(client, sour
     assert "independent source(s)" not in page.content.decode()
     changelist = client.get(reverse("admin:testimonies_testimony_changelist")).content.decode()
     assert changelist.count("fewer than the label says") == 1
+
+
+def test_a_site_unit_link_counts_the_independent_sources_of_every_role(client):
+    """The same unit at the same site in two roles, reported by ASTRA and by Raam: two sources, shown on both pages and
+    in sites.csv beside each link. A third publication that merely reports ASTRA's adds none, and a hidden
+    publication counts for nothing."""
+    astra, raam, echo = (SourceFactory(slug=slug) for slug in ("astra", "raam", "echo"))
+    finding = PublicationFactory(source=astra)
+    report = PublicationFactory(source=raam)
+    retelling = PublicationFactory(source=echo)
+    retelling.cites.add(finding)
+    hidden = PublicationFactory(source=SourceFactory(slug="hidden"), status=PublicationStatus.DRAFT)
+    site, unit = SiteFactory(slug="mine"), UnitFactory(slug="brigade")
+    SiteUnitFactory(site=site, unit=unit, role=SiteUnit.Role.OPERATED, publication=finding)
+    SiteUnitFactory(site=site, unit=unit, role=SiteUnit.Role.GUARDED, publication=report)
+    SiteUnitFactory(site=site, unit=unit, role=SiteUnit.Role.HELD_SOLDIERS_OF, publication=retelling)
+    other = UnitFactory(slug="other")
+    SiteUnitFactory(site=site, unit=other, role=SiteUnit.Role.OPERATED, publication=hidden)
+
+    counts = dict(
+        SiteUnit.objects.public().with_corroboration().values_list("role", "independent_sources").filter(unit=unit)
+    )
+    assert counts == {"operated": 2, "guarded": 2, "held_soldiers_of": 2}
+    assert SiteUnit.objects.with_corroboration().get(unit=other).independent_sources == 0
+    for page in (site.get_absolute_url(), unit.get_absolute_url()):
+        html = client.get(page).content.decode()
+        assert "2 independent sources link this unit to this site" in html, page
+    (row,) = csv.DictReader(io.StringIO(b"".join(client.get(reverse("sites:site_export")).streaming_content).decode()))
+    sources = dict(zip(row["unit_roles"].split("; "), row["unit_independent_sources"].split("; "), strict=True))
+    assert sources == {
+        "brigade:guarded": "2",
+        "brigade:held_soldiers_of": "2",
+        "brigade:operated": "2",
+        "other:operated": "0",
+    }

@@ -55,7 +55,10 @@ class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
                 ),
                 models.Prefetch(
                     "site_units",
-                    queryset=public_related(Unit, "site_units").with_public_publication().select_related("site"),
+                    queryset=public_related(Unit, "site_units")
+                    .with_public_publication()
+                    .with_corroboration()
+                    .select_related("site"),
                     to_attr="public_site_units",
                 ),
             )
