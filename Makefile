@@ -39,8 +39,11 @@ restore: $(VENV)/.installed
 	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=backups/testimony-<time>.tar.gz"; exit 2; }
 	$(PY) manage.py restore "$(ARCHIVE)"
 
+# One pytest worker per core (pytest-xdist); the browser tests share one worker, browser and live server
+# (tests/conftest.py). `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Mutation testing (bench/MUTATION.md): mutmut plants small bugs, one at a time, in the modules that guard witness
 # safety and integrity ([tool.mutmut] in pyproject.toml) and runs the test modules that concern them; a mutant that

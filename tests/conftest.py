@@ -63,16 +63,26 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+LIVE_SERVER_FIXTURES = {"browser", "browser_page", "live_server"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last. While Playwright's browser is open its event loop runs in the test thread, so
     Django's async-safety check has to be lifted for the ORM calls of those tests; running them last keeps every
-    other test under that check, and lets one browser serve them all."""
+    other test under that check, and lets one browser serve them all. Under pytest-xdist (`make test`) the tests
+    that use the browser or the live server form one group, so that one worker starts them once."""
+    for item in items:
+        if LIVE_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("live_server"))
     items.sort(key=lambda item: "browser_page" in getattr(item, "fixturenames", ()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, started once for the session (Playwright's own browser download is never used)."""
+    """Debian's Chromium (Playwright's own browser download is never used), started once per module: while it runs,
+    Django's async-safety check is lifted (see pytest_collection_modifyitems), and under pytest-xdist a worker may
+    run other tests after the browser tests, which must run under that check again."""
     if CHROMIUM is None:
         if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
             pytest.fail("Chromium is required (REQUIRE_SYSTEM_TOOLS is set): apt-get install chromium")
