@@ -346,3 +346,34 @@ def test_every_public_page_type_passes_axe(browser_page, live_server, public_wor
                 found.append(f"{language} {url}: {violation['id']} ({violation['impact']}) {targets}")
     assert found == []
     assert [problem for problem in problems if "404 (Not Found)" not in problem] == []
+
+
+def test_admin_change_pages_with_inline_rows_fit_a_1280_px_window(browser_page, live_server):
+    """Issue #20: rows of two autocompletes, a choice, a date and a confidence (site–unit links, postings,
+    citations) ran 350 px past the edge of a 1,280 px window beside the admin's sidebar; the whole page then
+    scrolled sideways. They fit now (static/css/admin-inlines.css), with no policy violation on the way."""
+    from tests.factories import PersonAliasFactory, QuoteTranslationFactory, UserFactory
+
+    page, problems = browser_page
+    UserFactory(username="root", is_superuser=True)
+    unit = UnitFactory(name="1st Motorized Rifle Battalion of the 123rd Separate Motorized Rifle Brigade")
+    site = SiteFactory(name="Former mining supplies factory in Makiivka")
+    SiteUnitFactory(site=site, unit=unit)
+    person = PersonFactory(name="Alexei Korchagin")
+    PersonAliasFactory(person=person, name="Алексей Корчагин")
+    PostingFactory(person=person, unit=unit)
+    testimony = TestimonyFactory(sites=[site], units=[unit])
+    CitationFactory(testimony=testimony)
+    QuoteTranslationFactory(testimony=testimony)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}{reverse('admin:login')}")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    for record in (site, person, unit, testimony):
+        url = reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[record.pk])
+        page.goto(f"{live_server.url}{url}")
+        assert page.locator(".inline-group .tabular").count() > 0, url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, url
+        settle(page)
+        assert problems == [], url
