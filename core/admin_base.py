@@ -58,7 +58,8 @@ AUDIT_FIELDS = (
     "published_at",
     "published_by",
 )
-AUDIT_FIELDSET = (_("Publication and record history"), {"fields": AUDIT_FIELDS})
+# Shown after the inlines by admin/curated_change_form.html (its class marks it).
+AUDIT_FIELDSET = (_("Publication and record history"), {"fields": AUDIT_FIELDS, "classes": ["record-history"]})
 
 
 def object_page_url(model_admin, route: str, view, name: str):
@@ -634,6 +635,7 @@ class CuratedAdmin(PreviewMixin, SafeRelatedFieldsMixin, StaffExportMixin, Revie
     list_per_page = 50
     save_on_top = True
     actions = [_status_action(status) for status in PublicationStatus]
+    change_form_template = "admin/curated_change_form.html"
 
     def has_change_permission(self, request, obj=None):
         # A change to a published or withheld record would reach the public (or the withheld record's

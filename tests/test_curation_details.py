@@ -79,3 +79,16 @@ def test_the_testimony_csv_carries_citation_locators_and_confidences(client):
     assert row["citation_publication_ids"] == f"{first.pk}; {second.pk}"
     assert row["citation_locators"] == "p. 4; "
     assert row["citation_confidences"] == "high; low"
+
+
+@pytest.mark.parametrize("model", [Testimony, Site])
+def test_the_citations_and_links_come_before_the_status_and_audit_fields(client, model):
+    """A reviewer reads what a record rests on before deciding its status: the inlines come before the
+    "Publication and record history" fieldset (its status, thread and audit fields), which is still saved."""
+    login(client, REVIEWER, "reviewer")
+    record = CitationFactory().testimony if model is Testimony else SiteFactory(status="draft")
+    page = client.get(admin_url(model, "change", record.pk)).content.decode()
+    inline = page.index('class="js-inline-admin-formset inline-group"')
+    history = page.index("Publication and record history")
+    assert inline < history < page.rindex('name="_save"')
+    assert page.count('name="status"') == 1
