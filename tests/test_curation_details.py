@@ -4,20 +4,18 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 
 from core.roles import EDITOR, REVIEWER
 from sites.models import Site
 from testimonies.models import Citation, Testimony
 from tests.admin_forms import admin_url
-from tests.factories import CitationFactory, PublicationFactory, SiteFactory, TestimonyFactory, UserFactory
+from tests.factories import CitationFactory, PublicationFactory, SiteFactory, TestimonyFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
 
 def login(client, role, username):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=role))
+    user = staff_user(username, role)
     client.force_login(user)
     return user
 

@@ -9,7 +9,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -26,8 +25,8 @@ from tests.factories import (
     EvidenceImageFactory,
     SiteFactory,
     TestimonyFactory,
-    UserFactory,
     image_bytes,
+    staff_user,
     upload,
 )
 
@@ -39,20 +38,14 @@ SECRET = b"Ivan Petrov, Donetsk, shot on his own phone"
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def staff(role, username):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def editor():
-    return staff(EDITOR, "editor")
+    return staff_user("editor", EDITOR)
 
 
 @pytest.fixture
 def reviewer():
-    return staff(REVIEWER, "reviewer")
+    return staff_user("reviewer", REVIEWER)
 
 
 def jpeg_with_gps_and_comment(size=(40, 30), orientation=6) -> bytes:

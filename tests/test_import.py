@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -33,6 +32,7 @@ from tests.factories import (
     TestimonyFactory,
     UnitFactory,
     UserFactory,
+    staff_user,
     upload,
 )
 from units.models import Unit
@@ -43,20 +43,14 @@ MODELS = (Testimony, Site, Unit, Source, SiteUnit)
 SITE_HEADER = ["id", "slug", "url", "name", "kind", "region", "territory", "latitude", "longitude", "unit_roles"]
 
 
-def staff(role, username):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 @pytest.fixture
 def editor():
-    return staff(EDITOR, "editor")
+    return staff_user("editor", EDITOR)
 
 
 @pytest.fixture
 def reviewer():
-    return staff(REVIEWER, "reviewer")
+    return staff_user("reviewer", REVIEWER)
 
 
 def csv_text(header, *rows) -> str:
@@ -331,7 +325,7 @@ def world():
 @pytest.mark.parametrize("kind", ["testimonies", "sites", "units", "sources"])
 @pytest.mark.parametrize("role", [REVIEWER, EDITOR])
 def test_an_export_imported_again_changes_nothing(client, world, kind, role):
-    importer = staff(role, f"{role}-user")
+    importer = staff_user(f"{role}-user", role)
     before = state()
     text = exported(client, kind, bom="1")
     assert text.count("\n") > 1

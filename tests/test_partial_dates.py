@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from core.csv_import import import_csv
@@ -22,18 +21,12 @@ from tests.factories import (
     SiteUnitFactory,
     TestimonyFactory,
     UnitFactory,
-    UserFactory,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-
-
-def staff(role, username="curator"):
-    user = UserFactory(username=username)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 # --- What a curator may type --------------------------------------------------------------------------------------
@@ -101,7 +94,7 @@ def test_every_partial_date_keeps_its_earliest_and_latest_day(model, field, type
 
 
 def test_an_editor_enters_autumn_2022_in_the_admin_and_sees_help_with_examples(client):
-    client.force_login(staff(EDITOR))
+    client.force_login(staff_user("curator", EDITOR))
     url = admin_url(Testimony, "add")
     page = client.get(url)
     assert "2022-23 (autumn 2022" in page.content.decode()
@@ -206,7 +199,7 @@ def test_the_api_gives_partial_dates_with_their_bounds(client):
 
 
 def test_the_csv_import_reads_dates_in_words_and_refuses_unreadable_ones():
-    reviewer = staff(REVIEWER)
+    reviewer = staff_user("curator", REVIEWER)
     header = ["id", "witness_label", "witness_role", "quote", "events"]
     good = import_csv("testimonies", to_csv(header, ["", "Witness", "relative", "A quote.", "autumn 2022"]), reviewer)
     assert good.applied, good.problems
