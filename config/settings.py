@@ -300,6 +300,20 @@ LOGGING = {
 # by the application only while public: never let the web server serve MEDIA_ROOT. Originals that a reviewer
 # keeps go to PRIVATE_MEDIA_ROOT, which must lie outside MEDIA_ROOT and STATIC_ROOT and is never served.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+# Or, when the endpoint, bucket and both keys are set, on an S3-compatible object store (django-storages with boto3;
+# core.storage.SwitchingStorage): display images and thumbnails under `evidence/` in STORAGE_S3_BUCKET, originals (and
+# CSV files waiting to be imported) in STORAGE_S3_PRIVATE_BUCKET, or under STORAGE_S3_PRIVATE_PREFIX in the same bucket
+# when no private bucket is named. Neither bucket needs (or may have) public access: every file is streamed through
+# the application's checking view. See README, "Deployment".
+STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL", "")
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+STORAGE_S3_ACCESS_KEY = os.environ.get("STORAGE_S3_ACCESS_KEY", "")
+STORAGE_S3_SECRET_KEY = os.environ.get("STORAGE_S3_SECRET_KEY", "")
+STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "us-east-1")
+STORAGE_S3_PRIVATE_BUCKET = os.environ.get("STORAGE_S3_PRIVATE_BUCKET", "")
+STORAGE_S3_PRIVATE_PREFIX = os.environ.get("STORAGE_S3_PRIVATE_PREFIX", "private")
+# Seconds to wait for the store to connect or answer before the request gets a 503 (one retry).
+STORAGE_S3_TIMEOUT = env_int("STORAGE_S3_TIMEOUT", 5)
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 # Pillow's own default (about 89 million pixels) lets a small file claim a huge canvas; 40 million pixels is a
 # 7,700 × 5,200 photo.

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from .database import import_running
+from .storage import StorageUnavailable
 
-DOWN, BUSY = "down", "busy"
+DOWN, BUSY, STORE = "down", "busy", "store"
 # Seconds a client is asked to wait before trying again.
-RETRY_AFTER = {DOWN: 30, BUSY: 10}
+RETRY_AFTER = {DOWN: 30, BUSY: 10, STORE: 30}
 API_PREFIX = "/api/"
 # SQLSTATE codes (PostgreSQL) of a busy database: lock_not_available, query_canceled (statement_timeout),
 # serialization_failure, deadlock_detected; and classes of an unavailable one: 08 connection exception,
@@ -34,7 +35,10 @@ SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked")
 
 
 def unavailability(error: BaseException | None) -> str | None:
-    """DOWN, BUSY, or None when `error` is not a database that is unavailable (a bug, a constraint...)."""
+    """DOWN, BUSY, STORE (the object store of evidence files), or None when `error` is neither a database nor a
+    store that is unavailable (a bug, a constraint...)."""
+    if isinstance(error, StorageUnavailable):
+        return STORE
     if not isinstance(error, DatabaseError):
         return None
     if isinstance(error, InterfaceError):
@@ -76,13 +80,20 @@ def unavailable_response(request, kind: str) -> HttpResponse:
         )
     elif kind == BUSY:
         detail = _("The database is busy. Nothing was saved; please try again in a few seconds.")
+    elif kind == STORE:
+        detail = _("The file store cannot be reached at the moment. Nothing was saved; please try again in a minute.")
     else:
         detail = _("The database cannot be reached at the moment. Please try again in a minute.")
     title = _("Temporarily unavailable")
     if request.path.startswith(API_PREFIX):
         response = problem_response(503, title, detail)
     else:
-        response = page_response(request, "503.html", 503, {"title": title, "detail": detail})
+        response = page_response(
+            request,
+            "503.html",
+            503,
+            {"title": title, "detail": detail, "store": kind == STORE},
+        )
     response["Retry-After"] = str(RETRY_AFTER[kind])
     response["Cache-Control"] = "no-store"
     return response
@@ -133,8 +144,12 @@ class DatabaseOutageFilter(logging.Filter):
                 self.suppressed += 1
                 return False
             suppressed, self.suppressed, self.last_logged = self.suppressed, 0, now
-        record.msg = "Database %s (answered 503): %s: %s%s" % (  # noqa: UP031 (a log record's own formatting)
-            "unavailable" if kind == DOWN else "busy",
+        record.msg = "%s (answered 503): %s: %s%s" % (  # noqa: UP031 (a log record's own formatting)
+            {
+                DOWN: "Database unavailable",
+                BUSY: "Database busy",
+                STORE: "Object store unavailable",
+            }[kind],
             type(error).__name__,
             str(error).strip().replace("\n", " "),
             f"; {suppressed} more such failures since the last report" if suppressed else "",
