@@ -244,6 +244,44 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The cache: Redis through django-redis when REDIS_URL is set (shared by every app server), else each process's own
+# memory. A Redis that is down must not take pages down: the default cache ignores its errors (a miss, computed
+# again), and sessions (cached_db) then fall back to the database. The "axes" alias, for the login lockout counters,
+# does not: a login while Redis is down is refused with a 503 (fail closed, README "A shared cache").
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds to wait for Redis to connect or answer.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))
+
+
+def redis_caches(url: str, timeout: float) -> dict:
+    """CACHES on the Redis at `url`: the default cache ignores Redis's errors, the "axes" alias does not."""
+    options = {"SOCKET_CONNECT_TIMEOUT": timeout, "SOCKET_TIMEOUT": timeout}
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "testimony",
+            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": True},
+        },
+        "axes": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "testimony-axes",
+            "OPTIONS": options,
+        },
+    }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CACHE = "axes"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-redis logs the errors it ignores instead of raising them.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 # Logins: django-axes throttles failed logins, django-otp adds optional two-factor login for staff.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
