@@ -20,7 +20,7 @@ from core.curation import PublicationStatus
 from core.storage import StorageUnavailable
 from testimonies.consent import withdraw_consent
 from testimonies.evidence import attach_evidence
-from testimonies.models import EvidenceImage
+from testimonies.models import EvidenceImage, ReviewerNotice
 from tests.admin_forms import admin_url
 from tests.conftest import S3_ACCESS_KEY, S3_BUCKETS, S3_SECRET_KEY, free_ports
 from tests.factories import EvidenceImageFactory, TestimonyFactory, UserFactory, image_bytes, upload
@@ -254,3 +254,22 @@ def test_create_buckets_makes_the_configured_buckets(store, settings):
     assert "Bucket testimony-created-private is ready." in out.getvalue()
     assert store["client"].head_bucket(Bucket="testimony-created-private")
     assert store["client"].list_objects_v2(Bucket="testimony-created-private").get("KeyCount", 0) == 0
+
+
+def test_a_withdrawal_while_the_store_is_down_names_the_files_left_to_reviewers(
+    store, reviewer, settings, django_capture_on_commit_callbacks
+):
+    testimony = TestimonyFactory()
+    evidence = attach_evidence(testimony, upload(image_bytes(seed=12)), reviewer, keep_original=True)
+    names = stored_keys(evidence)
+    endpoint = settings.STORAGE_S3_ENDPOINT_URL
+    (port,) = free_ports(1)
+    settings.STORAGE_S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw_consent(testimony, reviewer, "Asked by phone")
+    assert not EvidenceImage.objects.exists()
+    notice = ReviewerNotice.objects.get(created_by=None)
+    assert "must be deleted from it by hand" in notice.message
+    assert evidence.display.name in notice.message and evidence.original.name in notice.message
+    settings.STORAGE_S3_ENDPOINT_URL = endpoint
+    assert keys(store, "private") == {names["original"]}

@@ -18,7 +18,8 @@ from config.settings import redis_caches
 from tests.conftest import free_ports
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+# One worker runs them all (pytest-xdist): each test empties the same Redis database.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis")]
 # A database number of these tests' own, so that a Redis shared with anything else is not touched.
 REDIS_DB = 13
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
