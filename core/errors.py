@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from .database import import_running
+from .storage import StorageUnavailable
 
-DOWN, BUSY = "down", "busy"
+DOWN, BUSY, STORE, CACHE = "down", "busy", "store", "cache"
 # Seconds a client is asked to wait before trying again.
-RETRY_AFTER = {DOWN: 30, BUSY: 10}
+RETRY_AFTER = {DOWN: 30, BUSY: 10, STORE: 30, CACHE: 30}
 API_PREFIX = "/api/"
 # SQLSTATE codes (PostgreSQL) of a busy database: lock_not_available, query_canceled (statement_timeout),
 # serialization_failure, deadlock_detected; and classes of an unavailable one: 08 connection exception,
@@ -34,7 +35,13 @@ SQLITE_BUSY_MESSAGES = ("database is locked", "database table is locked")
 
 
 def unavailability(error: BaseException | None) -> str | None:
-    """DOWN, BUSY, or None when `error` is not a database that is unavailable (a bug, a constraint...)."""
+    """DOWN, BUSY, STORE (the object store of evidence files), CACHE (Redis, which only the login lockout counters
+    do not do without: every other use ignores its errors), or None when `error` is none of them unavailable (a
+    bug, a constraint...)."""
+    if isinstance(error, StorageUnavailable):
+        return STORE
+    if isinstance(error, redis_errors()):
+        return CACHE
     if not isinstance(error, DatabaseError):
         return None
     if isinstance(error, InterfaceError):
@@ -52,6 +59,13 @@ def unavailability(error: BaseException | None) -> str | None:
     if any(text in str(error) for text in SQLITE_BUSY_MESSAGES):
         return BUSY
     return None
+
+
+def redis_errors() -> tuple:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
 
 
 def problem_response(status: int, title: str, detail: str, retry_after: int | None = None) -> HttpResponse:
@@ -76,13 +90,25 @@ def unavailable_response(request, kind: str) -> HttpResponse:
         )
     elif kind == BUSY:
         detail = _("The database is busy. Nothing was saved; please try again in a few seconds.")
+    elif kind == CACHE:
+        detail = _(
+            "Logging in is not possible at the moment: the service that counts failed logins cannot be reached. "
+            "Please try again in a minute."
+        )
+    elif kind == STORE:
+        detail = _("The file store cannot be reached at the moment. Nothing was saved; please try again in a minute.")
     else:
         detail = _("The database cannot be reached at the moment. Please try again in a minute.")
     title = _("Temporarily unavailable")
     if request.path.startswith(API_PREFIX):
         response = problem_response(503, title, detail)
     else:
-        response = page_response(request, "503.html", 503, {"title": title, "detail": detail})
+        response = page_response(
+            request,
+            "503.html",
+            503,
+            {"title": title, "detail": detail, "store": kind == STORE, "cache": kind == CACHE},
+        )
     response["Retry-After"] = str(RETRY_AFTER[kind])
     response["Cache-Control"] = "no-store"
     return response
@@ -133,8 +159,13 @@ class DatabaseOutageFilter(logging.Filter):
                 self.suppressed += 1
                 return False
             suppressed, self.suppressed, self.last_logged = self.suppressed, 0, now
-        record.msg = "Database %s (answered 503): %s: %s%s" % (  # noqa: UP031 (a log record's own formatting)
-            "unavailable" if kind == DOWN else "busy",
+        record.msg = "%s (answered 503): %s: %s%s" % (  # noqa: UP031 (a log record's own formatting)
+            {
+                DOWN: "Database unavailable",
+                BUSY: "Database busy",
+                STORE: "Object store unavailable",
+                CACHE: "Redis unavailable",
+            }[kind],
             type(error).__name__,
             str(error).strip().replace("\n", " "),
             f"; {suppressed} more such failures since the last report" if suppressed else "",

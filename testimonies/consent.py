@@ -17,6 +17,7 @@ testimony comes back withheld, to be published again by a reviewer.
 """
 
 import datetime
+import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,8 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.curation import PublicationStatus, may_publish
+from core.storage import StorageUnavailable
 
 from .models import Consent, EvidenceImage, ReviewerNotice, Testimony
+
+logger = logging.getLogger(__name__)
 
 
 def save_with_history(testimony: Testimony, user, reason: str, fields: list[str]) -> None:
@@ -66,9 +70,25 @@ def delete_evidence(testimony: Testimony) -> None:
         ) | set(
             EvidenceImage.objects.filter(thumbnail__in=[name for _, name in files]).values_list("thumbnail", flat=True)
         )
-        for storage, name in files:
-            if name not in still_used and storage.exists(name):
-                storage.delete(name)
+        left = []
+        for storage, name in sorted(files, key=lambda pair: pair[1]):
+            try:
+                if name not in still_used and storage.exists(name):
+                    storage.delete(name)
+            except StorageUnavailable:
+                left.append(name)
+        if left:
+            # The withdrawal itself is committed; the files it could not delete are named to reviewers (and in the
+            # log), to be deleted from the store by hand, rather than forgotten or answered with an error page.
+            logger.error("Withdrawal of testimony %s: the object store did not delete %s", testimony.pk, left)
+            ReviewerNotice.objects.create(
+                testimony=testimony,
+                message=_(
+                    "The file store did not answer while the evidence of testimony %(id)s was erased: these files "
+                    "are still stored and must be deleted from it by hand: %(names)s"
+                )
+                % {"id": testimony.pk, "names": ", ".join(left)},
+            )
 
     transaction.on_commit(remove_files)
 

@@ -18,6 +18,7 @@ the original file; the original (with all its metadata) is kept only when a revi
 storage that has no URL.
 """
 
+import contextlib
 import hashlib
 import io
 import struct
@@ -209,12 +210,25 @@ def store_files(evidence, processed: ProcessedImage, keep_original: bool, user) 
         raise PermissionDenied(_("Only reviewers can keep the original file."))
     describe(evidence, processed)
     extension = processed.extension
-    evidence.display.save(content_name("display", processed.display, extension), ContentFile(processed.display), False)
-    evidence.thumbnail.save(
-        content_name("thumbnails", processed.thumbnail, extension), ContentFile(processed.thumbnail), False
-    )
-    if keep_original:
-        evidence.original.save(f"originals/{uuid.uuid4().hex}.{extension}", ContentFile(processed.original), False)
+    written = []
+    try:
+        evidence.display.save(
+            content_name("display", processed.display, extension), ContentFile(processed.display), False
+        )
+        written.append(evidence.display)
+        evidence.thumbnail.save(
+            content_name("thumbnails", processed.thumbnail, extension), ContentFile(processed.thumbnail), False
+        )
+        written.append(evidence.thumbnail)
+        if keep_original:
+            evidence.original.save(f"originals/{uuid.uuid4().hex}.{extension}", ContentFile(processed.original), False)
+    except Exception:
+        # A write failed (the object store is down, say): the record is not saved (the error propagates, and the
+        # admin's transaction rolls back), and the files already written do not stay behind.
+        for file in written:
+            with contextlib.suppress(Exception):
+                file.storage.delete(file.name)
+        raise
     if user is not None and user.is_authenticated:
         evidence.uploaded_by = user
 

@@ -8,10 +8,12 @@ from django.views.generic import DetailView
 
 from core.csv_export import CsvExportView
 from core.curation import RECORDS_ON_DETAIL_PAGE
+from core.errors import STORE, unavailable_response
 from core.listing import PublicFilterListView
 from core.merge import RedirectMergedMixin
 from core.public_ids import NumberedUrlRedirectView
 from core.security import ReadOnlyViewMixin
+from core.storage import StorageUnavailable
 from units.command import chains_of_command
 
 from .exports import SOURCE_COLUMNS, TESTIMONY_COLUMNS
@@ -89,10 +91,15 @@ def evidence_response(request, evidence: EvidenceImage, variant: str):
         response = HttpResponseNotModified()
     else:
         try:
-            handle = file.storage.open(file.name, "rb")
+            # Streamed from the folder or the object store after the `.public()` check, never a (presigned) URL
+            # of the store: the same headers either way, and no address that outlives a withdrawal.
+            handle, size = file.storage.open_stream(file.name)
         except FileNotFoundError:
             raise Http404 from None
+        except StorageUnavailable:
+            return unavailable_response(request, STORE)
         response = FileResponse(handle, content_type=evidence.content_type, filename=f"{stem}.{evidence.extension}")
+        response["Content-Length"] = str(size)
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["ETag"] = etag

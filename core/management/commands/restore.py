@@ -12,7 +12,8 @@ from core.database import LongerLimitsCommand
 
 class Command(LongerLimitsCommand):
     help = (
-        "Replace the whole database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT with those of a backup made by "
+        "Replace the whole database, MEDIA_ROOT and PRIVATE_MEDIA_ROOT (or the object store's objects) with those of "
+        "a backup made by "
         "`manage.py backup`. Stop the app servers first. Everything is checked before anything is replaced."
     )
 
