@@ -49,6 +49,8 @@ def test_every_public_page_type_is_valid_html(client, tmp_path):
         reverse("archive:home"),
         *(reverse(name) for name in LISTS),
         f"{reverse('testimonies:testimony_list')}?q=zzz-nothing",
+        reverse("archive:overview"),
+        f"{reverse('archive:overview')}?witness_role=nonsense&q=zzz-nothing",
         reverse("sites:site_map"),
         f"{reverse('archive:search')}?q=mine",
         testimony.get_absolute_url(),
