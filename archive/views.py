@@ -155,6 +155,10 @@ class OverviewView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
 
         return numbers["total"], build_charts(numbers, testimony_link, site_link, filtered)
 
+    def filter_fields(self, filterset) -> list[dict]:
+        # The order of a list changes nothing that is counted.
+        return [entry for entry in super().filter_fields(filterset) if entry["field"].name != "sort"]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]

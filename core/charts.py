@@ -113,8 +113,12 @@ MONTH_STEP_BOUNDS = (6, 24)
 MONTH_GAP = 1
 MONTH_AREA_HEIGHT = 120
 YEAR_BAND_HEIGHT = 22
-LANE_LABEL_WIDTH = 120
+LANE_LABEL_WIDTH = 170
 TOP_MARGIN = 16
+# Periods (a unit at a site, a posting) drawn as spans on the same axis, one row each, below the years.
+PERIOD_ROW = 22
+PERIOD_HEIGHT = 12
+PERIOD_LABEL_CHARACTERS = 21
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,32 @@ class DrawnYear:
     centre: int
 
 
+@dataclass(frozen=True)
+class Period:
+    """A span of time of a related record (a unit at a site, a posting): `start`/`end` are its earliest and latest
+    day (None: not known or open), `when` the period as the record states it, for the table."""
+
+    label: str
+    start: datetime.date | None
+    end: datetime.date | None
+    when: str
+    url: str = ""
+
+    @property
+    def is_dated(self) -> bool:
+        return self.start is not None or self.end is not None
+
+
+@dataclass(frozen=True)
+class DrawnPeriod:
+    period: Period
+    short_label: str
+    x: int
+    width: int
+    y: int
+    text_y: int
+
+
 @dataclass
 class MonthChart(Chart):
     """Testimonies per month of the events, drawn as precisely as their dates are known.
@@ -146,6 +176,7 @@ class MonthChart(Chart):
 
     years: list[Bar] = field(default_factory=list)
     others: list[Bar] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
     kind: str = "month"
 
     @property
@@ -158,7 +189,11 @@ class MonthChart(Chart):
 
     @property
     def has_drawing(self) -> bool:
-        return bool(self.bars or self.years)
+        return bool(self.bars or self.years or self.dated_periods)
+
+    @property
+    def dated_periods(self) -> list[Period]:
+        return [period for period in self.periods if period.is_dated]
 
     def rows(self) -> list[dict]:
         rows = [{**row, "precision": "month"} for row in super().rows()]
@@ -174,6 +209,7 @@ class MonthChart(Chart):
 
     def year_range(self) -> list[int]:
         years = [int(bar.key[:4]) for bar in (*self.bars, *self.years)]
+        years += [day.year for period in self.periods for day in (period.start, period.end) if day]
         return list(range(min(years), max(years) + 1)) if years else []
 
     @property
@@ -192,7 +228,11 @@ class MonthChart(Chart):
 
     @property
     def height(self) -> int:
-        return TOP_MARGIN + MONTH_AREA_HEIGHT + 8 + YEAR_BAND_HEIGHT + 22
+        return self.periods_y + PERIOD_ROW * len(self.dated_periods) + 4
+
+    @property
+    def periods_y(self) -> int:
+        return TOP_MARGIN + MONTH_AREA_HEIGHT + 8 + YEAR_BAND_HEIGHT + 26
 
     @property
     def largest_month(self) -> int:
@@ -254,6 +294,37 @@ class MonthChart(Chart):
             x = LANE_LABEL_WIDTH + (year - years[0]) * self.year_width + (month - 1) * self.month_step
             drawn.append(DrawnMonth(bar=bar, x=x, y=self.baseline - height, height=height))
         return drawn
+
+    def x_of(self, day: datetime.date) -> int:
+        years = self.year_range()
+        return (
+            LANE_LABEL_WIDTH
+            + (day.year - years[0]) * self.year_width
+            + round((day.timetuple().tm_yday - 1) / 366 * self.year_width)
+        )
+
+    def drawn_periods(self) -> list[DrawnPeriod]:
+        """Each dated period as a span; an open or unknown end runs to the edge of the axis (drawn dashed)."""
+        drawn = []
+        for index, period in enumerate(self.dated_periods):
+            left = self.x_of(period.start) if period.start else self.plot_x
+            right = self.x_of(period.end) + 2 if period.end else self.plot_right
+            y = self.periods_y + index * PERIOD_ROW
+            drawn.append(
+                DrawnPeriod(
+                    period=period,
+                    short_label=shorten(period.label, PERIOD_LABEL_CHARACTERS),
+                    x=left,
+                    width=max(right - left, 2),
+                    y=y + (PERIOD_ROW - PERIOD_HEIGHT) // 2,
+                    text_y=y + PERIOD_ROW // 2 + 4,
+                )
+            )
+        return drawn
+
+    @property
+    def period_height(self) -> int:
+        return PERIOD_HEIGHT
 
     def drawn_years(self) -> list[DrawnYear]:
         by_year = {int(bar.key): bar for bar in self.years}

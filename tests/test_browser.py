@@ -196,7 +196,7 @@ def public_world():
     unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion")
     site = SiteFactory(slug="mine", name="Coal mine", latitude=Decimal("48.0159"), longitude=Decimal("37.8028"))
     SiteUnitFactory(site=site, unit=unit)
-    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit])
+    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit], events="2024-03")
     CitationFactory(testimony=testimony)
     PostingFactory(person=PersonFactory(name="Alexei Korchagin", slug="korchagin"), unit=unit)
     images = [

@@ -340,3 +340,44 @@ def test_hostile_values_in_every_parameter_never_fail(client, world):
             assert response.status_code in expected, (output, query, response.status_code)
     for value in MOST_HOSTILE:
         assert client.get(URL, {"format": value}).status_code == 400
+
+
+def test_site_unit_and_person_pages_show_when_their_testimonies_happened(client, world):
+    from tests.factories import PersonFactory, TestimonyPersonFactory
+
+    person = PersonFactory(slug="korchagin")
+    TestimonyPersonFactory(testimony=world["limited"], person=person)
+    TestimonyPersonFactory(testimony=Testimony.objects.get(events="2024"), person=person)
+    mine = client.get(world["mine"].get_absolute_url())
+    html = mine.content.decode()
+    # Two testimonies in March 2024 at the mine; the one under limited consent is not shown at its site.
+    assert "When the events of its testimonies happened" in html
+    assert html.count('<rect class="chart-bar"') == 1 and "March 2024: 2" in html and "June 2024" not in html
+    assert 'href="/testimonies/?site=mine&amp;date_after=2024-03-01&amp;date_before=2024-03-31"' in html
+    fifth = client.get(world["fifth"].get_absolute_url()).content.decode()
+    assert "March 2024: 2" in fifth and 'href="/testimonies/?unit=fifth&amp;date_after=2024-03-01' in fifth
+    # A person named in a testimony under limited consent: by the month, never the day.
+    named = client.get(person.get_absolute_url()).content.decode()
+    assert "June 2024: 1" in named and "2024, month not known or several months: 1" in named
+    assert "2024-06-14" not in named and "June 14" not in named
+    # The periods of its site–unit links and postings, on the same time axis, in the table with their pages.
+    from tests.factories import PostingFactory, SiteUnitFactory
+
+    mine, fifth = world["mine"], world["fifth"]
+    SiteUnitFactory(site=mine, unit=fifth, period="2023-05/2024-02", publication=PublicationFactory())
+    PostingFactory(person=person, unit=world["fifth"], period="2024-01/..", publication=PublicationFactory())
+    SiteUnitFactory(site=world["mine"], unit=UnitFactory(name="Undated"), publication=PublicationFactory())
+    html = client.get(world["mine"].get_absolute_url()).content.decode()
+    assert "Its testimonies and periods over time" in html
+    assert '<rect class="chart-span" ' in html and "5th Brigade (operated the site): May 2023" in html
+    assert html.count('class="chart-span') == 1  # the undated link is in the table only
+    assert "Undated (operated the site)" in html and "period not recorded" in html
+    named = client.get(person.get_absolute_url()).content.decode()
+    assert 'class="chart-span chart-span-open"' in named  # an open end runs to the edge, dashed
+    unit_page = client.get(world["fifth"].get_absolute_url()).content.decode()
+    assert "Coal mine (operated the site)" in unit_page and named.count('class="chart-span') == 1
+    assert unit_page.count('class="chart-span') == 2
+
+    # Nothing to draw (a period across the end of a year only, or no testimony): no chart.
+    assert "When the events" not in client.get(world["store"].get_absolute_url()).content.decode()
+    assert "When the events" not in client.get(UnitFactory(slug="quiet").get_absolute_url()).content.decode()
