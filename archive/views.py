@@ -120,12 +120,14 @@ class OverviewView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         return response
 
     def applied_parameters(self, filterset) -> dict[str, str]:
-        """The query parameters of the filters that apply (none that was ignored, nothing about presentation)."""
+        """The query parameters of the filters that apply: none that was ignored, none that the filters do not
+        read, nothing about presentation."""
         ignored = {key for name in filterset.form.errors for key in self.parameter_keys(name)}
+        read = {key for name in filterset.form.fields for key in self.parameter_keys(name)}
         return {
             key: value
             for key, value in self.request.GET.items()
-            if value and key not in ignored and key not in self.presentation_parameters
+            if value and key in read and key not in ignored and key not in self.presentation_parameters
         }
 
     def charts(self, filterset, absolute: bool = False):

@@ -232,7 +232,10 @@ def test_the_csv_and_the_json_hold_the_numbers_of_the_tables(client, world):
     data = client.get(URL, {"format": "json"}).json()
     assert {(chart["id"], row["key"]): row["count"] for chart in data["charts"] for row in chart["rows"]} == shown
     assert data["total"] == 9 and data["filters"] == {}
-    assert client.get(URL, {"format": "json", "unit": "fifth"}).json()["filters"] == {"unit": "fifth"}
+    filtered = client.get(
+        URL, {"format": "json", "unit": "fifth", "sort": "date", "utm": "x", "date_after": "2024-01-01"}
+    )
+    assert filtered.json()["filters"] == {"unit": "fifth", "date_after": "2024-01-01"}
 
 
 def test_csv_cells_cannot_run_as_formulas(client, world):
