@@ -20,7 +20,7 @@ from core.charts import Bar, BarChart, Chart
 from core.facets import by_link
 from sites.models import Site
 from testimonies.filters import public_abuse_links, public_region_links, public_site_links, public_unit_links
-from testimonies.models import Testimony
+from testimonies.models import Testimony, independent_sources_counts
 from testimonies.timeline import events_by_precision, month_chart, number
 
 TOP = 20
@@ -42,18 +42,6 @@ def by_region(testimonies) -> list[tuple[str, tuple[str, str, str], int]]:
 def by_field(testimonies, name: str) -> dict[str, int]:
     rows = testimonies.order_by().values_list(name).annotate(testimonies=Count("pk")).order_by()
     return {str(value): count for value, count in rows}
-
-
-def by_independent_sources(testimonies) -> dict[int, int]:
-    """{number of independent sources: testimonies} (testimonies.models.independent_sources), in one query."""
-    rows = (
-        testimonies.order_by()
-        .with_corroboration()
-        .values_list("independent_sources")
-        .annotate(testimonies=Count("pk"))
-        .order_by()
-    )
-    return {int(sources): count for sources, count in rows}
 
 
 def sites_by_territory_and_kind(sites) -> list[tuple[str, str, int]]:
@@ -80,8 +68,9 @@ def plain(testimonies):
 def count_charts(testimonies, filtered: bool) -> dict:
     """Every chart's numbers for the public testimonies `testimonies`: one query per chart."""
     testimonies = plain(testimonies)
+    total = testimonies.order_by().count()
     return {
-        "total": testimonies.order_by().count(),
+        "total": total,
         "months": events_by_precision(testimonies),
         "regions": by_region(testimonies),
         "sites": by_link(public_site_links, "testimony_id", "site__slug", "site__name")(testimonies, TOP),
@@ -91,7 +80,7 @@ def count_charts(testimonies, filtered: bool) -> dict:
         ),
         "witness_roles": by_field(testimonies, "witness_role"),
         "verification": by_field(testimonies, "verification"),
-        "sources": by_independent_sources(testimonies),
+        "sources": independent_sources_counts(testimonies, total),
         "site_kinds": sites_by_territory_and_kind(chart_sites(testimonies, filtered)),
     }
 

@@ -98,3 +98,28 @@ def test_the_admin_warns_where_the_label_claims_more_than_the_count(client, sour
     assert "independent source(s)" not in page.content.decode()
     changelist = client.get(reverse("admin:testimonies_testimony_changelist")).content.decode()
     assert changelist.count("fewer than the label says") == 1
+
+
+def test_the_counts_per_number_of_sources_agree_with_each_testimonys_count(sources):
+    """The overview's chart counts in one grouped query (testimonies.models.independent_sources_counts) what each
+    testimony's `independent_sources` says, hidden publications and sources citing each other included."""
+    from collections import Counter
+
+    from testimonies.models import independent_sources_counts
+
+    cited()
+    cited(sources["finding"])
+    cited(sources["finding"], sources["second_finding"])
+    cited(sources["report"], sources["finding"])
+    cited(sources["report"], sources["second_finding"])
+    cited(sources["finding"], sources["statement"])
+    cited(sources["report"], sources["finding"], sources["statement"])
+    cited(PublicationFactory(status=PublicationStatus.DRAFT), sources["statement"], sources["finding"])
+    cited(sources["statement"], status=PublicationStatus.DRAFT)
+    public = Testimony.objects.public()
+    expected = Counter(public.with_corroboration().values_list("independent_sources", flat=True))
+    assert independent_sources_counts(public) == dict(expected) == {0: 1, 1: 4, 2: 3}
+    assert independent_sources_counts(public.filter(pk__in=[])) == {}
+    sources["finding"].cites.add(sources["report"])
+    expected = Counter(public.with_corroboration().values_list("independent_sources", flat=True))
+    assert independent_sources_counts(public) == dict(expected)

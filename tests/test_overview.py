@@ -218,6 +218,8 @@ def test_an_empty_result_says_so_instead_of_drawing_empty_axes(client, world):
     assert response.status_code == 200 and "No public testimonies match these filters." in html
     assert "<svg" not in html
     assert numbers(client, "q=zzzznothing")["total"] == 0
+    # A filter that can match nothing at all (an unknown site) is one too.
+    assert numbers(client, "site=no-such-site&unit=no-such-unit")["total"] == 0
 
 
 def test_the_csv_and_the_json_hold_the_numbers_of_the_tables(client, world):
