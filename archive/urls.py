@@ -6,6 +6,7 @@ app_name = "archive"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("overview/", views.OverviewView.as_view(), name="overview"),
     path("api/schema/", api.SchemaView.as_view(), name="api_schema"),
     path("api/search/", api.SearchApiView.as_view(), name="api_search"),
     path("export/datapackage.json", views.DataPackageView.as_view(), name="datapackage"),

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 
 from .search import query_terms
@@ -17,7 +18,10 @@ class SuggestInput(forms.TextInput):
 
 
 class OpenChoiceField(django_filters.fields.ChoiceField):
-    """Offers its choices, and takes any other value too (see OpenChoiceFilter)."""
+    """Offers its choices, and takes any other value too (see OpenChoiceFilter), except one with a NUL character,
+    which no choice holds and PostgreSQL refuses in a query (the error of Django's own text fields)."""
+
+    default_validators = [ProhibitNullCharactersValidator()]
 
     def offered(self, value) -> bool:
         return super().valid_value(value)

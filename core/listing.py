@@ -35,6 +35,10 @@ class PublicFilterMixin:
     """
 
     strict = False
+    # Parameters that change neither the records nor the facets.
+    presentation_parameters = ("page", "per_page", "sort")
+    # The query parameters this list passes on to the overview's charts (`charts_url`); None: all of them.
+    charts_parameters: tuple[str, ...] | None = ()
     page_kwarg = "page"
     page_size_kwarg = "per_page"
     # The CSV export's URL name; the XLSX export of the same records is named the same with "_xlsx" added.
@@ -76,6 +80,78 @@ class PublicFilterMixin:
             for name, errors in filterset.form.errors.items()
             if name in filterset.form.fields
         ]
+
+    def charts_url(self, filterset) -> str:
+        """The overview's charts (/overview/) of the testimonies this list's filters also select: the filters in
+        `charts_parameters` that the testimony filters read the same way (all of them on the testimony list)."""
+        if self.charts_parameters is None:
+            return self.filtered_url(filterset, "archive:overview")
+        ignored = {key for name in filterset.form.errors for key in self.parameter_keys(name)}
+        params = self.request.GET.copy()
+        for key in list(params):
+            if key not in self.charts_parameters or key in ignored:
+                params.pop(key)
+        query = params.urlencode()
+        return f"{reverse('archive:overview')}?{query}" if query else reverse("archive:overview")
+
+    def facet_key(self) -> str:
+        params = sorted(
+            (key, value)
+            for key, values in self.request.GET.lists()
+            if key not in self.presentation_parameters
+            for value in values
+        )
+        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
+        return f"facets:{type(self).__name__}:{get_language()}:{digest}"
+
+    def facets(self, filterset) -> dict:
+        """Each facet's choices under the other active filters: {filter name: [FacetChoice, ...]}."""
+        declared = getattr(filterset, "facets", ())
+        if not declared:
+            return {}
+        base = filterset.queryset.model.objects.public()
+
+        def count():
+            counted = {}
+            for facet in declared:
+                others = self.request.GET.copy()
+                for key in self.parameter_keys(facet.name):
+                    others.pop(key, None)
+                narrowed = self.filterset_class(others or None, queryset=base, request=self.request).qs
+                counted[facet.name] = facet.choices(narrowed)
+            return counted
+
+        return cached(self.facet_key(), count)
+
+    def filter_fields(self, filterset) -> list[dict]:
+        """The form's fields with their facet, for the filter form: a select of the choices that give results
+        (with their counts), or a text box with suggestions and the most frequent choices as links."""
+        counted = self.facets(filterset)
+        by_name = {facet.name: facet for facet in getattr(filterset, "facets", ())}
+        fields = []
+        for field in filterset.form:
+            facet = by_name.get(field.name)
+            entry = {"field": field, "facet": facet, "choices": counted.get(field.name, [])}
+            if facet is not None:
+                current = str(field.value() or "")
+                if hasattr(field.field, "canonical"):
+                    # A field that reads several spellings of a choice (a region's name) selects the choice.
+                    current = field.field.canonical(current)
+                entry["current"] = current
+                entry["current_listed"] = any(choice.value == current for choice in entry["choices"])
+                if current and not entry["current_listed"] and not facet.suggests:
+                    entry["current_label"] = dict(field.field.choices).get(current, current)
+                entry["links"] = [
+                    (choice, self.querystring_with(field.name, choice.value)) for choice in entry["choices"]
+                ]
+            fields.append(entry)
+        return fields
+
+    def querystring_with(self, name: str, value: str) -> str:
+        params = self.request.GET.copy()
+        params.pop(self.page_kwarg, None)
+        params[name] = value
+        return params.urlencode()
 
     def active_filters(self, filterset) -> list[dict]:
         """The applied filters as (label, value, link that removes it), for the chips above the results."""
@@ -150,8 +226,6 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     """
 
     paginator_class = BoundedCountPaginator
-    # Parameters that change neither the records nor the facets.
-    presentation_parameters = ("page", "per_page", "sort")
 
     def get_paginate_by(self, queryset):
         return clamp_page_size(
@@ -166,65 +240,6 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
-    def facet_key(self) -> str:
-        params = sorted(
-            (key, value)
-            for key, values in self.request.GET.lists()
-            if key not in self.presentation_parameters
-            for value in values
-        )
-        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        return f"facets:{type(self).__name__}:{get_language()}:{digest}"
-
-    def facets(self, filterset) -> dict:
-        """Each facet's choices under the other active filters: {filter name: [FacetChoice, ...]}."""
-        declared = getattr(filterset, "facets", ())
-        if not declared:
-            return {}
-        base = filterset.queryset.model.objects.public()
-
-        def count():
-            counted = {}
-            for facet in declared:
-                others = self.request.GET.copy()
-                for key in self.parameter_keys(facet.name):
-                    others.pop(key, None)
-                narrowed = self.filterset_class(others or None, queryset=base, request=self.request).qs
-                counted[facet.name] = facet.choices(narrowed)
-            return counted
-
-        return cached(self.facet_key(), count)
-
-    def filter_fields(self, filterset) -> list[dict]:
-        """The form's fields with their facet, for the filter form: a select of the choices that give results
-        (with their counts), or a text box with suggestions and the most frequent choices as links."""
-        counted = self.facets(filterset)
-        by_name = {facet.name: facet for facet in getattr(filterset, "facets", ())}
-        fields = []
-        for field in filterset.form:
-            facet = by_name.get(field.name)
-            entry = {"field": field, "facet": facet, "choices": counted.get(field.name, [])}
-            if facet is not None:
-                current = str(field.value() or "")
-                if hasattr(field.field, "canonical"):
-                    # A field that reads several spellings of a choice (a region's name) selects the choice.
-                    current = field.field.canonical(current)
-                entry["current"] = current
-                entry["current_listed"] = any(choice.value == current for choice in entry["choices"])
-                if current and not entry["current_listed"] and not facet.suggests:
-                    entry["current_label"] = dict(field.field.choices).get(current, current)
-                entry["links"] = [
-                    (choice, self.querystring_with(field.name, choice.value)) for choice in entry["choices"]
-                ]
-            fields.append(entry)
-        return fields
-
-    def querystring_with(self, name: str, value: str) -> str:
-        params = self.request.GET.copy()
-        params.pop(self.page_kwarg, None)
-        params[name] = value
-        return params.urlencode()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
@@ -238,4 +253,5 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         context["result_count_is_estimate"] = paginator.count_is_estimate
         context["export_url"] = self.export_url(filterset)
         context["xlsx_export_url"] = self.xlsx_export_url(filterset)
+        context["charts_url"] = self.charts_url(filterset)
         return context

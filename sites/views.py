@@ -54,6 +54,8 @@ class SiteListView(PublicFilterListView):
     queryset = Site.objects.for_public_list()
     template_name = "sites/site_list.html"
     export_url_name = "sites:site_export"
+    # The filters the overview's charts read the same way (core.listing.PublicFilterMixin.charts_url).
+    charts_parameters = ("region", "unit")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

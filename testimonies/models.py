@@ -2,8 +2,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.db import connections, models
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 from django.urls import reverse
@@ -612,6 +612,40 @@ def independent_sources(public: bool = True) -> models.Expression:
         default=Greatest(Coalesce(counted, Value(0)), Value(1)),
         output_field=models.IntegerField(),
     )
+
+
+def independent_sources_counts(testimonies, total: int | None = None) -> dict[int, int]:
+    """{number of independent sources: how many of `testimonies` rest on that many}, as `independent_sources()`
+    counts them, in one query over their public citations (grouped per testimony, then per number) instead of
+    a correlated subquery per testimony: the overview's chart (archive/overview.py) at any number of rows.
+    `total`, the number of `testimonies` when the caller knows it, saves counting them again."""
+    citations = Citation.objects.public().filter(testimony__in=testimonies.order_by().values("pk")).order_by()
+    reports_another = Publication.cites.through.objects.filter(
+        from_publication=OuterRef("publication"),
+        to_publication__source__in=Citation.objects.public()
+        .filter(testimony=OuterRef(OuterRef("testimony")))
+        .values("publication__source"),
+    ).exclude(to_publication__source=OuterRef("publication__source"))
+    per_testimony = (
+        citations.annotate(reports_another=Exists(reports_another))
+        .values("testimony")
+        .annotate(firsthand=Count("publication__source", distinct=True, filter=Q(reports_another=False)))
+        .annotate(sources=Greatest(models.F("firsthand"), Value(1)))
+        .values("testimony", "sources")
+    )
+    try:
+        sql, params = per_testimony.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an unknown site), which the ORM sends no query for
+        sql = None
+    counted = {}
+    if sql:
+        with connections[per_testimony.db].cursor() as cursor:
+            # The number of testimonies per number of sources: an aggregate of the aggregate, which the ORM cannot
+            # group by; the inner query is the ORM's own SQL with its parameters.
+            cursor.execute(f"SELECT sources, COUNT(*) FROM ({sql}) per_testimony GROUP BY sources", params)  # noqa: S608
+            counted = {int(sources): count for sources, count in cursor.fetchall()}
+    without = (testimonies.order_by().count() if total is None else total) - sum(counted.values())
+    return {**({0: without} if without else {}), **counted}
 
 
 def overstated_corroboration(verification: str, sources: int) -> bool:

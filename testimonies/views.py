@@ -26,6 +26,8 @@ class TestimonyListView(PublicFilterListView):
     queryset = Testimony.objects.for_public_list()
     template_name = "testimonies/testimony_list.html"
     export_url_name = "testimonies:testimony_export"
+    # The filters the overview's charts read the same way (core.listing.PublicFilterMixin.charts_url).
+    charts_parameters = None
 
 
 class TestimonyDetailView(ReadOnlyViewMixin, DetailView):

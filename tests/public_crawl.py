@@ -35,6 +35,9 @@ LIST_AND_EXPORT_URLS = ["archive:home", *LISTS, *EXPORTS, *XLSX_EXPORTS]
 # The map and the open data: the GeoJSON export, the API lists (paths /api/<name>/) and the API schema.
 MAP_AND_GEOJSON = ["sites:site_map", "sites:site_geojson", "archive:datapackage"]
 API_LISTS = {"testimonies": Testimony, "sites": Site, "units": Unit, "persons": Person, "sources": Source}
+# The overview's charts (/overview/), and the same numbers as data (`OVERVIEW_DATA` is the prefix of their URLs).
+OVERVIEW_DATA = "/overview/?format="
+OVERVIEW = ["/overview/", f"{OVERVIEW_DATA}csv", f"{OVERVIEW_DATA}json"]
 
 
 def api_detail_url(name: str, record) -> str:
@@ -45,6 +48,7 @@ def public_urls() -> list[str]:
     urls = [reverse(name) for name in LIST_AND_EXPORT_URLS + MAP_AND_GEOJSON]
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
     urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("archive:api_schema")]
+    urls += OVERVIEW
     urls += [f"{reverse('archive:search')}?q=public", f"{reverse('archive:search')}?q=a"]
     urls += [f"{reverse('archive:suggest')}?type={kind}&q=public" for kind in ("site", "unit", "source", "person")]
     for name, model in API_LISTS.items():

@@ -28,7 +28,7 @@ from tests.factories import (
     UnitFactory,
     image_bytes,
 )
-from tests.public_crawl import EXPORTS, LISTS, XLSX_EXPORTS, public_urls
+from tests.public_crawl import EXPORTS, LISTS, OVERVIEW_DATA, XLSX_EXPORTS, public_urls
 
 pytestmark = [
     pytest.mark.skipif(
@@ -196,7 +196,7 @@ def public_world():
     unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion")
     site = SiteFactory(slug="mine", name="Coal mine", latitude=Decimal("48.0159"), longitude=Decimal("37.8028"))
     SiteUnitFactory(site=site, unit=unit)
-    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit])
+    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit], events="2024-03")
     CitationFactory(testimony=testimony)
     PostingFactory(person=PersonFactory(name="Alexei Korchagin", slug="korchagin"), unit=unit)
     images = [
@@ -214,6 +214,7 @@ def test_public_pages_the_map_and_evidence_render_without_a_policy_violation(bro
         reverse("sites:site_geojson"),
         reverse("archive:suggest"),
         reverse("archive:datapackage"),
+        OVERVIEW_DATA,
     )
     pages = [url for url in public_urls() if not url.startswith(data)]
     assert len(pages) > 15 and reverse("sites:site_map") in pages
@@ -322,6 +323,8 @@ def test_every_public_page_type_passes_axe(browser_page, live_server, public_wor
     pages = [
         reverse("archive:home"),
         *(reverse(name) for name in LISTS),
+        reverse("archive:overview"),
+        f"{reverse('archive:overview')}?witness_role=nonsense&q=zzz-nothing",
         reverse("sites:site_map"),
         f"{reverse('archive:search')}?q=mine",
         testimony.get_absolute_url(),

@@ -144,3 +144,28 @@ def test_a_site_unit_link_counts_the_independent_sources_of_every_role(client):
         "brigade:operated": "2",
         "other:operated": "0",
     }
+
+
+def test_the_counts_per_number_of_sources_agree_with_each_testimonys_count(sources):
+    """The overview's chart counts in one grouped query (testimonies.models.independent_sources_counts) what each
+    testimony's `independent_sources` says, hidden publications and sources citing each other included."""
+    from collections import Counter
+
+    from testimonies.models import independent_sources_counts
+
+    cited()
+    cited(sources["finding"])
+    cited(sources["finding"], sources["second_finding"])
+    cited(sources["report"], sources["finding"])
+    cited(sources["report"], sources["second_finding"])
+    cited(sources["finding"], sources["statement"])
+    cited(sources["report"], sources["finding"], sources["statement"])
+    cited(PublicationFactory(status=PublicationStatus.DRAFT), sources["statement"], sources["finding"])
+    cited(sources["statement"], status=PublicationStatus.DRAFT)
+    public = Testimony.objects.public()
+    expected = Counter(public.with_corroboration().values_list("independent_sources", flat=True))
+    assert independent_sources_counts(public) == dict(expected) == {0: 1, 1: 4, 2: 3}
+    assert independent_sources_counts(public.filter(pk__in=[])) == {}
+    sources["finding"].cites.add(sources["report"])
+    expected = Counter(public.with_corroboration().values_list("independent_sources", flat=True))
+    assert independent_sources_counts(public) == dict(expected)

@@ -40,7 +40,8 @@ def test_every_public_page_type_is_valid_html(client, tmp_path):
     unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion")
     site = SiteFactory(slug="mine", name="Coal mine", latitude=Decimal("48.0159"), longitude=Decimal("37.8028"))
     SiteUnitFactory(site=site, unit=unit)
-    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit])
+    testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit], events="2024-03")
+    TestimonyFactory(sites=[site], units=[unit], events="2023")
     QuoteTranslationFactory(testimony=testimony, language="ru")
     publication = CitationFactory(testimony=testimony).publication
     person = PersonFactory(name="Alexei Korchagin", slug="korchagin")
@@ -49,6 +50,8 @@ def test_every_public_page_type_is_valid_html(client, tmp_path):
         reverse("archive:home"),
         *(reverse(name) for name in LISTS),
         f"{reverse('testimonies:testimony_list')}?q=zzz-nothing",
+        reverse("archive:overview"),
+        f"{reverse('archive:overview')}?witness_role=nonsense&q=zzz-nothing",
         reverse("sites:site_map"),
         f"{reverse('archive:search')}?q=mine",
         testimony.get_absolute_url(),

@@ -100,6 +100,9 @@ PAGES = {
     "person export": lambda hub: "/export/persons.csv",
     "posting export": lambda hub: "/export/postings.csv",
     "suggest": lambda hub: "/search/suggest/?type=site&q=basement",
+    "overview": lambda hub: "/overview/",
+    "overview filtered": lambda hub: f"/overview/?unit={hub['unit'].slug}&abuse_type={hub['abuse_type']}",
+    "overview json": lambda hub: f"/overview/?format=json&site={hub['site'].slug}",
 }
 
 

@@ -49,7 +49,16 @@ from tests.factories import (
     UnitFactory,
     UnitParentFactory,
 )
-from tests.public_crawl import API_LISTS, EXPORTS, LISTS, XLSX_CONTENT_TYPE, XLSX_EXPORTS, api_detail_url, public_urls
+from tests.public_crawl import (
+    API_LISTS,
+    EXPORTS,
+    LISTS,
+    OVERVIEW_DATA,
+    XLSX_CONTENT_TYPE,
+    XLSX_EXPORTS,
+    api_detail_url,
+    public_urls,
+)
 from tests.test_production_settings import inline_code
 from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
 
@@ -59,7 +68,8 @@ MODELS = [Source, Publication, Site, Unit, Testimony, Citation, AbuseType, SiteU
 MODELS += [SiteAlias, UnitAlias, SourceAlias, Person, PersonAlias, Posting, UnitParent, TestimonyPerson]
 LISTS_AND_EXPORTS = LISTS + EXPORTS + XLSX_EXPORTS
 # The XLSX exports are the CSV exports' views with another writer: the same parameters, fuzzed once through the CSV.
-FUZZED = LISTS + EXPORTS
+# The overview's charts read the testimony list's filters (tests/test_overview.py tries its formats).
+FUZZED = LISTS + EXPORTS + ["archive:overview"]
 
 
 def text_fields(model) -> list[models.Field]:
@@ -156,6 +166,7 @@ def public_html_pages() -> list[str]:
         reverse("sites:site_geojson"),
         reverse("archive:datapackage"),
         "/api/",
+        OVERVIEW_DATA,
     )
     return [url for url in public_urls() if not url.startswith(data)]
 
@@ -431,14 +442,14 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 49, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 50, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
 
 @pytest.fixture
 def every_public_url(small_world):
-    urls = [reverse(name) for name in ("archive:home", *LISTS_AND_EXPORTS)]
+    urls = [reverse(name) for name in ("archive:home", "archive:overview", *LISTS_AND_EXPORTS)]
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source, Person)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
     urls += [reverse("archive:datapackage"), reverse("archive:release_list")]

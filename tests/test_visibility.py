@@ -200,6 +200,12 @@ def test_counts_ignore_non_public_records(client, public_world, status):
     lists = ("testimonies:testimony_list", "sites:site_list", "units:unit_list", "testimonies:source_list")
     for name in (*lists, "units:person_list"):
         assert client.get(reverse(name)).context["result_count"] == 1
+    # The overview's charts and their numbers as data (archive/overview.py).
+    overview = client.get(reverse("archive:overview"))
+    assert overview.context["total"] == 1
+    assert client.get(reverse("archive:overview"), {"format": "json"}).json()["total"] == 1
+    charts = {chart.slug: chart for chart in overview.context["charts"]}
+    assert charts["site_kinds"].total == 1 and charts["sites"].total == 1 and charts["units"].total == 1
 
 
 def offered_choices(response) -> set[str]:
@@ -356,6 +362,15 @@ def test_a_limited_consent_testimony_shows_months_and_regions_only(client, publi
     for after, before, found in (("2019-02-24", "", 1), ("", "2019-02-10", 1), ("2019-03-01", "", 0)):
         response = client.get("/api/testimonies/", {"date_after": after, "date_before": before, "q": "Limited"})
         assert response.json()["count"] == found, (after, before)
+    # The overview counts it in its region and by month, never at its site or by the day (archive/overview.py).
+    charts = {
+        chart["id"]: {row["key"]: row["count"] for row in chart["rows"]}
+        for chart in client.get(reverse("archive:overview"), {"format": "json"}).json()["charts"]
+    }
+    assert charts["regions"] == {site.region.slug: 2} and charts["sites"] == {site.slug: 1}
+    assert charts["months"]["2019-02"] == 1 and not any(key.count("-") > 1 for key in charts["months"])
+    site_only = client.get(reverse("archive:overview"), {"site": site.slug, "format": "json"}).json()
+    assert site_only["total"] == 1
     api = client.get(f"/api/testimonies/{limited.public_id}/").json()
     assert (api["given_on"], api["events"], api["events_earliest"], api["events_latest"]) == (
         "2019-03-01",

@@ -39,6 +39,8 @@ class PersonListView(PublicFilterListView):
     queryset = Person.objects.for_public_list()
     template_name = "units/person_list.html"
     export_url_name = "units:person_export"
+    # The filters the overview's charts read the same way (core.listing.PublicFilterMixin.charts_url).
+    charts_parameters = ("unit",)
 
 
 class PersonDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):

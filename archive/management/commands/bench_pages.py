@@ -38,6 +38,9 @@ TARGETS_MS = {
     "selective": (30, None),
     "suggest": (20, None),
     "admin": (300, None),
+    # The overview's charts (issue 19): nine aggregates over the filtered testimonies.
+    "overview": (150, None),
+    "overview filtered": (100, None),
 }
 
 
@@ -112,6 +115,12 @@ class Command(BaseCommand):
             "unit list": ("public", "/units/", public_client),
             "source list": ("public", "/sources/", public_client),
             "home": ("public", "/", public_client),
+            "overview": ("overview", "/overview/", public_client),
+            "overview ?region=&date_after=": (
+                "overview filtered",
+                f"/overview/?region={site.region.slug if site.region else ''}&date_after=2024-01-01",
+                public_client,
+            ),
             "testimony detail": ("public", testimony.get_absolute_url(), public_client),
             "site detail": ("public", site.get_absolute_url(), public_client),
             "unit detail": ("public", unit.get_absolute_url(), public_client),
