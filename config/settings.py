@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    # Django REST Framework itself is not an app here: its templates and static files are those of the browsable
+    # API, which this JSON-only API does not have (REST_FRAMEWORK below). drf-spectacular's checks and its
+    # `spectacular --validate` command are.
+    "drf_spectacular",
     "simple_history",
     "csp",
     "axes",
@@ -306,6 +310,41 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Testimony DB")
 
 PUBLIC_PAGE_SIZE = 25
 PUBLIC_MAX_PAGE_SIZE = 100
+
+# The read-only JSON API (/api/, core/json_api.py) on Django REST Framework: JSON only (no browsable API), no
+# authentication (no cookie or credential changes what it gives, so a staff session adds nothing), GET, HEAD and
+# OPTIONS only (core.json_api.PublicApiView), the list pages' FilterSets, the page/per_page pagination, problem
+# details (RFC 9457) for every refusal (core/rest_defaults.py), and its OpenAPI schema from drf-spectacular.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.rest_defaults.JsonOnly",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_FILTER_BACKENDS": ["core.rest_defaults.PublicFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "core.rest_defaults.PagePagination",
+    "EXCEPTION_HANDLER": "core.rest_defaults.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.json_api.ApiSchema",
+    "URL_FORMAT_OVERRIDE": None,
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Testimony DB open data",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only access to the published records of Testimony DB: testimonies, detention sites, military units "
+        "and sources. Only published records and their public fields are served; every other method than GET, "
+        "HEAD and OPTIONS is answered with 405. Lists take the filters of the matching list page of the site, and "
+        "`page` and `per_page`."
+    ),
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Enums stay in place (drf-spectacular's own hook would make components of them, with clashing names).
+    "POSTPROCESSING_HOOKS": ["core.json_api.strict_objects", "archive.api.add_geojson_export"],
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+}
 
 # The map of sites (/sites/map/). Tiles come from any XYZ tile server, e.g.
 # MAP_TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png" with MAP_TILE_ATTRIBUTION="&copy; OpenStreetMap

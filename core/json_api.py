@@ -1,53 +1,47 @@
-"""The read-only JSON API: resources, list and detail views, and the OpenAPI schema built from the same definitions.
+"""The read-only JSON API on Django REST Framework: the resource, its list and detail views, pagination, filters,
+problem details and the OpenAPI schema (drf-spectacular) that each app's api.py builds on.
 
-A resource names its FilterSet (the one of its list page), a `.public()` queryset with everything it shows
-prefetched, and an explicit list of fields. Only the listed fields are ever written, so a field added to a model
-(or a restricted witness field) cannot reach the API by accident, and the schema cannot drift from the output:
-both come from the same `ApiField` list.
+A resource names its serializer (an explicit list of fields: a field added to a model, or a restricted witness
+field, cannot reach the API by accident), its FilterSet (the one of its list page) and a `.public()` queryset with
+everything the serializer reads prefetched. The responses, the errors, the allowed methods and the schema all come
+from DRF and drf-spectacular reading the same classes, so they agree by construction. REST_FRAMEWORK in
+config/settings.py makes these classes the defaults: JSON only, no authentication (nothing a cookie or credential
+carries changes what the API gives), read-only.
 """
 
-import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
-from http import HTTPStatus
-from typing import Any
+from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import django_filters
-from django.conf import settings
-from django.core.paginator import EmptyPage, Paginator
 from django.db import models
-from django.http import JsonResponse
 from django.urls import path
-from django.utils.decorators import method_decorator
-from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.extensions import OpenApiFilterExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.views import APIView
 
 from .filters import OpenChoiceFilter
 from .public_ids import DESCRIPTION as PUBLIC_ID_DESCRIPTION
 from .public_ids import PATTERN as PUBLIC_ID_PATTERN
+from .rest_defaults import PROBLEM_JSON, PublicFilterBackend, parameter
 
-# JSON Schema (2020-12, as OpenAPI 3.1 uses it) of the values the fields hold.
+READ_ONLY_METHODS = ["get", "head", "options"]
+
+# JSON Schema (2020-12, as OpenAPI 3.1 uses it) of values that a serializer field computes, and of the GeoJSON
+# export (sites.geo), which is no DRF view.
 STRING = {"type": "string"}
-BOOLEAN = {"type": "boolean"}
 INTEGER = {"type": "integer"}
 URL = {"type": "string", "format": "uri"}
-# A record's opaque public id (core.public_ids).
-PUBLIC_ID = {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$", "description": PUBLIC_ID_DESCRIPTION}
 DATE = {"type": ["string", "null"], "format": "date"}
 # A date as the source gives it (core.dates): Extended Date/Time Format text, empty when unknown.
 EDTF = {"type": "string", "description": "EDTF (ISO 8601-2) date or period; empty when unknown."}
-NUMBER_OR_NULL = {"type": ["number", "null"]}
-STRING_OR_NULL = {"type": ["string", "null"]}
-READ_ONLY_METHODS = ["get", "head", "options"]
-
-
-def code(choices: type[models.TextChoices], blank: bool = False) -> dict:
-    """A code from a model's choices (its label is for people and depends on the language; the code does not)."""
-    return {"type": "string", "enum": [*choices.values, *([""] if blank else [])]}
+# A record's opaque public id (core.public_ids).
+PUBLIC_ID = {"type": "string", "pattern": f"^{PUBLIC_ID_PATTERN}$", "description": PUBLIC_ID_DESCRIPTION}
 
 
 def array_of(items: dict) -> dict:
@@ -55,243 +49,228 @@ def array_of(items: dict) -> dict:
 
 
 def obj(properties: dict[str, dict], description: str = "") -> dict:
-    schema = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
+    schema = {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
     return {**schema, "description": description} if description else schema
 
 
-def nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
+# --- the fields every resource shares ---------------------------------------------------------------------------
 
 
-def to_json(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Promise):
-        return str(value)
-    return value
+def absolute(request, address: str) -> str:
+    return request.build_absolute_uri(address)
 
 
-@dataclass(frozen=True)
-class ApiField:
-    """One field of a resource: its name, JSON Schema and description, and how to read it from a record.
+@extend_schema_field(OpenApiTypes.URI)
+class AbsoluteUrlField(serializers.CharField):
+    """A full URL, as the view made it."""
 
-    `value(record, request)` defaults to the model attribute of the same name.
-    """
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
 
+
+@extend_schema_field(OpenApiTypes.URI)
+class PublicUrlField(serializers.Field):
+    """The record's public page, as a full URL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record):
+        return absolute(self.context["request"], record.get_absolute_url())
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ApiListUrlField(serializers.Field):
+    """The API list of `resource_name` filtered on this record, e.g. a site's testimonies: `filters` maps each
+    parameter to the attribute whose value it takes ({"site": "slug"}: `/api/testimonies/?site=<slug>`)."""
+
+    def __init__(self, resource_name: str, filters: dict[str, str], **kwargs):
+        self.resource_name = resource_name
+        self.filters = filters
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record):
+        query = urlencode({key: getattr(record, attribute) for key, attribute in self.filters.items()})
+        return absolute(self.context["request"], f"/api/{self.resource_name}/?{query}")
+
+
+@extend_schema_field(PUBLIC_ID)
+class PublicIdField(serializers.CharField):
+    """A record's opaque public id (core.public_ids)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="public_id", read_only=True, **kwargs)
+
+
+def edtf_field(help_text: str = "", **kwargs) -> serializers.CharField:
+    return serializers.CharField(read_only=True, help_text=help_text or EDTF["description"], **kwargs)
+
+
+def date_field(help_text: str = "", **kwargs) -> serializers.DateField:
+    return serializers.DateField(read_only=True, allow_null=True, help_text=help_text or None, **kwargs)
+
+
+def code_field(choices: type[models.TextChoices], help_text: str = "", blank: bool = False) -> serializers.ChoiceField:
+    """A code from a model's choices (its label is for people and depends on the language; the code does not)."""
+    return serializers.ChoiceField(choices.choices, read_only=True, allow_blank=blank, help_text=help_text or None)
+
+
+class NamedRefSerializer(serializers.Serializer):
+    """A public record by its slug (as in its URL and the filters)."""
+
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class PublicationRefSerializer(serializers.Serializer):
+    """A public publication that a statement rests on."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    title = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Web address of the publication; empty when it has none.")
+    published_on = edtf_field()
+    published_on_earliest = date_field()
+    published_on_latest = date_field()
+    source = serializers.CharField(
+        source="source.slug", read_only=True, help_text="Slug of the source that published it."
+    )
+
+
+def cited_publication_field() -> PublicationRefSerializer:
+    """The publication a link rests on (needs `with_public_publication()`): null when the public may not see it."""
+    return PublicationRefSerializer(source="public_publication", read_only=True, allow_null=True)
+
+
+# --- problem details (RFC 9457) ---------------------------------------------------------------------------------
+
+
+class ProblemReasonSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Problem details (RFC 9457)."""
+
+    type = serializers.CharField(help_text="Always about:blank: the status code says what kind of problem it is.")
+    title = serializers.CharField(help_text="The status code's phrase.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong, in the language of the request.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=ProblemReasonSerializer()),
+        required=False,
+        help_text="Per parameter, the reasons it was refused.",
+    )
+
+
+# --- views, filters, pagination ---------------------------------------------------------------------------------
+
+
+class PublicApiView(APIView):
+    """The base of every API view: GET, HEAD and OPTIONS only (any other method: a 405 problem with an Allow
+    header), readable from any web page, the same for everyone."""
+
+    http_method_names = READ_ONLY_METHODS
+    # Declared responses besides 200 (status: description), for the schema (ApiSchema).
+    problems: dict[int, str] = {}
+    # The description of the 200 response in the schema.
+    found = ""
+
+    def options(self, request, *args, **kwargs):
+        # What Django's views answer: the Allow header and no body (DRF's metadata would describe the view).
+        return View.options(self, request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Public, read-only open data: any web page may read it; no cookie or credential changes what it holds.
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class ApiField(NamedTuple):
     name: str
-    schema: dict
-    description: str
-    value: Callable[[Any, Any], Any] | None = field(default=None, compare=False)
-
-    def read(self, record, request):
-        return to_json(self.value(record, request) if self.value else getattr(record, self.name))
-
-    def json_schema(self) -> dict:
-        return {**self.schema, "description": self.description}
+    field: serializers.Field
 
 
 @dataclass(frozen=True)
 class ApiResource:
     name: str  # the path segment: /api/<name>/
-    title: str  # the schema component, e.g. "Site"
-    description: str
+    serializer_class: type[serializers.Serializer]
     filterset_class: type[django_filters.FilterSet]
-    queryset: Callable[[], models.QuerySet]  # `.public()` records with everything the fields read prefetched
-    fields: list[ApiField]
+    queryset: Callable[[], models.QuerySet]  # `.public()` records with everything the serializer reads prefetched
     lookup: str = "slug"
-    lookup_schema: dict = field(default_factory=lambda: dict(STRING))
+    lookup_schema: dict | None = None  # the path parameter's schema in the OpenAPI document; text by default
 
-    def represent(self, record, request) -> dict:
-        return {api_field.name: api_field.read(record, request) for api_field in self.fields}
+    @property
+    def title(self) -> str:
+        """The name of its schema component (drf-spectacular's: the serializer's without "Serializer")."""
+        return self.serializer_class.__name__.removesuffix("Serializer")
+
+    @property
+    def fields(self) -> list[ApiField]:
+        """The fields of a record, in the order of the JSON."""
+        return [ApiField(name, field) for name, field in self.serializer_class().fields.items()]
 
     def list_path(self) -> str:
         return f"/api/{self.name}/"
 
-    def detail_path(self) -> str:
-        return f"/api/{self.name}/{{{self.lookup}}}/"
 
-
-def absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
-
-
-def public_url(record, request) -> str:
-    return absolute(request, record.get_absolute_url())
-
-
-def api_list_url(resource_name: str, **params) -> Callable[[Any, Any], str]:
-    """A field holding the API list of `resource_name` filtered on this record, e.g. a site's testimonies."""
-
-    def value(record, request):
-        query = urlencode({key: getattr(record, attribute) for key, attribute in params.items()})
-        return absolute(request, f"/api/{resource_name}/?{query}")
-
-    return value
-
-
-NAMED_REF = obj({"slug": STRING, "name": STRING}, "A public record by its slug (as in its URL and the filters).")
-PUBLICATION_REF = obj(
-    {
-        "id": INTEGER,
-        "title": STRING,
-        "url": {"type": "string", "description": "Web address of the publication; empty when it has none."},
-        "published_on": EDTF,
-        "published_on_earliest": DATE,
-        "published_on_latest": DATE,
-        "source": {"type": "string", "description": "Slug of the source that published it."},
-    },
-    "A public publication that a statement rests on.",
-)
-
-
-def named_ref(record) -> dict:
-    return {"slug": record.slug, "name": record.name}
-
-
-def publication_ref(publication) -> dict | None:
-    """A publication in a link's "according to"; needs `source` loaded. None when the public may not see it."""
-    if publication is None:
-        return None
-    return {
-        "id": publication.pk,
-        "title": publication.title,
-        "url": publication.url,
-        "published_on": publication.published_on,
-        "published_on_earliest": to_json(publication.published_on_earliest),
-        "published_on_latest": to_json(publication.published_on_latest),
-        "source": publication.source.slug,
-    }
-
-
-def cited_link(link, other_end: str) -> dict:
-    """A link that rests on a publication (a site–unit link), seen from one end: the record at `other_end`
-    ("unit" or "site"), its role and period, and the publication that says so (needs `with_public_publication()`)."""
-    return {
-        other_end: named_ref(getattr(link, other_end)),
-        "role": link.role,
-        "period": link.period,
-        "period_earliest": to_json(link.period_earliest),
-        "period_latest": to_json(link.period_latest),
-        "confidence": link.confidence,
-        "publication": publication_ref(link.public_publication),
-    }
-
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def json_response(data, status: int = 200) -> JsonResponse:
-    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
-    # Public, read-only open data: any web page may read it; no cookie or credential changes what it holds.
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def error_response(status: int, message: str, errors: dict | None = None) -> JsonResponse:
-    """An API error as problem details (RFC 9457), as the 503 and 500 of core.errors are."""
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": message}
-    response = json_response({**body, **({"errors": errors} if errors else {})}, status=status)
-    response["Content-Type"] = PROBLEM_JSON
-    return response
-
-
-@method_decorator(csrf_exempt, name="dispatch")  # no view here changes anything: every write gets a 405
-class ApiView(View):
-    http_method_names = READ_ONLY_METHODS
+class ResourceMixin:
     resource: ApiResource = None
 
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        response = error_response(405, _("This API is read-only."))
-        response["Allow"] = ", ".join(method.upper() for method in self._allowed_methods())
-        return response
+    def get_queryset(self):
+        return self.resource.queryset()
+
+    def get_serializer_class(self):
+        return self.resource.serializer_class
+
+    @property
+    def filterset_class(self):
+        return self.resource.filterset_class
+
+    @property
+    def lookup_field(self):
+        return self.resource.lookup
 
 
-def positive_int(raw: str | None, default: int) -> int | None:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if value >= 1 else None
+class ApiListView(ResourceMixin, PublicApiView, generics.ListAPIView):
+    problems = {
+        400: "A filter, page number or page size that cannot be applied.",
+        404: "A page past the last one.",
+    }
+    found = "A page of records."
 
-
-class ApiListView(ApiView):
-    page_kwarg = "page"
-    page_size_kwarg = "per_page"
-
-    def get(self, request, *args, **kwargs):
-        resource = self.resource
-        filterset = resource.filterset_class(request.GET or None, queryset=resource.queryset(), request=request)
-        if filterset.is_bound and not filterset.is_valid():
-            return error_response(400, _("Invalid filter parameters."), filterset.form.errors.get_json_data())
-        per_page = positive_int(request.GET.get(self.page_size_kwarg), settings.PUBLIC_PAGE_SIZE)
-        if per_page is None or per_page > settings.PUBLIC_MAX_PAGE_SIZE:
-            message = _("Give a whole number from 1 to %(maximum)d.") % {"maximum": settings.PUBLIC_MAX_PAGE_SIZE}
-            return error_response(400, _("Invalid page size."), {self.page_size_kwarg: [{"message": message}]})
-        number = positive_int(request.GET.get(self.page_kwarg), 1)
-        if number is None:
-            message = _("Give a whole number from 1.")
-            return error_response(400, _("Invalid page number."), {self.page_kwarg: [{"message": message}]})
-        queryset = filterset.qs
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
         # The primary key breaks ties, so that records with the same sort key never jump between pages.
-        queryset = queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
-        paginator = Paginator(queryset, per_page)
-        try:
-            page = paginator.page(number)
-        except EmptyPage:
-            return error_response(404, _("There is no page %(number)d.") % {"number": number})
-        return json_response(
-            {
-                "count": paginator.count,
-                "next": self.page_url(page.next_page_number()) if page.has_next() else None,
-                "previous": self.page_url(page.previous_page_number()) if page.has_previous() else None,
-                "results": [resource.represent(record, request) for record in page.object_list],
-            }
-        )
-
-    def page_url(self, number: int) -> str:
-        params = self.request.GET.copy()
-        params[self.page_kwarg] = str(number)
-        return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
+        return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
 
 
-class ApiDetailView(ApiView):
-    def get(self, request, *args, **kwargs):
-        record = self.resource.queryset().filter(**{self.resource.lookup: kwargs[self.resource.lookup]}).first()
-        if record is None:
-            return error_response(404, _("No public record has this identifier."))
-        return json_response(self.resource.represent(record, request))
+class ApiDetailView(ResourceMixin, PublicApiView, generics.RetrieveAPIView):
+    filter_backends = []  # the key alone finds the record; a query string changes nothing
+    problems = {404: "No public record has this identifier."}
+    found = "The record."
 
 
-def api_urls(resource: ApiResource, converter: str = "slug") -> list:
+def api_urls(resource: ApiResource) -> list:
     """The list and detail URLs of a resource, for an app's urls.py."""
     return [
+        path(f"api/{resource.name}/", ApiListView.as_view(resource=resource), name=f"api_{resource.name}_list"),
         path(
-            f"api/{resource.name}/",
-            ApiListView.as_view(resource=resource),
-            name=f"api_{resource.name}_list",
-        ),
-        path(
-            f"api/{resource.name}/<{converter}:{resource.lookup}>/",
+            # Any key of the form of a slug reaches the view, so that one that names no public record (an old record
+            # number of a testimony too) gets the API's 404 saying so.
+            f"api/{resource.name}/<slug:{resource.lookup}>/",
             ApiDetailView.as_view(resource=resource),
             name=f"api_{resource.name}_detail",
         ),
     ]
 
 
-# --- OpenAPI ---------------------------------------------------------------------------------------------------
+# --- OpenAPI (drf-spectacular) ----------------------------------------------------------------------------------
 
 
 def filter_parameters(filterset_class) -> list[dict]:
-    """The query parameters of a FilterSet, as OpenAPI parameters."""
+    """The query parameters of a FilterSet, as OpenAPI parameters: each typed as its form field reads it."""
     parameters = []
     for name, filter_ in filterset_class.base_filters.items():
         label = str(filter_.label or name)
@@ -312,13 +291,8 @@ def filter_parameters(filterset_class) -> list[dict]:
             }
             parameters.append(parameter(name, {"type": "number", **bounds}, label))
         elif isinstance(filter_, OpenChoiceFilter):
-            parameters.append(
-                parameter(
-                    name,
-                    text_parameter(filter_),
-                    f"{label}: one of the values the data holds now; any other matches nothing",
-                )
-            )
+            description = f"{label}: one of the values the data holds now; any other matches nothing"
+            parameters.append(parameter(name, text_parameter(filter_), description))
         elif isinstance(filter_, django_filters.ModelChoiceFilter):
             model = filter_.queryset.model._meta.verbose_name
             parameters.append(parameter(name, STRING, f"{label}: the slug of a public {model}"))
@@ -339,113 +313,92 @@ def text_parameter(filter_) -> dict:
     return schema
 
 
-def parameter(name: str, schema: dict, description: str, where: str = "query", required: bool = False) -> dict:
-    return {"name": name, "in": where, "required": required, "schema": schema, "description": description}
+class PublicFilterExtension(OpenApiFilterExtension):
+    """The list's FilterSet as query parameters typed as the forms read them (number bounds, enums, text length);
+    the open choices (OpenChoiceFilter) are text, as their values change with the data."""
+
+    target_class = PublicFilterBackend
+    priority = 1  # before drf-spectacular's own extension for django-filter
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        filterset_class = getattr(auto_schema.view, "filterset_class", None)
+        return filter_parameters(filterset_class) if filterset_class else []
 
 
-def page_parameters() -> list[dict]:
-    return [
-        parameter("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the last page: 404."),
-        parameter(
-            "per_page",
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": settings.PUBLIC_MAX_PAGE_SIZE,
-                "default": settings.PUBLIC_PAGE_SIZE,
-            },
-            "Records per page.",
-        ),
-    ]
+class ApiSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, with an operation id, summary and tag per resource, a page component named
+    `<Record>Page`, the path key typed as the resource says, and the declared problem responses of each view."""
+
+    def resource(self) -> ApiResource | None:
+        return getattr(self.view, "resource", None)
+
+    def get_operation_id(self):
+        resource = self.resource()
+        if resource is None:
+            return super().get_operation_id()
+        return f"{'list' if self._is_list_view() else 'get'}_{resource.name}"
+
+    def get_tags(self):
+        resource = self.resource()
+        return [resource.name] if resource else super().get_tags()
+
+    def get_summary(self):
+        resource = self.resource()
+        if resource is None:
+            return super().get_summary()
+        if self._is_list_view():
+            return f"Public {resource.name}, filtered and paginated"
+        return f"One public record of {resource.name}"
+
+    def get_description(self):
+        return "" if self.resource() else super().get_description()
+
+    def get_paginated_name(self, serializer_name):
+        return f"{serializer_name}Page"
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        resource = self.resource()
+        if resource is not None and not self._is_list_view():
+            key = OpenApiParameter(
+                resource.lookup,
+                type=resource.lookup_schema or STRING,
+                location=OpenApiParameter.PATH,
+                required=True,
+                description="Identifier",
+            )
+            parameters = [*parameters, key]
+        return parameters
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        if self.view.found and "200" in responses:
+            responses["200"]["description"] = self.view.found
+        problem = self.resolve_serializer(ErrorSerializer, "response").ref
+        for status, description in self.view.problems.items():
+            responses[str(status)] = {"description": description, "content": {PROBLEM_JSON: {"schema": problem}}}
+        return operation
 
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Problem details (RFC 9457).",
-    "properties": {
-        "type": {**STRING, "description": "Always about:blank: the status code says what kind of problem it is."},
-        "title": {**STRING, "description": "The status code's phrase."},
-        "status": {"type": "integer", "description": "The HTTP status code."},
-        "detail": {"type": "string", "description": "What went wrong, in the language of the request."},
-        "errors": {
-            "type": "object",
-            "description": "Per parameter, the reasons it was refused.",
-            "additionalProperties": array_of(
-                {"type": "object", "properties": {"message": STRING, "code": STRING}, "required": ["message"]}
-            ),
-        },
-    },
-    "required": ["type", "title", "status", "detail"],
-    "additionalProperties": False,
-}
+def strict_objects(result, generator, request, public):
+    """A drf-spectacular postprocessing hook: every record and nested object has exactly its documented fields
+    (`additionalProperties: false`), so that a response with an undocumented field (a leak) fails its schema; and
+    no generator-internal key is left in the document."""
 
+    def clean(node):
+        if isinstance(node, dict):
+            node.pop("x-spec-enum-id", None)
+            for value in node.values():
+                clean(value)
+        elif isinstance(node, list):
+            for value in node:
+                clean(value)
 
-def json_content(schema: dict, media_type: str = "application/json") -> dict:
-    return {"content": {media_type: {"schema": schema}}}
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def error(description: str) -> dict:
-    return {"description": description, **json_content(ref("Error"), PROBLEM_JSON)}
-
-
-def openapi_document(resources: list[ApiResource], extra_paths: dict | None = None, components: dict | None = None):
-    paths = {}
-    schemas = {"Error": ERROR_SCHEMA}
-    for resource in resources:
-        schemas[resource.title] = obj(
-            {api_field.name: api_field.json_schema() for api_field in resource.fields}, resource.description
-        )
-        schemas[f"{resource.title}Page"] = obj(
-            {
-                "count": {"type": "integer", "description": "Number of records matching the filters."},
-                "next": {**nullable(URL), "description": "The next page, if any."},
-                "previous": {**nullable(URL), "description": "The previous page, if any."},
-                "results": array_of(ref(resource.title)),
-            }
-        )
-        paths[resource.list_path()] = {
-            "get": {
-                "operationId": f"list_{resource.name}",
-                "summary": f"Public {resource.name}, filtered and paginated",
-                "tags": [resource.name],
-                "parameters": [*filter_parameters(resource.filterset_class), *page_parameters()],
-                "responses": {
-                    "200": {"description": "A page of records.", **json_content(ref(f"{resource.title}Page"))},
-                    "400": error("A filter, page number or page size that cannot be applied."),
-                    "404": error("A page past the last one."),
-                },
-            }
-        }
-        paths[resource.detail_path()] = {
-            "get": {
-                "operationId": f"get_{resource.name}",
-                "summary": f"One public record of {resource.name}",
-                "tags": [resource.name],
-                "parameters": [parameter(resource.lookup, resource.lookup_schema, "Identifier", "path", True)],
-                "responses": {
-                    "200": {"description": "The record.", **json_content(ref(resource.title))},
-                    "404": error("No public record has this identifier."),
-                },
-            }
-        }
-    paths.update(extra_paths or {})
-    schemas.update(components or {})
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Testimony DB open data",
-            "version": "1.0.0",
-            "description": (
-                "Read-only access to the published records of Testimony DB: testimonies, detention sites, military "
-                "units and sources. Only published records and their public fields are served; every other method "
-                "than GET, HEAD and OPTIONS is answered with 405. Lists take the filters of the matching list page "
-                "of the site, and `page` and `per_page`."
-            ),
-        },
-        "paths": paths,
-        "components": {"schemas": schemas},
-    }
+    clean(result)
+    for schema in result.get("components", {}).get("schemas", {}).values():
+        if schema.get("type") == "object" and "properties" in schema:
+            schema.setdefault("additionalProperties", False)
+    return result

@@ -42,6 +42,8 @@ class UnsupportedMethodMiddleware:
     CSRF check, which would otherwise answer 403 to a POST or an unknown method such as QUERY on a read-only page.
 
     Nothing changes by it: the view would refuse the method anyway; views that take POST are CSRF-checked as before.
+    A view exempt from CSRF (the JSON API's, on Django REST Framework) meets no CSRF check, so it refuses a method
+    in its own dispatch, with its own error format.
     """
 
     def __init__(self, get_response):
@@ -52,7 +54,7 @@ class UnsupportedMethodMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         view_class = getattr(view_func, "view_class", None)
-        if view_class is None:
+        if view_class is None or getattr(view_func, "csrf_exempt", False):
             return None
         view = view_class(**getattr(view_func, "view_initkwargs", {}))
         view.setup(request, *view_args, **view_kwargs)  # gives a view with get() its head()

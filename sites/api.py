@@ -1,97 +1,96 @@
 """The sites of the JSON API (/api/sites/); the machinery is in core/json_api.py."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
 from core.curation import Confidence
 from core.json_api import (
-    DATE,
-    EDTF,
-    INTEGER,
-    NAMED_REF,
-    NUMBER_OR_NULL,
-    PUBLICATION_REF,
-    STRING,
-    URL,
-    ApiField,
+    ApiListUrlField,
     ApiResource,
-    api_list_url,
-    array_of,
-    cited_link,
-    code,
-    nullable,
-    obj,
-    public_url,
-    publication_ref,
+    NamedRefSerializer,
+    PublicationRefSerializer,
+    PublicUrlField,
+    cited_publication_field,
+    code_field,
+    date_field,
+    edtf_field,
 )
 
 from .filters import SiteFilter
 from .models import Site, SiteUnit
 
-SITE_UNIT = obj(
-    {
-        "unit": NAMED_REF,
-        "role": code(SiteUnit.Role),
-        "period": EDTF,
-        "period_earliest": DATE,
-        "period_latest": DATE,
-        "confidence": code(Confidence),
-        "publication": nullable(PUBLICATION_REF),
-    },
-    "A unit's link to the site, the role it played there and the publication that says so.",
-)
+
+class SiteUnitSerializer(serializers.Serializer):
+    """A unit's link to the site, the role it played there and the publication that says so."""
+
+    unit = NamedRefSerializer(read_only=True)
+    role = code_field(SiteUnit.Role)
+    period = edtf_field()
+    period_earliest = date_field()
+    period_latest = date_field()
+    confidence = code_field(Confidence)
+    publication = cited_publication_field()
 
 
-def site_units(site, request) -> list[dict]:
-    return [cited_link(link, "unit") for link in site.public_site_units]
+class SiteSerializer(serializers.Serializer):
+    """A place where soldiers are or were held illegally."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Record number of the site.")
+    slug = serializers.CharField(
+        read_only=True, help_text="Stable identifier of the site, used in its URL and in the filters."
+    )
+    url = PublicUrlField(help_text="Public page of the site.")
+    name = serializers.CharField(read_only=True, help_text="Name of the site.")
+    kind = code_field(Site.Kind, "Kind of site.")
+    region = serializers.SerializerMethodField(
+        help_text="Region of the site (oblast, republic, krai, federal city...), by its English name; empty while "
+        "that vocabulary term is not public."
+    )
+    region_code = serializers.SerializerMethodField(
+        help_text="ISO 3166-2 code of the region (e.g. `UA-14`), when it has one; may be empty."
+    )
+    territory = code_field(Site.Territory, "Territory.")
+    settlement = serializers.CharField(read_only=True, help_text="Town or village; may be empty.")
+    latitude = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Latitude in decimal degrees (WGS 84), null when unknown."
+    )
+    longitude = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Longitude in decimal degrees (WGS 84), null when unknown."
+    )
+    location_precision = code_field(Site.LocationPrecision, "Precision of the coordinates.", blank=True)
+    first_reported = edtf_field("When the site was first reported, as the sources give it.")
+    first_reported_earliest = date_field("Earliest day `first_reported` can mean.")
+    first_reported_latest = date_field("Latest day `first_reported` can mean.")
+    last_reported = edtf_field("When the site was last reported, as the sources give it.")
+    last_reported_earliest = date_field("Earliest day `last_reported` can mean.")
+    last_reported_latest = date_field("Latest day `last_reported` can mean.")
+    description = serializers.CharField(read_only=True, help_text="Description of the site.")
+    units = SiteUnitSerializer(
+        source="public_site_units", many=True, read_only=True, help_text="The public units linked to the site."
+    )
+    publications = PublicationRefSerializer(
+        source="public_publications",
+        many=True,
+        read_only=True,
+        help_text="The public publications that report the site.",
+    )
+    testimonies = ApiListUrlField(
+        "testimonies", {"site": "slug"}, help_text="The API list of the public testimonies about the site."
+    )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_region(self, site) -> str:
+        return site.public_region.name if site.public_region else ""
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_region_code(self, site) -> str:
+        return site.public_region.code if site.public_region else ""
 
 
 SITES = ApiResource(
     name="sites",
-    title="Site",
-    description="A place where soldiers are or were held illegally.",
+    serializer_class=SiteSerializer,
     filterset_class=SiteFilter,
     queryset=lambda: Site.objects.for_public_api(),
-    fields=[
-        ApiField("id", INTEGER, "Record number of the site."),
-        ApiField("slug", STRING, "Stable identifier of the site, used in its URL and in the filters."),
-        ApiField("url", URL, "Public page of the site.", public_url),
-        ApiField("name", STRING, "Name of the site."),
-        ApiField("kind", code(Site.Kind), "Kind of site."),
-        ApiField(
-            "region",
-            STRING,
-            "Region of the site (oblast, republic, krai, federal city...), by its English name; empty while that "
-            "vocabulary term is not public.",
-            lambda site, request: site.public_region.name if site.public_region else "",
-        ),
-        ApiField(
-            "region_code",
-            STRING,
-            "ISO 3166-2 code of the region (e.g. `UA-14`), when it has one; may be empty.",
-            lambda site, request: site.public_region.code if site.public_region else "",
-        ),
-        ApiField("territory", code(Site.Territory), "Territory."),
-        ApiField("settlement", STRING, "Town or village; may be empty."),
-        ApiField("latitude", NUMBER_OR_NULL, "Latitude in decimal degrees (WGS 84), null when unknown."),
-        ApiField("longitude", NUMBER_OR_NULL, "Longitude in decimal degrees (WGS 84), null when unknown."),
-        ApiField("location_precision", code(Site.LocationPrecision, blank=True), "Precision of the coordinates."),
-        ApiField("first_reported", EDTF, "When the site was first reported, as the sources give it."),
-        ApiField("first_reported_earliest", DATE, "Earliest day `first_reported` can mean."),
-        ApiField("first_reported_latest", DATE, "Latest day `first_reported` can mean."),
-        ApiField("last_reported", EDTF, "When the site was last reported, as the sources give it."),
-        ApiField("last_reported_earliest", DATE, "Earliest day `last_reported` can mean."),
-        ApiField("last_reported_latest", DATE, "Latest day `last_reported` can mean."),
-        ApiField("description", STRING, "Description of the site."),
-        ApiField("units", array_of(SITE_UNIT), "The public units linked to the site.", site_units),
-        ApiField(
-            "publications",
-            array_of(PUBLICATION_REF),
-            "The public publications that report the site.",
-            lambda site, request: [publication_ref(publication) for publication in site.public_publications],
-        ),
-        ApiField(
-            "testimonies",
-            URL,
-            "The API list of the public testimonies about the site.",
-            api_list_url("testimonies", site="slug"),
-        ),
-    ],
 )

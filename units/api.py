@@ -1,175 +1,139 @@
-"""The units of the JSON API (/api/units/); the machinery is in core/json_api.py."""
+"""The units and persons of the JSON API (/api/units/, /api/persons/); the machinery is in core/json_api.py."""
+
+from rest_framework import serializers
 
 from core.curation import Confidence, related_model
 from core.json_api import (
-    DATE,
-    EDTF,
-    INTEGER,
-    NAMED_REF,
-    PUBLICATION_REF,
-    STRING,
-    URL,
-    ApiField,
+    ApiListUrlField,
     ApiResource,
-    api_list_url,
-    array_of,
-    cited_link,
-    code,
-    named_ref,
-    nullable,
-    obj,
-    public_url,
-    publication_ref,
-    to_json,
+    NamedRefSerializer,
+    PublicUrlField,
+    cited_publication_field,
+    code_field,
+    date_field,
+    edtf_field,
 )
 
 from .filters import PersonFilter, UnitFilter
 from .models import Person, Posting, Unit
 
-POSTING = obj(
-    {
-        "person": NAMED_REF,
-        "role": code(Posting.Role),
-        "title": STRING,
-        "period": {"type": "string", "description": "The period as the source gives it (EDTF); empty when unknown."},
-        "period_earliest": DATE,
-        "period_latest": DATE,
-        "confidence": code(Confidence),
-        "publication": nullable(PUBLICATION_REF),
-    },
-    "A person's post in the unit over a period, with the publication that names them.",
-)
-UNIT_SITE = obj(
-    {
-        "site": NAMED_REF,
-        "role": code(related_model(Unit, "site_units").Role),
-        "period": EDTF,
-        "period_earliest": DATE,
-        "period_latest": DATE,
-        "confidence": code(Confidence),
-        "publication": nullable(PUBLICATION_REF),
-    },
-    "The unit's link to a site, the role it played there and the publication that says so.",
-)
+POSTING_PERIOD = "The period as the source gives it (EDTF); empty when unknown."
 
 
-def postings(unit, request) -> list[dict]:
-    return [
-        {
-            "person": named_ref(posting.person),
-            "role": posting.role,
-            "title": posting.title,
-            "period": posting.period,
-            "period_earliest": to_json(posting.period_earliest),
-            "period_latest": to_json(posting.period_latest),
-            "confidence": posting.confidence,
-            "publication": publication_ref(posting.public_publication),
-        }
-        for posting in unit.public_postings
-    ]
+class PostingSerializer(serializers.Serializer):
+    """A person's post in the unit over a period, with the publication that names them."""
+
+    person = NamedRefSerializer(read_only=True)
+    role = code_field(Posting.Role)
+    title = serializers.CharField(read_only=True)
+    period = edtf_field(POSTING_PERIOD)
+    period_earliest = date_field()
+    period_latest = date_field()
+    confidence = code_field(Confidence)
+    publication = cited_publication_field()
 
 
-def unit_sites(unit, request) -> list[dict]:
-    return [cited_link(link, "site") for link in unit.public_site_units]
+class UnitSiteSerializer(serializers.Serializer):
+    """The unit's link to a site, the role it played there and the publication that says so."""
+
+    site = NamedRefSerializer(read_only=True)
+    role = code_field(related_model(Unit, "site_units").Role)
+    period = edtf_field()
+    period_earliest = date_field()
+    period_latest = date_field()
+    confidence = code_field(Confidence)
+    publication = cited_publication_field()
+
+
+class UnitSerializer(serializers.Serializer):
+    """A military unit, placed in its chain of command by its parent unit."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Record number of the unit.")
+    slug = serializers.CharField(
+        read_only=True, help_text="Stable identifier of the unit, used in its URL and in the filters."
+    )
+    url = PublicUrlField(help_text="Public page of the unit.")
+    name = serializers.CharField(read_only=True, help_text="Full name of the unit.")
+    short_name = serializers.CharField(read_only=True, help_text="Short name; may be empty.")
+    unit_number = serializers.CharField(
+        read_only=True, help_text="Military unit number (в/ч); text, as it may hold letters or leading zeros."
+    )
+    kind = code_field(Unit.Kind, "Kind of unit.")
+    parent = NamedRefSerializer(
+        source="public_parent",
+        read_only=True,
+        allow_null=True,
+        help_text="The parent unit; null when there is none or it is not public.",
+    )
+    branch = serializers.CharField(read_only=True, help_text="Branch of the armed forces.")
+    garrison = serializers.CharField(read_only=True, help_text="Garrison or location.")
+    description = serializers.CharField(read_only=True, help_text="Description of the unit.")
+    sub_units = NamedRefSerializer(
+        source="public_children", many=True, read_only=True, help_text="The public units whose parent this unit is."
+    )
+    postings = PostingSerializer(
+        source="public_postings",
+        many=True,
+        read_only=True,
+        help_text="The public persons posted to the unit, in any role.",
+    )
+    sites = UnitSiteSerializer(
+        source="public_site_units", many=True, read_only=True, help_text="The public sites linked to the unit."
+    )
+    testimonies = ApiListUrlField(
+        "testimonies", {"unit": "slug"}, help_text="The API list of the public testimonies naming the unit."
+    )
 
 
 UNITS = ApiResource(
     name="units",
-    title="Unit",
-    description="A military unit, placed in its chain of command by its parent unit.",
+    serializer_class=UnitSerializer,
     filterset_class=UnitFilter,
     queryset=lambda: Unit.objects.for_public_api(),
-    fields=[
-        ApiField("id", INTEGER, "Record number of the unit."),
-        ApiField("slug", STRING, "Stable identifier of the unit, used in its URL and in the filters."),
-        ApiField("url", URL, "Public page of the unit.", public_url),
-        ApiField("name", STRING, "Full name of the unit."),
-        ApiField("short_name", STRING, "Short name; may be empty."),
-        ApiField("unit_number", STRING, "Military unit number (в/ч); text, as it may hold letters or leading zeros."),
-        ApiField("kind", code(Unit.Kind), "Kind of unit."),
-        ApiField(
-            "parent",
-            nullable(NAMED_REF),
-            "The parent unit; null when there is none or it is not public.",
-            lambda unit, request: named_ref(unit.public_parent) if unit.public_parent else None,
-        ),
-        ApiField("branch", STRING, "Branch of the armed forces."),
-        ApiField("garrison", STRING, "Garrison or location."),
-        ApiField("description", STRING, "Description of the unit."),
-        ApiField(
-            "sub_units",
-            array_of(NAMED_REF),
-            "The public units whose parent this unit is.",
-            lambda unit, request: [named_ref(child) for child in unit.public_children],
-        ),
-        ApiField("postings", array_of(POSTING), "The public persons posted to the unit, in any role.", postings),
-        ApiField("sites", array_of(UNIT_SITE), "The public sites linked to the unit.", unit_sites),
-        ApiField(
-            "testimonies",
-            URL,
-            "The API list of the public testimonies naming the unit.",
-            api_list_url("testimonies", unit="slug"),
-        ),
-    ],
 )
 
 
-PERSON_POSTING = obj(
-    {
-        "unit": NAMED_REF,
-        "role": code(Posting.Role),
-        "title": STRING,
-        "period": {"type": "string", "description": "The period as the source gives it (EDTF); empty when unknown."},
-        "period_earliest": DATE,
-        "period_latest": DATE,
-        "confidence": code(Confidence),
-        "publication": nullable(PUBLICATION_REF),
-    },
-    "The person's post in a public unit over a period, with the publication that names them.",
-)
+class PersonPostingSerializer(serializers.Serializer):
+    """The person's post in a public unit over a period, with the publication that names them."""
+
+    unit = NamedRefSerializer(read_only=True)
+    role = code_field(Posting.Role)
+    title = serializers.CharField(read_only=True)
+    period = edtf_field(POSTING_PERIOD)
+    period_earliest = date_field()
+    period_latest = date_field()
+    confidence = code_field(Confidence)
+    publication = cited_publication_field()
 
 
-def person_postings(person, request) -> list[dict]:
-    return [
-        {
-            "unit": named_ref(posting.unit),
-            "role": posting.role,
-            "title": posting.title,
-            "period": posting.period,
-            "period_earliest": to_json(posting.period_earliest),
-            "period_latest": to_json(posting.period_latest),
-            "confidence": posting.confidence,
-            "publication": publication_ref(posting.public_publication),
-        }
-        for posting in person.public_postings
-    ]
+class PersonSerializer(serializers.Serializer):
+    """A commander, officer or named perpetrator, with the public units they were posted to."""
+
+    id = serializers.IntegerField(read_only=True, help_text="Record number of the person.")
+    slug = serializers.CharField(
+        read_only=True, help_text="Stable identifier of the person, used in their URL and in the filters."
+    )
+    url = PublicUrlField(help_text="Public page of the person.")
+    name = serializers.CharField(read_only=True, help_text="Name as sources write it in English.")
+    rank = serializers.CharField(read_only=True, help_text="Rank; may be empty.")
+    call_signs = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Call signs the person is known by."
+    )
+    date_of_birth = serializers.CharField(
+        read_only=True, help_text="Date of birth (EDTF), only where it is public; empty otherwise."
+    )
+    description = serializers.CharField(read_only=True, help_text="Description of the person.")
+    postings = PersonPostingSerializer(
+        source="public_postings", many=True, read_only=True, help_text="The person's public postings, in any role."
+    )
+    testimonies = ApiListUrlField(
+        "testimonies", {"person": "slug"}, help_text="The API list of the public testimonies naming the person."
+    )
 
 
 PERSONS = ApiResource(
     name="persons",
-    title="Person",
-    description="A commander, officer or named perpetrator, with the public units they were posted to.",
+    serializer_class=PersonSerializer,
     filterset_class=PersonFilter,
     queryset=lambda: Person.objects.for_public_detail().order_by("name", "pk"),
-    fields=[
-        ApiField("id", INTEGER, "Record number of the person."),
-        ApiField("slug", STRING, "Stable identifier of the person, used in their URL and in the filters."),
-        ApiField("url", URL, "Public page of the person.", public_url),
-        ApiField("name", STRING, "Name as sources write it in English."),
-        ApiField("rank", STRING, "Rank; may be empty."),
-        ApiField("call_signs", array_of(STRING), "Call signs the person is known by."),
-        ApiField(
-            "date_of_birth",
-            STRING,
-            "Date of birth (EDTF), only where it is public; empty otherwise.",
-        ),
-        ApiField("description", STRING, "Description of the person."),
-        ApiField("postings", array_of(PERSON_POSTING), "The person's public postings, in any role.", person_postings),
-        ApiField(
-            "testimonies",
-            URL,
-            "The API list of the public testimonies naming the person.",
-            api_list_url("testimonies", person="slug"),
-        ),
-    ],
 )

@@ -1,0 +1,174 @@
+"""The classes that REST_FRAMEWORK (config/settings.py) makes the defaults of the JSON API's views (core/json_api.py):
+JSON whatever the client asks, the list pages' FilterSets, the page/per_page pagination and problem details (RFC
+9457) for every refusal. Kept apart from core/json_api.py because DRF imports them while it defines its own views:
+this module must import neither DRF's views nor core/json_api.py.
+"""
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+PROBLEM_JSON = "application/problem+json"
+URL = {"type": "string", "format": "uri"}
+
+
+def parameter(name: str, schema: dict, description: str, where: str = "query", required: bool = False) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": schema, "description": description}
+
+
+class Problem(exceptions.APIException):
+    """An API error with its own detail and, for refused parameters, the reasons per parameter."""
+
+    def __init__(self, status: int, detail: str, errors: dict | None = None):
+        self.status_code = status
+        self.errors = errors
+        super().__init__(detail)
+
+
+def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": str(detail)}
+    return {**body, **({"errors": errors} if errors else {})}
+
+
+def reasons(detail) -> dict:
+    """A DRF ValidationError's detail as {parameter: [{"message", "code"}]}."""
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    return {key: [{"message": str(error), "code": error.code} for error in errors] for key, errors in detail.items()}
+
+
+def problem_exception_handler(exc, context):
+    """REST_FRAMEWORK's EXCEPTION_HANDLER: every refusal as problem details, as core.errors answers the 404s, 500s
+    and 503s outside DRF's views. Anything else is left to Django (core.errors.server_error)."""
+    if isinstance(exc, Http404):  # get_object(): no public record with this key
+        exc = Problem(404, _("No public record has this identifier."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        exc = Problem(405, _("This API is read-only."))
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    if isinstance(exc, Problem):
+        body = problem_body(exc.status_code, exc.detail, exc.errors)
+    elif isinstance(exc.detail, str):
+        body = problem_body(exc.status_code, exc.detail)
+    else:
+        body = problem_body(exc.status_code, HTTPStatus(exc.status_code).description, reasons(exc.detail))
+    response = Response(body, status=exc.status_code, content_type=PROBLEM_JSON)
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    return response
+
+
+class JsonOnly(BaseContentNegotiation):
+    """The API speaks JSON whatever the client's Accept header or a `format` parameter says (which are then no
+    error, as before DRF): one renderer, no parser (nothing is ever read from a request body)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class PublicFilterBackend(DjangoFilterBackend):
+    """The list page's FilterSet; a refused value is a 400 problem with the reasons per parameter."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise Problem(400, _("Invalid filter parameters."), filterset.form.errors.get_json_data())
+        return filterset.qs
+
+
+def positive_int(raw: str | None, default: int) -> int | None:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if value >= 1 else None
+
+
+class PagePagination(BasePagination):
+    """`page` (from 1) and `per_page` (1 to PUBLIC_MAX_PAGE_SIZE); {"count", "next", "previous", "results"} with
+    full URLs. A page size or number that is not one is a 400, a page past the last a 404."""
+
+    page_query_param = "page"
+    page_size_query_param = "per_page"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        per_page = positive_int(request.query_params.get(self.page_size_query_param), settings.PUBLIC_PAGE_SIZE)
+        if per_page is None or per_page > settings.PUBLIC_MAX_PAGE_SIZE:
+            message = _("Give a whole number from 1 to %(maximum)d.") % {"maximum": settings.PUBLIC_MAX_PAGE_SIZE}
+            raise Problem(400, _("Invalid page size."), {self.page_size_query_param: [{"message": message}]})
+        number = positive_int(request.query_params.get(self.page_query_param), 1)
+        if number is None:
+            message = _("Give a whole number from 1.")
+            raise Problem(400, _("Invalid page number."), {self.page_query_param: [{"message": message}]})
+        self.paginator = Paginator(queryset, per_page)
+        try:
+            self.page = self.paginator.page(number)
+        except EmptyPage:
+            raise Problem(404, _("There is no page %(number)d.") % {"number": number}) from None
+        return list(self.page)
+
+    def page_url(self, number: int) -> str:
+        params = self.request.query_params.copy()
+        params[self.page_query_param] = str(number)
+        return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.paginator.count,
+                "next": self.page_url(self.page.next_page_number()) if self.page.has_next() else None,
+                "previous": self.page_url(self.page.previous_page_number()) if self.page.has_previous() else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        nullable_url = {"anyOf": [URL, {"type": "null"}]}
+        properties = {
+            "count": {"type": "integer", "description": "Number of records matching the filters."},
+            "next": {**nullable_url, "description": "The next page, if any."},
+            "previous": {**nullable_url, "description": "The previous page, if any."},
+            "results": schema,
+        }
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            parameter(
+                "page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the last page: 404."
+            ),
+            parameter(
+                "per_page",
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": settings.PUBLIC_MAX_PAGE_SIZE,
+                    "default": settings.PUBLIC_PAGE_SIZE,
+                },
+                "Records per page.",
+            ),
+        ]
