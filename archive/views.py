@@ -16,8 +16,8 @@ from django_filters.views import FilterView
 
 from core.csv_export import Column, ExportContext, csv_lines, invalid_filters_response
 from core.generation import cached
-from core.json_api import error_response, json_response
 from core.listing import PublicFilterMixin
+from core.rest_defaults import error_response, json_response
 from core.security import ReadOnlyViewMixin
 from sites.models import Site
 from testimonies.filters import TestimonyFilter

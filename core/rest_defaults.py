@@ -9,7 +9,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
@@ -37,6 +37,20 @@ class Problem(exceptions.APIException):
 def problem_body(status: int, detail: str, errors: dict | None = None) -> dict:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": str(detail)}
     return {**body, **({"errors": errors} if errors else {})}
+
+
+def json_response(data, status: int = 200) -> JsonResponse:
+    """Open data outside the API's views (the overview's numbers): UTF-8 JSON that any web page may read."""
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def error_response(status: int, detail: str, errors: dict | None = None) -> JsonResponse:
+    """A refusal outside the API's views, as the same problem details (RFC 9457) as `problem_exception_handler`."""
+    response = json_response(problem_body(status, detail, errors), status=status)
+    response["Content-Type"] = PROBLEM_JSON
+    return response
 
 
 def reasons(detail) -> dict:
