@@ -31,6 +31,11 @@ class SiteUnitSerializer(serializers.Serializer):
     period_latest = date_field()
     confidence = code_field(Confidence)
     publication = cited_publication_field()
+    independent_sources = serializers.IntegerField(
+        read_only=True,
+        help_text="How many independent sources link this unit to this site, its links in every role counted "
+        "together (a source that merely reports another counts once; 0: none is public).",
+    )
 
 
 class SiteSerializer(serializers.Serializer):

@@ -136,6 +136,13 @@ def test_a_site_unit_link_counts_the_independent_sources_of_every_role(client):
     for page in (site.get_absolute_url(), unit.get_absolute_url()):
         html = client.get(page).content.decode()
         assert "2 independent sources link this unit to this site" in html, page
+    api_site = client.get(reverse("sites:api_sites_detail", args=[site.slug])).json()
+    assert {link["unit"]["slug"]: link["independent_sources"] for link in api_site["units"]} == {
+        "brigade": 2,
+        "other": 0,
+    }
+    api_unit = client.get(reverse("units:api_units_detail", args=[unit.slug])).json()
+    assert {link["independent_sources"] for link in api_unit["sites"]} == {2}
     (row,) = csv.DictReader(io.StringIO(b"".join(client.get(reverse("sites:site_export")).streaming_content).decode()))
     sources = dict(zip(row["unit_roles"].split("; "), row["unit_independent_sources"].split("; "), strict=True))
     assert sources == {
