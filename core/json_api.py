@@ -25,6 +25,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.views import APIView
 
+from .curation import Confidence
 from .filters import OpenChoiceFilter
 from .public_ids import DESCRIPTION as PUBLIC_ID_DESCRIPTION
 from .public_ids import PATTERN as PUBLIC_ID_PATTERN
@@ -139,6 +140,33 @@ class PublicationRefSerializer(serializers.Serializer):
 def cited_publication_field() -> PublicationRefSerializer:
     """The publication a link rests on (needs `with_public_publication()`): null when the public may not see it."""
     return PublicationRefSerializer(source="public_publication", read_only=True, allow_null=True)
+
+
+def cited_link_fields(role_choices: type[models.TextChoices], period_help: str = "") -> dict:
+    """The fields of a link that rests on a publication, the same seen from either end (a site–unit link on a site
+    and on a unit, a posting on a unit and on a person): its role, period, confidence and publication."""
+    return {
+        "role": code_field(role_choices),
+        "period": edtf_field(period_help),
+        "period_earliest": date_field(),
+        "period_latest": date_field(),
+        "confidence": code_field(Confidence),
+        "publication": cited_publication_field(),
+    }
+
+
+def link_sources_field() -> serializers.IntegerField:
+    """A site–unit link's `independent_sources` (core.curation.independent_link_sources)."""
+    return serializers.IntegerField(
+        read_only=True,
+        help_text="How many independent sources link this unit to this site, its links in every role counted "
+        "together (a source that merely reports another counts once; 0: none is public).",
+    )
+
+
+def link_serializer(name: str, doc: str, **fields) -> type[serializers.Serializer]:
+    """A serializer class named `name` (the schema's component name) with `fields` in this order."""
+    return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
 
 
 # --- problem details (RFC 9457) ---------------------------------------------------------------------------------

@@ -4,38 +4,30 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.curation import Confidence
 from core.json_api import (
     ApiListUrlField,
     ApiResource,
     NamedRefSerializer,
     PublicationRefSerializer,
     PublicUrlField,
-    cited_publication_field,
+    cited_link_fields,
     code_field,
     date_field,
     edtf_field,
+    link_serializer,
+    link_sources_field,
 )
 
 from .filters import SiteFilter
 from .models import Site, SiteUnit
 
-
-class SiteUnitSerializer(serializers.Serializer):
-    """A unit's link to the site, the role it played there and the publication that says so."""
-
-    unit = NamedRefSerializer(read_only=True)
-    role = code_field(SiteUnit.Role)
-    period = edtf_field()
-    period_earliest = date_field()
-    period_latest = date_field()
-    confidence = code_field(Confidence)
-    publication = cited_publication_field()
-    independent_sources = serializers.IntegerField(
-        read_only=True,
-        help_text="How many independent sources link this unit to this site, its links in every role counted "
-        "together (a source that merely reports another counts once; 0: none is public).",
-    )
+SiteUnitSerializer = link_serializer(
+    "SiteUnitSerializer",
+    "A unit's link to the site, the role it played there and the publication that says so.",
+    unit=NamedRefSerializer(read_only=True),
+    **cited_link_fields(SiteUnit.Role),
+    independent_sources=link_sources_field(),
+)
 
 
 class SiteSerializer(serializers.Serializer):

@@ -2,16 +2,16 @@
 
 from rest_framework import serializers
 
-from core.curation import Confidence, related_model
+from core.curation import related_model
 from core.json_api import (
     ApiListUrlField,
     ApiResource,
     NamedRefSerializer,
     PublicUrlField,
-    cited_publication_field,
+    cited_link_fields,
     code_field,
-    date_field,
-    edtf_field,
+    link_serializer,
+    link_sources_field,
 )
 
 from .filters import PersonFilter, UnitFilter
@@ -20,34 +20,30 @@ from .models import Person, Posting, Unit
 POSTING_PERIOD = "The period as the source gives it (EDTF); empty when unknown."
 
 
-class PostingSerializer(serializers.Serializer):
-    """A person's post in the unit over a period, with the publication that names them."""
-
-    person = NamedRefSerializer(read_only=True)
-    role = code_field(Posting.Role)
-    title = serializers.CharField(read_only=True)
-    period = edtf_field(POSTING_PERIOD)
-    period_earliest = date_field()
-    period_latest = date_field()
-    confidence = code_field(Confidence)
-    publication = cited_publication_field()
+def posting_fields(other_end: str) -> dict:
+    """A posting's fields seen from one end: the other end, then its role and title, then the rest."""
+    role, *rest = cited_link_fields(Posting.Role, POSTING_PERIOD).items()
+    return {
+        other_end: NamedRefSerializer(read_only=True),
+        role[0]: role[1],
+        "title": serializers.CharField(read_only=True),
+        **dict(rest),
+    }
 
 
-class UnitSiteSerializer(serializers.Serializer):
-    """The unit's link to a site, the role it played there and the publication that says so."""
+PostingSerializer = link_serializer(
+    "PostingSerializer",
+    "A person's post in the unit over a period, with the publication that names them.",
+    **posting_fields("person"),
+)
 
-    site = NamedRefSerializer(read_only=True)
-    role = code_field(related_model(Unit, "site_units").Role)
-    period = edtf_field()
-    period_earliest = date_field()
-    period_latest = date_field()
-    confidence = code_field(Confidence)
-    publication = cited_publication_field()
-    independent_sources = serializers.IntegerField(
-        read_only=True,
-        help_text="How many independent sources link this unit to this site, its links in every role counted "
-        "together (a source that merely reports another counts once; 0: none is public).",
-    )
+UnitSiteSerializer = link_serializer(
+    "UnitSiteSerializer",
+    "The unit's link to a site, the role it played there and the publication that says so.",
+    site=NamedRefSerializer(read_only=True),
+    **cited_link_fields(related_model(Unit, "site_units").Role),
+    independent_sources=link_sources_field(),
+)
 
 
 class UnitSerializer(serializers.Serializer):
@@ -98,17 +94,11 @@ UNITS = ApiResource(
 )
 
 
-class PersonPostingSerializer(serializers.Serializer):
-    """The person's post in a public unit over a period, with the publication that names them."""
-
-    unit = NamedRefSerializer(read_only=True)
-    role = code_field(Posting.Role)
-    title = serializers.CharField(read_only=True)
-    period = edtf_field(POSTING_PERIOD)
-    period_earliest = date_field()
-    period_latest = date_field()
-    confidence = code_field(Confidence)
-    publication = cited_publication_field()
+PersonPostingSerializer = link_serializer(
+    "PersonPostingSerializer",
+    "The person's post in a public unit over a period, with the publication that names them.",
+    **posting_fields("unit"),
+)
 
 
 class PersonSerializer(serializers.Serializer):
