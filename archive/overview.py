@@ -131,16 +131,27 @@ def build_charts(
         ),
         key=lambda bar: (-bar.count, bar.label.casefold()),
     )
-    charts.append(
-        BarChart(
-            slug="regions",
-            title=_("Testimonies per region"),
-            summary=most_frequent(regions, total, "testimonies"),
-            label_header=_("Region"),
+
+    def testimony_chart(slug, title, header, bars, empty_text, note="") -> BarChart:
+        return BarChart(
+            slug=slug,
+            title=title,
+            summary=most_frequent(bars, total, "testimonies"),
+            label_header=header,
             count_header=_("Testimonies"),
-            bars=regions,
-            empty_text=_("None of these testimonies names a public site with a public region."),
-            note=several,
+            bars=bars,
+            empty_text=empty_text,
+            note=note,
+        )
+
+    charts.append(
+        testimony_chart(
+            "regions",
+            _("Testimonies per region"),
+            _("Region"),
+            regions,
+            _("None of these testimonies names a public site with a public region."),
+            several,
         )
     )
     for slug, title, header, parameter, empty, extra in (
@@ -173,18 +184,7 @@ def build_charts(
         bars = [
             Bar(value, label, count, testimony_link(**{parameter: value})) for value, label, count in numbers[slug]
         ]
-        charts.append(
-            BarChart(
-                slug=slug,
-                title=title,
-                summary=most_frequent(bars, total, "testimonies"),
-                label_header=header,
-                count_header=_("Testimonies"),
-                bars=bars,
-                empty_text=empty,
-                note=several + extra,
-            )
-        )
+        charts.append(testimony_chart(slug, title, header, bars, empty, several + extra))
     for slug, title, header, parameter, choices in (
         ("witness_roles", _("Testimonies per witness role"), _("Witness role"), "witness_role", Testimony.WitnessRole),
         (
@@ -200,17 +200,7 @@ def build_charts(
             Bar(value, str(label), counted.get(value, 0), testimony_link(**{parameter: value}))
             for value, label in choices.choices
         ]
-        charts.append(
-            BarChart(
-                slug=slug,
-                title=title,
-                summary=most_frequent(bars, total, "testimonies"),
-                label_header=header,
-                count_header=_("Testimonies"),
-                bars=bars,
-                empty_text=nothing,
-            )
-        )
+        charts.append(testimony_chart(slug, title, header, bars, nothing))
     charts.append(sources_chart(numbers, testimony_link))
     charts.append(site_kinds_chart(numbers, site_link, filtered))
     return charts
