@@ -343,8 +343,10 @@ def removed_publications(ids: set[str]) -> tuple[set[str], set[str]]:
     """The titles and web addresses of the removed publications that no public publication shares."""
     gone = Publication.objects.filter(pk__in=[int(pk) for pk in ids])
     public = Publication.objects.public()
-    titles = set(gone.values_list("title", flat=True)) - set(public.values_list("title", flat=True))
-    urls = set(gone.exclude(url="").values_list("url", flat=True)) - set(public.values_list("url", flat=True))
+    titles = set(gone.values_list("title", flat=True))
+    titles -= set(public.filter(title__in=titles).values_list("title", flat=True))
+    urls = set(gone.exclude(url="").values_list("url", flat=True))
+    urls -= set(public.filter(url__in=urls).values_list("url", flat=True))
     return titles, urls
 
 
