@@ -512,6 +512,13 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
         return self.consent == Consent.LIMITED
 
     @property
+    def has_public_links(self) -> bool:
+        """Whether a public site (a region under limited consent), unit or abuse type is linked to it (needs
+        `for_public_list()`)."""
+        places = self.public_regions if self.is_limited else self.public_sites
+        return bool(places or self.public_units or self.public_abuse_types)
+
+    @property
     def role_unless_labelled(self) -> str:
         """The witness role for a card, or "" when the label already says it ("Former detainee")."""
         role = self.get_witness_role_display()
