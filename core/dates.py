@@ -9,6 +9,7 @@ library understands ("November 2022", "autumn 2022"); it is stored as EDTF.
 """
 
 import datetime
+import functools
 import math
 import re
 
@@ -16,7 +17,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from edtf import parse_edtf, text_to_edtf
+from edtf import parse_edtf as parse_edtf_afresh
+from edtf import text_to_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -53,6 +55,14 @@ def _from_words(text: str) -> str | None:
     if not candidate or candidate.startswith("X"):
         return None
     return candidate
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_edtf(text: str):
+    """The edtf library's parse of `text`, remembered: its pyparsing grammar takes milliseconds a text, and the same
+    few thousand texts (days, months, periods) recur on every save, import row and bulk insert. Parsed values are
+    never changed in place, so one may be shared."""
+    return parse_edtf_afresh(text)
 
 
 def normalise(text: str) -> str:
