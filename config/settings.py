@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check: a method the view does not take gets 405, not a misleading 403.
     "core.security.UnsupportedMethodMiddleware",
+    # After the language is known and before the CSRF check: a reader's public page from the cache (core.page_cache).
+    "core.page_cache.PublicPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -253,6 +255,10 @@ CONTENT_SECURITY_POLICY = {
 # again), and sessions (cached_db) then fall back to the database. The "axes" alias, for the login lockout counters,
 # does not: a login while Redis is down is refused with a 503 (fail closed, README "A shared cache").
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Readers' public pages are cached under the publication generation for this long (0: never); off by default with
+# DEBUG, so that a changed template shows at once. Larger responses are never cached.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
+PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 2 * 1024 * 1024)
 # Seconds to wait for Redis to connect or answer.
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))
 

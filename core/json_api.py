@@ -199,6 +199,7 @@ class PublicApiView(APIView):
     header), readable from any web page, the same for everyone."""
 
     http_method_names = READ_ONLY_METHODS
+    cache_public_response = True  # core.page_cache
     # Declared responses besides 200 (status: description), for the schema (ApiSchema).
     problems: dict[int, str] = {}
     # The description of the 200 response in the schema.

@@ -35,6 +35,8 @@ class ReadOnlyViewMixin:
     """For public views: only GET and HEAD. Anything else is answered 405, whatever a subclass defines."""
 
     http_method_names = ["get", "head"]
+    # The same for every reader: a reader's response may be kept in the page cache (core.page_cache).
+    cache_public_response = True
 
 
 class UnsupportedMethodMiddleware:

@@ -113,6 +113,7 @@ class EvidenceImageView(ReadOnlyViewMixin, View):
     """/evidence/<public id>/ and /evidence/<public id>/thumbnail/: a public evidence image by its public id."""
 
     variant = "display"
+    cache_public_response = False  # files are revalidated on every use (evidence_response), never kept
 
     def get(self, request, public_id):
         evidence = get_object_or_404(EvidenceImage.objects.public(), public_id=public_id)
@@ -129,6 +130,8 @@ class EvidenceFileView(ReadOnlyViewMixin, View):
 
     The name is only ever compared with the stored names, never used to open a path.
     """
+
+    cache_public_response = False
 
     def get(self, request, name):
         evidence = EvidenceImage.objects.public().filter(Q(display=name) | Q(thumbnail=name)).first()

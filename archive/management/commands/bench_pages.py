@@ -2,8 +2,11 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/testimony_bench python manage.py bench_pages --load
 
-Each page is requested --requests times in-process (server time, no network) and its query count recorded;
-with --load, gunicorn with 2 workers serves the testimony list and detail pages to wrk over loopback.
+Each page is requested --requests times in-process (server time, no network, the page cache off) and its query
+count recorded; then the testimony list and detail pages through the page cache (core.page_cache): the first
+request after the publication generation moved on, and the cached requests after it. With --load, gunicorn with
+2 workers serves the testimony list and detail pages to wrk over loopback, uncached and cached, beside a 404 that
+renders nothing (the ceiling of the middleware alone). Set REDIS_URL to measure the shared cache.
 """
 
 import os
@@ -25,6 +28,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
+from core.generation import UPSERT
+from core.page_cache import CACHE_HEADER
 from core.roles import REVIEWER
 from sites.models import Site
 from testimonies.models import AbuseType, Source, Testimony
@@ -61,7 +66,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         pages = self.pages()
         self.stdout.write(f"{'page':<36} {'cold ms':>8} {'median ms':>9} {'p95 ms':>7} {'queries':>7}  target")
-        with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False):
+        with override_settings(
+            ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False, PAGE_CACHE_SECONDS=0
+        ):
             for name, (kind, url, client) in pages.items():
                 cold, median, p95, queries = self.measure(client, url, requests)
                 median_target, p95_target = TARGETS_MS[kind]
@@ -74,8 +81,35 @@ class Command(BaseCommand):
             "cold: the first request after the cache was emptied (facet counts are cached per publication "
             "generation, core.generation); median and p95 over the following requests."
         )
+        with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False):
+            self.page_cache(pages, requests)
         if load:
             self.load(pages, load_seconds)
+
+    def page_cache(self, pages, requests):
+        """The first request after a publication change (a miss: no slower than uncached) and cached requests."""
+        self.stdout.write(f"{'page cache':<36} {'after change ms':>15} {'cached median ms':>16} {'p95 ms':>7}")
+        for name in ("testimony list", "testimony detail"):
+            _, url, client = pages[name]
+            misses, hits = [], []
+            for _ in range(5):
+                with connection.cursor() as cursor:
+                    cursor.execute(UPSERT)  # what any write to a record does (core.generation)
+                started = time.perf_counter()
+                response = client.get(url)
+                misses.append((time.perf_counter() - started) * 1000)
+                if response[CACHE_HEADER] != "miss":
+                    raise CommandError(f"{url}: expected a miss after the generation moved on")
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = client.get(url)
+                hits.append((time.perf_counter() - started) * 1000)
+                if response[CACHE_HEADER] != "hit":
+                    raise CommandError(f"{url}: expected a cached page")
+            p95 = statistics.quantiles(hits, n=20)[-1]
+            self.stdout.write(
+                f"{name:<36} {statistics.median(misses):>15.1f} {statistics.median(hits):>16.1f} {p95:>7.1f}"
+            )
 
     def pages(self) -> dict:
         public_client = Client()
@@ -155,27 +189,44 @@ class Command(BaseCommand):
         gunicorn = Path(sys.executable).with_name("gunicorn")
         if not wrk or not gunicorn.exists():
             raise CommandError("--load needs wrk (apt-get install wrk) and gunicorn (in requirements.txt).")
-        env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
-        server = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", "127.0.0.1:8765", "--log-level", "warning"],
-            env=env,
-        )
-        try:
-            time.sleep(3)
-            script = Path(settings.BASE_DIR) / "bench" / "p95.lua"
-            for name in ("testimony detail", "testimony list"):
-                url = f"http://127.0.0.1:8765{pages[name][1]}"
-                output = subprocess.run(  # noqa: S603 - fixed arguments
-                    [wrk, "-t2", "-c8", f"-d{seconds}s", "-s", str(script), url],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                result = re.search(r"RESULT (.*)", output)
-                self.stdout.write(
-                    f"load {name} (gunicorn 2 workers, wrk 2 threads 8 connections {seconds}s): "
-                    f"{result.group(1) if result else output}"
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        script = Path(settings.BASE_DIR) / "bench" / "p95.lua"
+        targets = [
+            ("uncached", "0", ("testimony detail", "testimony list")),
+            ("cached", "600", ("testimony detail", "testimony list", "404")),
+        ]
+        rates = {}
+        for label, cache_seconds, names in targets:
+            env = {
+                **os.environ,
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "PAGE_CACHE_SECONDS": cache_seconds,
+            }
+            server = subprocess.Popen(  # noqa: S603 - fixed arguments
+                [str(gunicorn), "config.wsgi", "--workers", "2", "--bind", "127.0.0.1:8765", "--log-level", "warning"],
+                env=env,
+            )
+            try:
+                time.sleep(3)
+                for name in names:
+                    path = "/no-such-page/" if name == "404" else pages[name][1]
+                    output = subprocess.run(  # noqa: S603 - fixed arguments
+                        [wrk, "-t2", "-c8", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:8765{path}"],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                    result = re.search(r"RESULT (.*)", output)
+                    rates[label, name] = float(re.search(r"rps=([\d.]+)", output).group(1)) if result else 0.0
+                    self.stdout.write(
+                        f"load {label} {name} (gunicorn 2 workers, wrk 2 threads 8 connections {seconds}s): "
+                        f"{result.group(1) if result else output}"
+                    )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+        ceiling = rates["cached", "404"]
+        for name in ("testimony detail", "testimony list"):
+            ratio = rates["cached", name] / ceiling if ceiling else 0
+            verdict = "ok" if ratio >= 0.5 else "MISSED"
+            self.stdout.write(f"cached {name}: {ratio:.2f} of the 404 ceiling (target >= 0.5): {verdict}")
