@@ -137,6 +137,17 @@ def validate_edtf(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not EDTF."), params={"value": value}, code="invalid_date")
 
 
+class FirstOfMonth(models.Func):
+    """The first day of a date's month, as a date. Unlike TruncMonth on PostgreSQL (which goes through a timestamp
+    with time zone, so depends on the session's time zone), it is immutable: an index can hold it."""
+
+    output_field = models.DateField()
+    template = "(DATE_TRUNC('month', %(expressions)s::timestamp))::date"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="DATE(%(expressions)s, 'start of month')", **extra_context)
+
+
 class PartialDateFormField(forms.CharField):
     def to_python(self, value):
         return normalise(super().to_python(value))

@@ -14,6 +14,7 @@ import statistics
 import time
 import tracemalloc
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test import RequestFactory
 
@@ -75,6 +76,8 @@ class Command(BaseCommand):
             )
 
         self.stdout.write(f"Releases listed: {DataRelease.objects.public().count()}")
+        # The pages are rendered with DEBUG off, as in production: static files from the collected manifest.
+        call_command("collectstatic", interactive=False, verbosity=0)
         for name, view, path in (
             ("/data/", ReleaseListView.as_view(), "/data/"),
             ("/export/datapackage.json", DataPackageView.as_view(), "/export/datapackage.json"),
