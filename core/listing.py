@@ -190,13 +190,15 @@ EXACT_COUNT_UP_TO = 10_000
 
 def bounded_count(queryset) -> tuple[int, bool]:
     """(count, is_estimate): one query bounded by EXACT_COUNT_UP_TO rows, then (PostgreSQL) the planner's
-    estimate of the filtered query instead of counting a large result row by row."""
-    bounded = queryset.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    estimate of the filtered query instead of counting a large result row by row. Only the keys are selected:
+    an annotation the count does not filter by (a correlated subquery per row) is never computed for it."""
+    queryset = queryset.order_by().values("pk")
+    bounded = queryset[: EXACT_COUNT_UP_TO + 1].count()
     if bounded <= EXACT_COUNT_UP_TO:
         return bounded, False
     if connections[queryset.db].vendor != "postgresql":
         return queryset.count(), False
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    plan = json.loads(queryset.explain(format="json"))
     return max(int(plan[0]["Plan"]["Plan Rows"]), bounded), True
 
 

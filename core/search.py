@@ -174,8 +174,8 @@ RANKED_MATCHES = 1000
 
 
 def rankable(queryset: models.QuerySet) -> bool:
-    """Whether `queryset` has few enough rows to rank them all (one bounded count)."""
-    return queryset.order_by()[: RANKED_MATCHES + 1].count() <= RANKED_MATCHES
+    """Whether `queryset` has few enough rows to rank them all (one bounded count, of the keys alone)."""
+    return queryset.order_by().values("pk")[: RANKED_MATCHES + 1].count() <= RANKED_MATCHES
 
 
 class SearchableQuerySet(models.QuerySet):
