@@ -109,6 +109,8 @@ def start_gunicorn(env: dict, log_path: Path) -> subprocess.Popen:
         # A port the system picks, named in gunicorn's log: no port is freed and reused.
         "--bind",
         "127.0.0.1:0",
+        # gunicorn 27 gives every server of one user the same control socket (~/.gunicorn/gunicorn.ctl); unused here.
+        "--no-control-socket",
     ]
     with log_path.open("w") as log:
         return subprocess.Popen(  # noqa: S603 (gunicorn with fixed arguments)
