@@ -191,11 +191,12 @@ def cluster(request, tmp_path_factory):
             "store": store,
             "redis": redis_server,
             "local_folders": [tmp_path / label for label in servers],
+            "env": env,
             "sql": lambda statement, params=(): run_sql(server, statement, params, database=name),
         }
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGINT)  # gunicorn's quick shutdown: no request is left to finish
         for process in processes:
             process.wait(timeout=30)
         run_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -386,3 +387,10 @@ def test_a_page_cached_by_one_server_is_a_hit_on_the_other_until_a_withhold_on_e
     assert witness not in after.text
     assert "Witness whose photograph is uploaded on A" in after.text
     assert reader.cookies == {}, "the public site sets no cookie"
+
+
+def test_create_database_leaves_an_existing_database_alone(cluster):
+    """`make cluster-demo` runs it at every start: the second time, the database and its records stay."""
+    again = manage(cluster["env"], "create_database")
+    assert again.returncode == 0 and "exists" in again.stdout, again.stderr
+    assert cluster["sql"]("SELECT count(*) FROM testimonies_testimony") == [(2,)]
