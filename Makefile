@@ -6,7 +6,7 @@ GUNICORN := $(VENV)/bin/gunicorn
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve s3-demo backup restore test lint format check-migrations demo clean messages vendor-leaflet vendor-markercluster \
+.PHONY: run serve s3-demo cluster-demo backup restore test lint format check-migrations demo clean messages vendor-leaflet vendor-markercluster \
 	vendor-basemap mutate
 
 $(VENV)/.installed: requirements.txt
@@ -48,6 +48,33 @@ s3-demo: $(VENV)/.installed
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py load_demo && \
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py ensure_local_admin && \
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Two app servers as behind a load balancer (README, "Past one machine"): gunicorn on http://$(HOST):8001 and
+# http://$(HOST):8002 (CLUSTER_DEMO_PORTS), sharing one PostgreSQL database (DATABASE_URL, created if missing), one
+# Redis (REDIS_URL) and a SeaweedFS of their own in .cluster-demo/ (S3 on $(S3_DEMO_PORT)); nothing on either
+# server's disk. The servers run as in production (DEBUG off, static files collected), since DEBUG would turn the
+# page cache off; over plain HTTP on the loopback, so without HTTPS's Secure cookies. A browser keeps one cookie for
+# $(HOST) whatever the port: log in on one server and the other knows you. Ctrl-C stops all of them. Without
+# --no-control-socket, gunicorn 27 gives every server of one user the same control socket (~/.gunicorn/gunicorn.ctl).
+CLUSTER_DEMO_PORTS ?= 8001 8002
+cluster-demo: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/testimony_cluster_demo
+cluster-demo: REDIS_URL ?= redis://127.0.0.1:6379/3
+cluster-demo: $(VENV)/.installed
+	mkdir -p .cluster-demo/data
+	printf '%s' '{"identities":[{"name":"demo","credentials":[{"accessKey":"demo-key","secretKey":"demo-secret-key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' > .cluster-demo/s3.json
+	$(VENV)/bin/weed server -dir=.cluster-demo/data -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port=$(S3_DEMO_PORT) \
+	  -s3.config=.cluster-demo/s3.json -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false -volume.max=0 \
+	  -master.volumeSizeLimitMB=64 > .cluster-demo/weed.log 2>&1 & pids=$$!; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	export $(S3_DEMO_ENV) DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)'; \
+	$(PY) manage.py create_buckets --wait 60 && \
+	$(PY) manage.py create_database && \
+	$(PY) manage.py migrate --noinput && \
+	DEBUG=1 $(PY) manage.py load_demo && \
+	DEBUG=1 $(PY) manage.py ensure_local_admin && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	for port in $(CLUSTER_DEMO_PORTS); do \
+	  $(GUNICORN) config.wsgi --config gunicorn.conf.py --bind $(HOST):$$port --no-control-socket & pids="$$pids $$!"; \
+	done && wait
 
 # One archive with the database and the media files, in backups/ (BACKUP_ROOT); restore asks first.
 backup: $(VENV)/.installed
