@@ -32,3 +32,6 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # Only the local reverse proxy may set X-Forwarded-* for gunicorn.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn's control socket (gunicorn 27) is one path per user, ~/.gunicorn/gunicorn.ctl: a second server on the
+# same machine (another app server, a test, a benchmark) would take it over. Nothing here uses it.
+control_socket_disable = True
