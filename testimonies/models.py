@@ -488,6 +488,8 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
         ]
         indexes = [
             models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
+            # The admin changelist's order over every status, and its date hierarchy's first and last day.
+            models.Index(fields=["-given_on", "-id"], name="testimony_staff_order"),
             # The public lists' and exports' orders (TestimonyQuerySet.with_public_date): the first page is read from
             # the index instead of sorting every public testimony.
             models.Index(

@@ -1,0 +1,117 @@
+"""The cost curve of issue #24: the same pages measured the same way on archives of any size (run by hand).
+
+    createdb testimony_bench10k
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/testimony_bench10k python manage.py migrate
+    DATABASE_URL=... python manage.py generate_data --testimonies 10000
+    DATABASE_URL=... python manage.py bench_scale
+
+Server time in-process (no network), the page cache off, median of --requests after one warm-up request (facet
+counts stay cached per publication generation, as in production). For each page, the plan of its slowest query
+(EXPLAIN, not run again) names the indexes it reads, so that a page that scans the archive shows as such. The
+full CSV export is streamed once and given in rows per second. Run it on 10,000, 100,000 and 1,000,000
+testimonies and compare the columns (bench/RESULTS.md).
+"""
+
+import re
+import statistics
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import override_settings
+
+from archive.management.commands.bench_export import consume_export
+from archive.management.commands.bench_pages import Command as PagesCommand
+from testimonies.models import Testimony
+
+# The rows of the issue's table, by the names bench_pages gives its pages (the map's from the map work).
+PAGES = [
+    "testimony list",
+    "testimony list ?abuse_type=",
+    "testimony list ?q=<common term>",
+    "testimony list ?q=<rare term>",
+    "testimony detail",
+    "site list",
+    "map page",
+    "map markers viewport",
+    "API testimony list",
+    "admin testimony changelist",
+]
+PLAN_NODE = re.compile(
+    r"(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?(?: using (\S+))? on (\S+)"
+)
+
+
+class Command(PagesCommand):
+    help = "Median server time of the main public pages, the admin changelist and the export's rows/s, with plans."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=int, default=5)
+        parser.add_argument("--plans", action="store_true", help="Print the scans of each page's slowest query.")
+
+    def handle(self, *args, requests, plans, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_scale measures the PostgreSQL set-up: set DATABASE_URL.")
+        total = Testimony.objects.count()
+        if total < 1000:
+            raise CommandError("Generate data first: manage.py generate_data --testimonies 10000")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        pages = self.pages()
+        pages["API testimony list"] = ("public", "/api/testimonies/", pages["testimony list"][2])
+        self.stdout.write(f"Archive: {total:,} testimonies, {Testimony.objects.public().count():,} public")
+        self.stdout.write(f"{'page':<34} {'median ms':>9} {'queries':>7}  scans of the slowest query")
+        with override_settings(
+            ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False, PAGE_CACHE_SECONDS=0
+        ):
+            for name in PAGES:
+                if name not in pages:
+                    self.stdout.write(f"{name:<34} {'-':>9} {'-':>7}  (no such page in this version)")
+                    continue
+                _, url, client = pages[name]
+                median, queries, slowest = self.timed(client, url, requests)
+                scans = self.scans(slowest) if plans else ""
+                self.stdout.write(f"{name:<34} {median:>9.1f} {queries:>7}  {scans}")
+        started = time.perf_counter()
+        rows, _ = consume_export()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(f"{'full CSV export':<34} {rows / elapsed:>9,.0f} rows/s ({rows:,} rows in {elapsed:.1f} s)")
+
+    def timed(self, client, url, requests) -> tuple[float, int, str]:
+        response = client.get(url)  # warm-up: connections, Python's caches, the facet counts
+        if response.status_code != 200:
+            raise CommandError(f"{url} answered {response.status_code}")
+        timings, executed = [], []
+
+        def record(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                executed.append((time.perf_counter() - started, sql, params))
+
+        for index in range(requests):
+            started = time.perf_counter()
+            if index == 0:
+                with connection.execute_wrapper(record):
+                    client.get(url)
+            else:
+                client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        slowest = max(executed, key=lambda item: item[0]) if executed else (0, "", None)
+        return statistics.median(timings), len(executed), (slowest[1], slowest[2])
+
+    def scans(self, query) -> str:
+        sql, params = query
+        if not sql or not sql.lstrip().upper().startswith("SELECT"):
+            return ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        found = []
+        for kind, index, table in PLAN_NODE.findall(plan):
+            text = f"{kind} {index} on {table}" if index else f"{kind} on {table}"
+            if text not in found:
+                found.append(text)
+        return "; ".join(found[:4])
