@@ -14,11 +14,13 @@ searches. Two kinds of matching:
   connection (`register_sqlite_functions`), which gives the same hits on the demo data.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
 from anyascii import anyascii
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Func, Q, Value
 
@@ -171,11 +173,24 @@ class FoldTransform(models.Transform):
 # Ranking every match of a common word costs as much as the archive is large: past this many matches the
 # results keep their usual order (newest first) and are not ranked.
 RANKED_MATCHES = 1000
+# Past this many matches by the planner's estimate, a search is answered row by row in the usual order (`search`).
+COMMON_MATCHES = 10_000
 
 
 def rankable(queryset: models.QuerySet) -> bool:
     """Whether `queryset` has few enough rows to rank them all (one bounded count, of the keys alone)."""
     return queryset.order_by().values("pk")[: RANKED_MATCHES + 1].count() <= RANKED_MATCHES
+
+
+def planner_estimate(queryset: models.QuerySet) -> int | None:
+    """PostgreSQL's estimate of the rows of `queryset`, from its plan (nothing is read); None elsewhere."""
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    try:
+        plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+    except EmptyResultSet:
+        return 0
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class SearchableQuerySet(models.QuerySet):
@@ -191,7 +206,9 @@ class SearchableQuerySet(models.QuerySet):
     def has_names(self) -> bool:
         return any(field.name == "search_names" for field in self.model._meta.concrete_fields)
 
-    def term_condition(self, term: Term) -> Q:
+    def term_condition(self, term: Term, common: bool = False) -> Q:
+        """The record matches `term`. `common`: the same records, as a test of each row rather than a list of ids
+        (for a word that matches much of the archive; see `search`)."""
         condition = text_condition(self, term, self.SEARCH_TEXT_FIELDS)
         if self.has_names() and term.searches_names:
             condition |= names_condition(term)
@@ -201,11 +218,11 @@ class SearchableQuerySet(models.QuerySet):
         """Records with a name or alias that has a word beginning with `term` (named models only)."""
         return self.filter(names_condition(term))
 
-    def match_condition(self, text: str) -> Q:
+    def match_condition(self, text: str, common: bool = False) -> Q:
         """Every word of `text` matches, as a condition to combine with others (the admin adds the real name)."""
         condition = Q()
         for term in query_terms(text):
-            condition &= self.term_condition(term)
+            condition &= self.term_condition(term, common=common)
         return condition
 
     def search(self, text: str) -> models.QuerySet:
@@ -215,6 +232,10 @@ class SearchableQuerySet(models.QuerySet):
         if not terms:
             return self
         matches = self.filter(self.match_condition(text))
+        if (planner_estimate(matches) or 0) > COMMON_MATCHES:
+            # A word in much of the archive: each row of the usual order is tested until the page is full, instead
+            # of listing every match first (PostgreSQL's estimate decides, before anything is read).
+            return self.filter(self.match_condition(text, common=True))
         if not rankable(matches):
             return matches
         ranks = {"search_rank": text_rank(self, terms)}

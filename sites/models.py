@@ -131,9 +131,9 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
     def in_public_region(self, region_slug: str):
         return self.filter(region__in=Region.objects.public().filter(slug=region_slug))
 
-    def term_condition(self, term: Term) -> Q:
+    def term_condition(self, term: Term, common: bool = False) -> Q:
         # A reader looking for "Донецк" finds the sites of that region, once the region is public.
-        condition = super().term_condition(term)
+        condition = super().term_condition(term, common=common)
         if term.searches_names:
             condition |= Q(region__in=Region.objects.public().named(term))
         return condition

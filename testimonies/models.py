@@ -6,6 +6,7 @@ from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationE
 from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -271,30 +272,35 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
     def for_public_list_with_site(self):
         return self.for_public_list().exclude(consent=Consent.LIMITED)
 
-    def term_condition(self, term: Term) -> Q:
+    def term_condition(self, term: Term, common: bool = False) -> Q:
         """A word of the testimony's own text, or of a name of a public site, unit or cited source of it.
 
         The linked records are read through their `.public()` at query time: a hidden record's name never finds
         a testimony, and a renamed or newly published record is found at once. One list of ids (a UNION), so
-        that PostgreSQL can use an index for each part.
+        that PostgreSQL can use an index for each part; `common`: the same test made row by row (its own text,
+        then a link to a record of that name), so that a page of a word found in much of the archive is read in
+        the list's order and stops when it is full.
         """
-        own = Testimony.objects.filter(text_condition(self, term, self.SEARCH_TEXT_FIELDS)).order_by()
+        own_text = text_condition(self, term, self.SEARCH_TEXT_FIELDS)
+        own = Testimony.objects.filter(own_text).order_by()
         if not term.searches_names:
-            return Q(pk__in=own.values("pk"))
+            return own_text if common else Q(pk__in=own.values("pk"))
         via_sites = Testimony.sites.through.objects.filter(site__in=Site.objects.public().named(term)).exclude(
             testimony__consent=Consent.LIMITED
         )
         via_units = Testimony.units.through.objects.filter(unit__in=Unit.objects.public().named(term))
         via_sources = Citation.objects.public().filter(publication__source__in=Source.objects.public().named(term))
         via_persons = TestimonyPerson.objects.public().filter(person__in=Person.objects.public().named(term))
-        return Q(
-            pk__in=own.values("pk").union(
-                via_sites.values("testimony_id"),
-                via_units.values("testimony_id"),
-                via_sources.order_by().values("testimony_id"),
-                via_persons.order_by().values("testimony_id"),
-            )
-        )
+        links = [via_sites, via_units, via_sources.order_by(), via_persons.order_by()]
+        if common:
+            condition = own_text
+            for link in links:
+                # A scalar subquery rather than EXISTS, which PostgreSQL would turn into a hash of every linked
+                # testimony, built in full before the first row.
+                first_link = link.filter(testimony=OuterRef("pk")).values("testimony_id")[:1]
+                condition |= IsNull(Subquery(first_link), False)
+            return condition
+        return Q(pk__in=own.values("pk").union(*(link.values("testimony_id") for link in links)))
 
     def cited_by_source(self, source):
         """Testimonies with a public citation of a publication of `source`."""

@@ -99,3 +99,60 @@ def test_admin_search_uses_the_same_search(client, superuser, accounts):
     client.force_login(superuser)
     response = client.get(admin_url(Testimony, "changelist"), {"q": "ceiling"})
     assert [t.pk for t in response.context["cl"].result_list] == [accounts["mine"].pk]
+
+
+@pytest.fixture
+def kettle_archive():
+    """Testimonies that the word "kettle" finds in every way a testimony can be found, and some it must not find."""
+    from testimonies.models import Consent
+    from tests.factories import PersonFactory, SourceFactory, TestimonyPersonFactory
+
+    draft = PublicationStatus.DRAFT
+    found_by = {
+        "own text": TestimonyFactory(quote="They called the cellar the kettle."),
+        "site": TestimonyFactory(sites=[SiteFactory(name="Kettle basement")]),
+        "unit": TestimonyFactory(units=[UnitFactory(name="Kettle battalion")]),
+        "source": CitationFactory(publication__source=SourceFactory(name="Kettle Weekly")).testimony,
+        "person": TestimonyPersonFactory(person=PersonFactory(name="Ivan Kettle")).testimony,
+    }
+    missed_by = {
+        "a draft site": TestimonyFactory(sites=[SiteFactory(name="Kettle pit", status=draft)]),
+        "a draft unit": TestimonyFactory(units=[UnitFactory(name="Kettle company", status=draft)]),
+        "a draft source": CitationFactory(publication__source=SourceFactory(name="Kettle News", status=draft)).testimony,
+        "a draft person": TestimonyPersonFactory(person=PersonFactory(name="Petr Kettle", status=draft)).testimony,
+        "a limited consent's site": TestimonyFactory(
+            consent=Consent.LIMITED, sites=[SiteFactory(name="Kettle cellar")]
+        ),
+        "a draft testimony": TestimonyFactory(quote="The kettle again.", status=draft),
+        "another word": TestimonyFactory(quote="A cellar under the school."),
+    }
+    return found_by, missed_by
+
+
+def test_a_common_word_finds_the_same_testimonies_row_by_row(kettle_archive, monkeypatch):
+    """A word found in much of the archive is tested row by row (`common`) instead of listed first; both forms
+    find exactly the same public testimonies, and neither finds one through a hidden record's name."""
+    import core.search
+
+    found_by, missed_by = kettle_archive
+    public = Testimony.objects.public()
+    expected = {testimony.pk for testimony in found_by.values()}
+    listed = set(public.filter(public.match_condition("kettle")).values_list("pk", flat=True))
+    row_by_row = set(public.filter(public.match_condition("kettle", common=True)).values_list("pk", flat=True))
+    assert listed == row_by_row == expected
+    # search() takes the row-by-row form past COMMON_MATCHES estimated rows (PostgreSQL's estimate; 0 elsewhere).
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+    assert set(public.search("kettle").values_list("pk", flat=True)) == expected
+    assert not expected & {testimony.pk for testimony in missed_by.values()}
+
+
+def test_the_list_of_a_common_word_is_in_the_usual_order_and_counted(client, kettle_archive, monkeypatch):
+    import core.search
+
+    found_by, _ = kettle_archive
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+    response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
+    listed = [testimony.pk for testimony in response.context["object_list"]]
+    usual_order = Testimony.objects.for_public_list().filter(pk__in=[t.pk for t in found_by.values()])
+    assert listed == [testimony.pk for testimony in usual_order]
+    assert response.context["paginator"].count == len(found_by)
