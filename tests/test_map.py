@@ -277,6 +277,15 @@ def test_markers_follow_the_filters(client, sites):
     assert viewport(client, kind="coal_mine")["features"] == []
 
 
+def test_searched_sites_are_clustered_like_any_other(client, donbas):
+    """A search ranks its few matches (extra columns); they must not split the cells."""
+    for number in range(3):
+        SiteFactory(slug=f"quarry-{number}", name=f"Quarry {number}", latitude=48 + number / 100, longitude=37.8)
+    singles, (cluster,) = split(viewport(client, q="quarry"))
+    assert singles == set() and cluster["properties"]["count"] == 3
+    assert split(viewport(client, zoom=max_zoom(), q="quarry"))[0] == {"quarry-0", "quarry-1", "quarry-2"}
+
+
 def test_a_huge_box_at_a_close_zoom_stays_small(client, monkeypatch, donbas):
     """A client asking for the whole region at the closest zoom gets at most GRID_CELLS² cells, not every site."""
     monkeypatch.setattr(clusters, "MARKER_LIMIT", 5)
