@@ -151,20 +151,17 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         """Sites placed inside the box (degrees, edges included)."""
         return self.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
 
-    def coordinate_bounds(self) -> dict:
-        """{"west", "south", "east", "north"} of the sites with coordinates, in one aggregate query (all None when
-        there is none): the map's first view."""
-        bounds = (
-            self.with_coordinates()
-            .order_by()
-            .aggregate(
-                west=models.Min("longitude"),
-                south=models.Min("latitude"),
-                east=models.Max("longitude"),
-                north=models.Max("latitude"),
-            )
+    def map_extent(self) -> dict:
+        """In one aggregate query: the box of the sites with coordinates, {"west", "south", "east", "north"} (all
+        None when there is none: the map's first view), and `unmapped`, how many have no coordinates."""
+        extent = self.order_by().aggregate(
+            west=models.Min("longitude"),
+            south=models.Min("latitude"),
+            east=models.Max("longitude"),
+            north=models.Max("latitude"),
+            unmapped=models.Count("pk", filter=Q(latitude__isnull=True)),
         )
-        return {key: None if value is None else float(value) for key, value in bounds.items()}
+        return {key: value if value is None or key == "unmapped" else float(value) for key, value in extent.items()}
 
     def grid_cells(self, cell_size: float) -> list[dict]:
         """The sites with coordinates grouped by a grid of `cell_size` degrees, in one aggregate query: per

@@ -63,9 +63,10 @@ class SiteMapView(PublicFilterListView):
         kwargs["object_list"] = self.object_list.with_coordinates()
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
+        extent = self.object_list.map_extent()
         context.update(
-            bounds=self.object_list.coordinate_bounds(),
-            unmapped_count=self.object_list.filter(latitude__isnull=True).count(),
+            bounds=extent,
+            unmapped_count=extent["unmapped"],
             markers_url=self.filtered_url(filterset, "sites:site_map_markers"),
             site_api_url=reverse("sites:api_sites_list"),
             min_zoom=MIN_ZOOM,
