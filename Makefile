@@ -132,15 +132,15 @@ vendor-leaflet:
 	  print(p["name"], p["version"]); print("npm", p["filename"], p["integrity"])' > static/vendor/leaflet/VERSION
 	rm -rf .leaflet-tmp
 
-# Leaflet.markercluster (close markers grouped), from the npm registry like Leaflet; static/vendor/leaflet.markercluster/.
+# Leaflet.markercluster's default stylesheet (the look of the clusters, which sites/clusters.py makes on the server),
+# from the npm registry like Leaflet; static/vendor/leaflet.markercluster/. The plugin's script is not used.
 MARKERCLUSTER_VERSION := 1.5.3
 vendor-markercluster:
 	rm -rf .cluster-tmp && mkdir .cluster-tmp
 	cd .cluster-tmp && npm pack --silent leaflet.markercluster@$(MARKERCLUSTER_VERSION) --json > pack.json \
 	  && tar xzf leaflet.markercluster-$(MARKERCLUSTER_VERSION).tgz
 	rm -rf static/vendor/leaflet.markercluster && mkdir -p static/vendor/leaflet.markercluster
-	cp .cluster-tmp/package/MIT-LICENCE.txt .cluster-tmp/package/dist/leaflet.markercluster.js \
-	   .cluster-tmp/package/dist/leaflet.markercluster.js.map .cluster-tmp/package/dist/MarkerCluster.css .cluster-tmp/package/dist/MarkerCluster.Default.css \
+	cp .cluster-tmp/package/MIT-LICENCE.txt .cluster-tmp/package/dist/MarkerCluster.Default.css \
 	   static/vendor/leaflet.markercluster/
 	$(PYTHON) -c 'import json; p = json.load(open(".cluster-tmp/pack.json"))[0]; \
 	  print(p["name"], p["version"]); print("npm", p["filename"], p["integrity"])' > static/vendor/leaflet.markercluster/VERSION

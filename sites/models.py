@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Floor
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +146,47 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
     def with_coordinates(self):
         """Sites that can be placed on a map (the database ensures a site has both coordinates or neither)."""
         return self.filter(latitude__isnull=False, longitude__isnull=False)
+
+    def within(self, west: float, south: float, east: float, north: float):
+        """Sites placed inside the box (degrees, edges included)."""
+        return self.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
+
+    def map_extent(self) -> dict:
+        """In one aggregate query: the box of the sites with coordinates, {"west", "south", "east", "north"} (all
+        None when there is none: the map's first view), and `unmapped`, how many have no coordinates."""
+        extent = self.order_by().aggregate(
+            west=models.Min("longitude"),
+            south=models.Min("latitude"),
+            east=models.Max("longitude"),
+            north=models.Max("latitude"),
+            unmapped=models.Count("pk", filter=Q(latitude__isnull=True)),
+        )
+        return {key: value if value is None or key == "unmapped" else float(value) for key, value in extent.items()}
+
+    def grid_cells(self, cell_size: float) -> list[dict]:
+        """The sites with coordinates grouped by a grid of `cell_size` degrees, in one aggregate query: per
+        non-empty cell its `count`, the `first` site's id, `mean_latitude` and `mean_longitude`, and the
+        `west`, `south`, `east` and `north` of its sites."""
+        size = models.Value(cell_size, output_field=models.FloatField())
+        latitude = Cast("latitude", models.FloatField())
+        longitude = Cast("longitude", models.FloatField())
+        return list(
+            self.with_coordinates()
+            .order_by()
+            .annotate(cell_x=Floor(longitude / size), cell_y=Floor(latitude / size))
+            .values("cell_x", "cell_y")
+            .annotate(
+                count=models.Count("pk"),
+                first=models.Min("pk"),
+                mean_latitude=models.Avg(latitude),
+                mean_longitude=models.Avg(longitude),
+                west=models.Min(longitude),
+                south=models.Min(latitude),
+                east=models.Max(longitude),
+                north=models.Max(latitude),
+            )
+            .order_by("cell_y", "cell_x")
+        )
 
     def for_public_api(self):
         """Public sites with their aliases, public unit links and publications (the API's representation)."""

@@ -1,20 +1,23 @@
 from django import forms
 from django.conf import settings
+from django.http import JsonResponse
 from django.templatetags.static import static
-from django.utils.translation import gettext
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from core.csv_export import CsvExportView
-from core.listing import PublicFilterListView, PublicFilterMixin
+from core.listing import PublicFilterListView
 from core.merge import RedirectMergedMixin
+from core.rest_defaults import error_response
 from core.security import ReadOnlyViewMixin
 from units.command import chains_of_command
 
+from .clusters import MIN_ZOOM, Viewport, ViewportError, feature_collection, max_zoom, site_marker, viewport_markers
 from .exports import SITE_COLUMNS
 from .filters import SiteFilter
-from .geo import point
+from .geo import GEOJSON_CONTENT_TYPE
 from .models import Site
 
 
@@ -24,28 +27,6 @@ def map_settings() -> dict:
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "basemap_url": "" if settings.MAP_TILE_URL else static("vendor/basemap/region.geojson"),
-    }
-
-
-def marker(site: Site) -> dict:
-    """What a marker and its popup show, in the reader's language; the open data is the GeoJSON export."""
-    precision = site.location_precision
-    return {
-        "type": "Feature",
-        "geometry": point(site.longitude, site.latitude),
-        "properties": {
-            "slug": site.slug,
-            "name": site.name,
-            "url": site.get_absolute_url(),
-            "kind": str(site.get_kind_display()),
-            "region": str(site.public_region or ""),
-            "precision": precision,
-            "precision_label": (
-                gettext("Location precision: %(precision)s") % {"precision": site.get_location_precision_display()}
-                if precision
-                else ""
-            ),
-        },
     }
 
 
@@ -64,33 +45,56 @@ class SiteListView(PublicFilterListView):
         return context
 
 
-class SiteMapView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
-    """The public sites with coordinates as markers, with the filters of the site list and the same sites listed
-    below the map for readers without JavaScript or a pointer."""
+class SiteMapView(PublicFilterListView):
+    """The public sites with coordinates on a map, with the filters of the site list, and the same sites listed
+    below it, a page at a time, for readers without JavaScript or a pointer.
+
+    The page holds no marker: it gives the box of the matching sites (the first view) and the address of the
+    markers endpoint with its filters; the map's script asks that for the markers of what it shows."""
 
     filterset_class = SiteFilter
     queryset = Site.objects.public().with_public_region()
     template_name = "sites/site_map.html"
     export_url_name = "sites:site_export"
+    charts_parameters = ("region", "unit")
 
     def get_context_data(self, **kwargs):
+        # The list under the map is the sites the map places; the others are counted below it.
+        kwargs["object_list"] = self.object_list.with_coordinates()
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
-        mapped_sites = list(self.object_list.with_coordinates())
+        extent = self.object_list.map_extent()
         context.update(
-            mapped_sites=mapped_sites,
-            unmapped_count=self.object_list.filter(latitude__isnull=True).count(),
-            markers={"type": "FeatureCollection", "features": [marker(site) for site in mapped_sites]},
-            result_count=len(mapped_sites),
-            filter_errors=self.filter_errors(filterset),
-            active_filters=self.active_filters(filterset),
-            export_url=self.export_url(filterset),
-            xlsx_export_url=self.xlsx_export_url(filterset),
+            bounds=extent,
+            unmapped_count=extent["unmapped"],
+            markers_url=self.filtered_url(filterset, "sites:site_map_markers"),
+            site_api_url=reverse("sites:api_sites_list"),
+            min_zoom=MIN_ZOOM,
+            max_zoom=max_zoom(),
             geojson_url=self.filtered_url(filterset, "sites:site_geojson"),
             list_url=self.filtered_url(filterset, "sites:site_list"),
             **map_settings(),
         )
         return context
+
+
+class SiteMapMarkersView(ReadOnlyViewMixin, View):
+    """/sites/map/markers.geojson?bbox=west,south,east,north&zoom=z plus the site list's filters: the markers and
+    clusters of the map's viewport (sites.clusters). Not streamed, so that the page cache keeps it."""
+
+    def get(self, request, *args, **kwargs):
+        filterset = SiteFilter(request.GET or None, queryset=Site.objects.public(), request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            return error_response(400, _("Invalid filter parameters."), filterset.form.errors.get_json_data())
+        try:
+            viewport = Viewport.parse(request.GET.get("bbox"), request.GET.get("zoom"))
+        except ViewportError as refusal:
+            return error_response(
+                400, refusal.message, {refusal.parameter: [{"message": refusal.message, "code": "invalid"}]}
+            )
+        response = JsonResponse(viewport_markers(filterset.qs, viewport), json_dumps_params={"ensure_ascii": False})
+        response["Content-Type"] = GEOJSON_CONTENT_TYPE
+        return response
 
 
 class CommandPeriodForm(forms.Form):
@@ -118,7 +122,7 @@ class SiteDetailView(RedirectMergedMixin, ReadOnlyViewMixin, DetailView):
         chains = chains_of_command(units, period.get("start"), period.get("end"))
         context = super().get_context_data(period_form=form, chains=chains, **kwargs)
         if self.object.has_coordinates:
-            context["markers"] = {"type": "FeatureCollection", "features": [marker(self.object)]}
+            context["markers"] = feature_collection([site_marker(self.object)])
             context.update(map_settings())
         return context
 

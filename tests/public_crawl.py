@@ -49,6 +49,8 @@ def public_urls() -> list[str]:
     urls += [f"{reverse(name)}?per_page=100" for name in LISTS]
     urls += [f"/api/{name}/?per_page=100" for name in API_LISTS] + [reverse("archive:api_schema")]
     urls += OVERVIEW
+    # The map's markers of the whole world: clustered, and one by one.
+    urls += [f"{reverse('sites:site_map_markers')}?bbox=-180,-90,180,90&zoom={zoom}" for zoom in (3, 11)]
     urls += [f"{reverse('archive:search')}?q=public", f"{reverse('archive:search')}?q=a"]
     urls += [f"{reverse('archive:suggest')}?type={kind}&q=public" for kind in ("site", "unit", "source", "person")]
     for name, model in API_LISTS.items():
@@ -123,7 +125,9 @@ def search_hits(client: Client, term: str) -> int:
     hits += sum(xlsx_data_rows(client, f"{reverse(name)}?q={term}") for name in XLSX_EXPORTS)
     hits += sum(client.get(f"/api/{name}/", {"q": term}).json()["count"] for name in API_LISTS)
     hits += len(json.loads(fetch(client, f"{reverse('sites:site_geojson')}?q={term}"))["features"])
-    hits += len(client.get(reverse("sites:site_map"), {"q": term}).context["mapped_sites"])
+    hits += client.get(reverse("sites:site_map"), {"q": term}).context["result_count"]
+    markers = client.get(reverse("sites:site_map_markers"), {"q": term, "bbox": "-180,-90,180,90", "zoom": 11}).json()
+    hits += len(markers["features"])
     hits += sum(group.count for group in client.get(reverse("archive:search"), {"q": term}).context["results"])
     hits += sum(group["count"] for group in client.get(reverse("archive:api_search"), {"q": term}).json()["types"])
     for kind in ("site", "unit", "source", "person"):

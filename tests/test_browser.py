@@ -1,7 +1,7 @@
 """In a real browser (Debian's Chromium driven by Playwright), under the application's own headers: the public
 pages, the map and the evidence images render with no Content-Security-Policy violation, no console error and no
-script error; the map shows one marker per public site with coordinates, a marker leads to its site page, and the
-language switcher works without JavaScript.
+script error; the map shows one marker per public site with coordinates (close ones as a cluster that zooms in), a
+marker leads to its site page, and the language switcher works without JavaScript.
 
 Nothing rewrites the responses on their way to the browser: the policy the browser enforces is the one the
 application sends (an inline script or style, a missing `img-src` or a style Leaflet sets the wrong way shows up as
@@ -96,6 +96,55 @@ def test_the_map_follows_the_filters(browser_page, live_server, map_sites):
     assert markers.first.get_attribute("data-site") == "store"
     markers = open_map(page, live_server, "?q=nothing-matches")
     assert markers.count() == 0
+    assert problems == []
+
+
+def test_close_sites_are_a_cluster_that_opens_on_a_click(browser_page, live_server, map_sites):
+    """Sites some kilometres apart are one cluster at the first zoom, its count in the markercluster circle; each
+    click zooms in and the markers of the new view are asked for, until the sites stand one by one."""
+    for number in range(4):
+        SiteFactory(
+            slug=f"pit-{number}",
+            name=f"Pit {number}",
+            latitude=Decimal("48.1") + Decimal(number) / 10,
+            longitude=Decimal("37.9"),
+        )
+    page, problems = browser_page
+    asked = []
+    page.on("request", lambda request: "markers.geojson" in request.url and asked.append(request.url))
+    open_map(page, live_server)
+    cluster = page.locator(".leaflet-marker-icon.marker-cluster")
+    assert cluster.count() == 1
+    assert cluster.get_attribute("data-cluster") == "5" and cluster.inner_text() == "5"
+    assert "marker-cluster-small" in cluster.get_attribute("class")
+    assert cluster.get_attribute("aria-label") == "5 sites here: zoom in"
+    assert page.locator('.leaflet-marker-icon[data-site="store"]').count() == 1
+    assert "bbox=" in asked[0] and "zoom=" in asked[0]
+    for _ in range(8):
+        if not cluster.count():
+            break
+        loaded = page.locator("#site-map").get_attribute("data-loaded")
+        cluster.first.click()
+        page.wait_for_function(f"() => document.querySelector('#site-map').dataset.loaded !== '{loaded}'")
+    assert cluster.count() == 0 and len(asked) > 1
+    page.locator('.leaflet-marker-icon[data-site="pit-3"]').click()
+    assert page.locator(".leaflet-popup-content a").inner_text() == "Pit 3"
+    assert problems == []
+
+
+def test_the_map_page_holds_no_marker(browser_page, live_server, map_sites):
+    """Without the markers endpoint, the map has no marker: they are not in the page."""
+    page, problems = browser_page
+    page.route(
+        "**/markers.geojson*",
+        lambda route: route.fulfill(
+            status=200, content_type="application/geo+json", body='{"type": "FeatureCollection", "features": []}'
+        ),
+    )
+    open_map(page, live_server)
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    # The list under the map still names the sites, for readers without JavaScript.
+    assert page.locator('li[data-site="mine"] a').inner_text() == "Coal mine"
     assert problems == []
 
 
@@ -212,6 +261,7 @@ def test_public_pages_the_map_and_evidence_render_without_a_policy_violation(bro
         *map(reverse, EXPORTS + XLSX_EXPORTS),
         "/api/",
         reverse("sites:site_geojson"),
+        reverse("sites:site_map_markers"),
         reverse("archive:suggest"),
         reverse("archive:datapackage"),
         OVERVIEW_DATA,

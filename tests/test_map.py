@@ -1,4 +1,5 @@
-"""The map of sites (/sites/map/) and the GeoJSON export (/export/sites.geojson)."""
+"""The map of sites (/sites/map/), the markers of its viewport (/sites/map/markers.geojson) and the GeoJSON export
+(/export/sites.geojson)."""
 
 import json
 import re
@@ -8,14 +9,19 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from jsonschema import Draft202012Validator
 
-from core.curation import PublicationStatus
-from sites import basemap
+from core.curation import PublicationStatus, set_status
+from core.page_cache import CACHE_HEADER
+from sites import basemap, clusters
+from sites.clusters import BASEMAP_MAX_ZOOM, MIN_ZOOM, TILES_MAX_ZOOM, max_zoom
 from sites.geo import PROPERTY_COLUMNS, feature_collection_schema
+from sites.models import Site
 from testimonies.models import Testimony
-from tests.factories import SiteFactory, SiteUnitFactory, TestimonyFactory, UnitFactory
+from tests.factories import SiteFactory, SiteUnitFactory, TestimonyFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,9 +64,14 @@ def sites():
 
 
 def map_markers(html: str) -> dict:
+    """The markers a site page's small map carries with it."""
     match = re.search(r'<script id="site-map-markers" type="application/json">(.*?)</script>', html, re.S)
-    assert match, "the map page embeds its markers as JSON"
+    assert match, "the page embeds its marker as JSON"
     return json.loads(match.group(1))
+
+
+def listed(html: str) -> set[str]:
+    return set(re.findall(r'<li data-site="([^"]+)" id="site-[^"]+">', html))
 
 
 def geojson(client, **params):
@@ -70,30 +81,71 @@ def geojson(client, **params):
     return json.loads(b"".join(response.streaming_content))
 
 
+# The whole region of the base map, and eastern Ukraine.
+REGION = "16,40,62,64"
+EAST_UKRAINE = "35,46,41,50"
+
+
+def viewport(client, bbox=REGION, zoom=MIN_ZOOM, **filters) -> dict:
+    response = client.get(reverse("sites:site_map_markers"), {"bbox": bbox, "zoom": zoom, **filters})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/geo+json"
+    return response.json()
+
+
+def split(collection: dict) -> tuple[set[str], list[dict]]:
+    """(slugs of the single markers, cluster features)."""
+    features = collection["features"]
+    assert collection["type"] == "FeatureCollection"
+    singles = {f["properties"]["slug"] for f in features if not f["properties"].get("cluster")}
+    return singles, [f for f in features if f["properties"].get("cluster")]
+
+
+def placed(collection: dict) -> int:
+    """How many sites the markers and clusters stand for."""
+    singles, clusters = split(collection)
+    return len(singles) + sum(cluster["properties"]["count"] for cluster in clusters)
+
+
 # --- the map page -----------------------------------------------------------------------------------------------
 
 
-def test_map_lists_exactly_the_public_sites_with_coordinates(client, sites):
+def test_map_page_lists_the_public_sites_with_coordinates_and_embeds_no_marker(client, sites):
     response = client.get(reverse("sites:site_map"))
     assert response.status_code == 200
     html = response.content.decode()
-    expected = {"mine", "store"}
-    assert {site.slug for site in response.context["mapped_sites"]} == expected
-    assert set(re.findall(r'<li data-site="([^"]+)" id="site-[^"]+">', html)) == expected
-    markers = map_markers(html)
-    assert {feature["properties"]["slug"] for feature in markers["features"]} == expected
+    assert listed(html) == {"mine", "store"}
     assert "Zqxhidden" not in html and "hidden-" not in html
+    # No marker travels in the page: only the box of the listed sites and the markers endpoint.
+    assert "site-map-markers" not in html and "application/json" not in html
+    assert 'data-markers-url="/sites/map/markers.geojson"' in html
+    assert 'data-bounds="37.802800,48.015900,44.005900,56.326900"' in html
+    assert 'data-min-zoom="3" data-max-zoom="11"' in html
+    # The coordinates of a site are nowhere in the page but in that box (the hidden sites' not at all).
+    assert "47.1" not in html and html.count("48.0159") == 1
     # The site without coordinates is counted, not placed.
     assert response.context["unmapped_count"] == 1
     assert "1 more site matches these filters but has no known location." in html
 
 
-def test_map_markers_put_longitude_first_and_link_to_the_site_page(client, sites):
-    markers = map_markers(client.get(reverse("sites:site_map")).content.decode())
-    mine = next(feature for feature in markers["features"] if feature["properties"]["slug"] == "mine")
-    assert mine["geometry"] == {"type": "Point", "coordinates": [37.8028, 48.0159]}
-    assert mine["properties"]["url"] == sites["mine"].get_absolute_url()
-    assert mine["properties"]["name"] == "Coal mine"
+def test_map_page_box_is_empty_without_a_mapped_site(client):
+    SiteFactory(slug="basement", name="Basement without location")
+    html = client.get(reverse("sites:site_map")).content.decode()
+    assert "data-bounds" not in html and "No site with known coordinates matches these filters." in html
+
+
+def test_map_page_list_is_paginated_and_keeps_the_filters(client):
+    for number in range(30):
+        SiteFactory(slug=f"site-{number:02}", name=f"Site {number:02}", region="Donetsk", latitude=48, longitude=37)
+    SiteFactory(slug="elsewhere", name="Elsewhere", territory="russia", latitude=56, longitude=44)
+    response = client.get(reverse("sites:site_map"), {"territory": "occupied_ukraine"})
+    html = response.content.decode()
+    assert len(listed(html)) == 25 and response.context["result_count"] == 30
+    assert "Page 1 of 2" in html and 'href="?territory=occupied_ukraine&amp;page=2"' in html
+    second = client.get(reverse("sites:site_map"), {"territory": "occupied_ukraine", "page": 2}).content.decode()
+    assert len(listed(second)) == 5 and "elsewhere" not in second
+    # The map's markers are those of the filters, not of the page.
+    assert 'data-markers-url="/sites/map/markers.geojson?territory=occupied_ukraine"' in second
 
 
 @pytest.mark.parametrize(
@@ -108,19 +160,23 @@ def test_map_markers_put_longitude_first_and_link_to_the_site_page(client, sites
 )
 def test_map_applies_the_site_list_filters(client, sites, params, expected):
     response = client.get(reverse("sites:site_map"), params)
-    assert {site.slug for site in response.context["mapped_sites"]} == expected
-    features = map_markers(response.content.decode())["features"]
-    assert {feature["properties"]["slug"] for feature in features} == expected
-    # The export links carry the same filters.
-    assert response.context["geojson_url"].endswith("?" + "&".join(f"{k}={v}" for k, v in params.items()))
+    assert listed(response.content.decode()) == expected
+    query = "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    # The markers endpoint and the export links carry the same filters.
+    assert response.context["markers_url"] == reverse("sites:site_map_markers") + query.replace(" ", "+")
+    assert response.context["geojson_url"].endswith(query)
+    singles, clusters = split(viewport(client, zoom=max_zoom(), **params))
+    assert singles == expected and clusters == []
 
 
 def test_map_ignores_an_invalid_filter_with_a_message(client, sites):
     response = client.get(reverse("sites:site_map"), {"kind": "castle", "region": "Donetsk"})
     assert response.status_code == 200
-    assert {site.slug for site in response.context["mapped_sites"]} == {"mine"}
+    assert listed(response.content.decode()) == {"mine"}
     assert "“Kind” was ignored" in response.content.decode()
     assert response.context["geojson_url"] == "/export/sites.geojson?region=Donetsk"
+    # The map asks for the markers of the filters that apply, so that the endpoint does not refuse them.
+    assert response.context["markers_url"] == "/sites/map/markers.geojson?region=Donetsk"
 
 
 def test_map_filter_on_a_hidden_unit_reveals_nothing(client, sites):
@@ -128,8 +184,175 @@ def test_map_filter_on_a_hidden_unit_reveals_nothing(client, sites):
     SiteUnitFactory(site=sites["store"], unit=hidden_unit)
     response = client.get(reverse("sites:site_map"), {"unit": "hidden-unit"})
     unknown = client.get(reverse("sites:site_map"), {"unit": "no-such-unit"})
-    assert response.context["mapped_sites"] == unknown.context["mapped_sites"] == []
+    assert listed(response.content.decode()) == listed(unknown.content.decode()) == set()
     assert not response.context["filter_errors"]
+    assert (
+        viewport(client, unit="hidden-unit")
+        == viewport(client, unit="no-such-unit")
+        == {
+            "type": "FeatureCollection",
+            "features": [],
+        }
+    )
+
+
+# --- the markers of a viewport ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def donbas():
+    """Twelve public sites around Donetsk (within 0.3°), one far away in Russia, and hidden sites among them."""
+    for number in range(12):
+        SiteFactory(
+            slug=f"donbas-{number}",
+            name=f"Donbas {number}",
+            latitude=Decimal("48.0") + Decimal(number) / 40,
+            longitude=Decimal("37.8") + Decimal(number % 3) / 10,
+        )
+    SiteFactory(slug="store", name="Weapons store", latitude=Decimal("56.3269"), longitude=Decimal("44.0059"))
+    for status in HIDDEN_STATUSES:
+        SiteFactory(slug=f"hidden-{status}", name="Zqxhidden", status=status, latitude=48.01, longitude=37.81)
+
+
+def test_markers_are_clustered_at_a_low_zoom(client, donbas):
+    collection = viewport(client, zoom=MIN_ZOOM)
+    singles, (cluster,) = split(collection)
+    assert singles == {"store"}
+    properties = cluster["properties"]
+    assert properties["count"] == 12 and properties["cluster"] is True
+    assert properties["bounds"] == [37.8, 48.0, 38.0, 48.275]  # west, south, east, north
+    longitude, latitude = cluster["geometry"]["coordinates"]
+    assert 37.8 < longitude < 38.0 and 48.0 < latitude < 48.275
+    assert properties["label"] == "12 sites here: zoom in"
+
+
+def test_markers_are_single_sites_close_up(client, donbas):
+    singles, clusters = split(viewport(client, bbox="37.5,47.9,38.3,48.4", zoom=max_zoom()))
+    assert singles == {f"donbas-{number}" for number in range(12)} and clusters == []
+    # In between, the closer the zoom, the more the sites are apart; every public site is in one feature.
+    counts = [len(viewport(client, zoom=zoom)["features"]) for zoom in range(MIN_ZOOM, max_zoom() + 1)]
+    assert counts == sorted(counts) and counts[0] == 2 and counts[-1] == 13
+    assert all(placed(viewport(client, zoom=zoom)) == 13 for zoom in range(MIN_ZOOM, max_zoom() + 1))
+
+
+def test_a_single_marker_has_what_the_popup_shows(client, sites):
+    sites["mine"].location_precision = "settlement"
+    sites["mine"].save()
+    features = viewport(client, zoom=max_zoom())["features"]
+    mine = next(feature for feature in features if feature["properties"]["slug"] == "mine")
+    assert mine == {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [37.8028, 48.0159]},
+        "properties": {
+            "slug": "mine",
+            "name": "Coal mine",
+            "url": sites["mine"].get_absolute_url(),
+            "kind": "Basement",
+            "region": "Donetsk Oblast",
+            "precision": "settlement",
+            "precision_label": "Location precision: Settlement",
+        },
+    }
+
+
+def test_markers_count_only_what_is_in_the_box(client, donbas):
+    singles, clusters = split(viewport(client, bbox=EAST_UKRAINE, zoom=6))
+    assert "store" not in singles and placed(viewport(client, bbox=EAST_UKRAINE, zoom=6)) == 12
+    assert viewport(client, bbox="0,0,1,1", zoom=6)["features"] == []
+
+
+@pytest.mark.parametrize("zoom", [MIN_ZOOM, 6, BASEMAP_MAX_ZOOM])
+def test_hidden_sites_are_in_no_marker_and_no_count(client, donbas, zoom):
+    collection = viewport(client, zoom=zoom)
+    assert placed(collection) == 13
+    assert "hidden" not in json.dumps(collection) and "Zqxhidden" not in json.dumps(collection)
+    # A hidden site alone in its cell is no marker either.
+    Site.objects.filter(slug__startswith="hidden-").update(latitude=60, longitude=30)
+    assert placed(viewport(client, zoom=zoom)) == 13
+
+
+def test_markers_follow_the_filters(client, sites):
+    assert split(viewport(client, territory="russia"))[0] == {"store"}
+    assert split(viewport(client, unit="brigade"))[0] == {"mine"}
+    assert viewport(client, kind="coal_mine")["features"] == []
+
+
+def test_searched_sites_are_clustered_like_any_other(client, donbas):
+    """A search ranks its few matches (extra columns); they must not split the cells."""
+    for number in range(3):
+        SiteFactory(slug=f"quarry-{number}", name=f"Quarry {number}", latitude=48 + number / 100, longitude=37.8)
+    singles, (cluster,) = split(viewport(client, q="quarry"))
+    assert singles == set() and cluster["properties"]["count"] == 3
+    assert split(viewport(client, zoom=max_zoom(), q="quarry"))[0] == {"quarry-0", "quarry-1", "quarry-2"}
+
+
+def test_a_huge_box_at_a_close_zoom_stays_small(client, monkeypatch, donbas):
+    """A client asking for the whole region at the closest zoom gets at most GRID_CELLS² cells, not every site."""
+    monkeypatch.setattr(clusters, "MARKER_LIMIT", 5)
+    collection = viewport(client, bbox="-180,-90,180,90", zoom=max_zoom())
+    assert len(collection["features"]) <= 3 and placed(collection) == 13
+
+
+def test_markers_take_the_same_queries_for_3_and_30_sites(client, django_assert_num_queries):
+    """Two boxes, each with a group of sites (3 in one, 30 in the other) and a site alone in its cell."""
+    for count, latitude in ((3, 48), (30, 52)):
+        for number in range(count):
+            SiteFactory(latitude=latitude + number / 100, longitude=37 + (number % 5) / 100)
+        SiteFactory(latitude=latitude - 0.8, longitude=36.2)
+    for zoom in (6, max_zoom()):
+        with CaptureQueriesContext(connection) as small:
+            few = viewport(client, "36,47,38,49", zoom)
+        with django_assert_num_queries(len(small)):
+            many = viewport(client, "36,51,38,53", zoom)
+        assert (placed(few), placed(many)) == (4, 31)
+        # The publication generation (the page cache's key), the cells or the ids, the single sites.
+        assert len(small) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"zoom": 5}, "bbox"),
+        ({"bbox": "30,45,40", "zoom": 5}, "bbox"),
+        ({"bbox": "30,45,40,50,60", "zoom": 5}, "bbox"),
+        ({"bbox": "a,b,c,d", "zoom": 5}, "bbox"),
+        ({"bbox": "30,45,40,nan", "zoom": 5}, "bbox"),
+        ({"bbox": "30,50,40,45", "zoom": 5}, "bbox"),  # south above north
+        ({"bbox": "40,45,30,50", "zoom": 5}, "bbox"),  # west east of east
+        ({"bbox": "30,45,190,50", "zoom": 5}, "bbox"),
+        ({"bbox": "30,-95,40,50", "zoom": 5}, "bbox"),
+        ({"bbox": EAST_UKRAINE}, "zoom"),
+        ({"bbox": EAST_UKRAINE, "zoom": "6.5"}, "zoom"),
+        ({"bbox": EAST_UKRAINE, "zoom": "x"}, "zoom"),
+        ({"bbox": EAST_UKRAINE, "zoom": 2}, "zoom"),
+        ({"bbox": EAST_UKRAINE, "zoom": 12}, "zoom"),
+        ({"bbox": EAST_UKRAINE, "zoom": 6, "kind": "castle"}, "kind"),
+    ],
+)
+def test_bad_viewports_and_filters_are_refused_with_a_message(client, sites, params, parameter):
+    response = client.get(reverse("sites:site_map_markers"), params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["detail"]
+    assert list(problem["errors"]) == [parameter]
+
+
+def test_the_closest_zoom_is_that_of_the_tiles_when_there_are_tiles(client, sites, settings):
+    settings.MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert split(viewport(client, zoom=TILES_MAX_ZOOM))[0] == {"mine", "store"}
+    assert 'data-max-zoom="18"' in client.get(reverse("sites:site_map")).content.decode()
+
+
+def test_markers_are_kept_in_the_page_cache(client, sites, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    url = f"{reverse('sites:site_map_markers')}?bbox={EAST_UKRAINE}&zoom=6"
+    first, second = client.get(url), client.get(url)
+    assert (first[CACHE_HEADER], second[CACHE_HEADER]) == ("miss", "hit")
+    assert second.content == first.content and second["Content-Type"] == "application/geo+json"
+    # Withheld: at the next request, on no cached answer.
+    set_status(Site.objects.filter(pk=sites["mine"].pk), PublicationStatus.WITHHELD, UserFactory(is_superuser=True))
+    assert client.get(url).json()["features"] == []
 
 
 def test_map_tiles_come_from_the_settings(client, sites, settings):
@@ -147,8 +370,8 @@ def test_map_tiles_come_from_the_settings(client, sites, settings):
 
 
 def test_site_names_cannot_break_out_of_the_embedded_json(client):
-    SiteFactory(slug="evil", name="</script><script>alert(1)</script>", latitude=1, longitude=2)
-    html = client.get(reverse("sites:site_map")).content.decode()
+    site = SiteFactory(slug="evil", name="</script><script>alert(1)</script>", latitude=1, longitude=2)
+    html = client.get(site.get_absolute_url()).content.decode()
     assert "<script>alert(1)" not in html
     assert map_markers(html)["features"][0]["properties"]["name"] == "</script><script>alert(1)</script>"
 
@@ -158,12 +381,15 @@ def test_map_page_uses_the_vendored_leaflet_and_a_static_script(client, sites):
     for path in (
         "vendor/leaflet/leaflet.css",
         "vendor/leaflet/leaflet.js",
-        "vendor/leaflet.markercluster/leaflet.markercluster.js",
-        "vendor/leaflet.markercluster/MarkerCluster.css",
+        "vendor/leaflet.markercluster/MarkerCluster.Default.css",
         "js/site-map.js",
     ):
         assert f"/static/{path}" in html
         assert finders.find(path), path
+    # The clusters are the server's (sites.clusters): the plugin's script is neither loaded nor shipped.
+    assert "leaflet.markercluster.js" not in html and not finders.find(
+        "vendor/leaflet.markercluster/leaflet.markercluster.js"
+    )
     assert "unpkg" not in html and "cdn" not in html.lower()
 
 

@@ -164,6 +164,7 @@ def public_html_pages() -> list[str]:
     data = (
         *(reverse(name) for name in EXPORTS + XLSX_EXPORTS),
         reverse("sites:site_geojson"),
+        reverse("sites:site_map_markers"),
         reverse("archive:datapackage"),
         "/api/",
         OVERVIEW_DATA,
@@ -442,7 +443,7 @@ def public_url_patterns():
 
 def test_every_public_view_answers_get_and_head_only():
     patterns = public_url_patterns()
-    assert len(patterns) == 50, "a new public URL: add it to every_public_url below"
+    assert len(patterns) == 51, "a new public URL: add it to every_public_url below"
     for route, pattern in patterns:
         assert set(pattern.callback.view_class.http_method_names) == allowed_methods(route), route
 
@@ -452,6 +453,7 @@ def every_public_url(small_world):
     urls = [reverse(name) for name in ("archive:home", "archive:overview", *LISTS_AND_EXPORTS)]
     urls += [model.objects.public().first().get_absolute_url() for model in (Testimony, Site, Unit, Source, Person)]
     urls += [reverse("sites:site_map"), reverse("sites:site_geojson"), reverse("archive:api_schema")]
+    urls += [f"{reverse('sites:site_map_markers')}?bbox=35,46,41,50&zoom=6"]
     urls += [reverse("archive:datapackage"), reverse("archive:release_list")]
     release = make_release()
     urls += [release.get_absolute_url(), release.get_download_url()]

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from core.generation import UPSERT
 from core.page_cache import CACHE_HEADER
@@ -46,6 +47,8 @@ TARGETS_MS = {
     # The overview's charts (issue 19): nine aggregates over the filtered testimonies.
     "overview": (150, None),
     "overview filtered": (100, None),
+    # The map's markers of one viewport (sites.clusters): one grid aggregate and the single sites.
+    "map markers": (100, 150),
 }
 
 
@@ -133,6 +136,7 @@ class Command(BaseCommand):
         common = "basement"
         # A site's name as a Russian reader types it ("Подвал 12"): folded and transliterated to find "Basement 12".
         cyrillic = "Подвал"
+        markers = reverse("sites:site_map_markers")
         return {
             "testimony list": ("public", "/testimonies/", public_client),
             "testimony list ?site=": ("public", f"/testimonies/?site={site.slug}", public_client),
@@ -146,6 +150,13 @@ class Command(BaseCommand):
             "suggest site": ("suggest", f"/search/suggest/?type=site&q={site.name[:5]}", public_client),
             "suggest unit": ("suggest", f"/search/suggest/?type=unit&q={unit.name[:4]}", public_client),
             "site list": ("public", "/sites/", public_client),
+            "map page": ("public", "/sites/map/", public_client),
+            # Eastern Ukraine at the zoom of a regional view: the synthetic sites are spread over the region.
+            "map markers viewport": (
+                "map markers",
+                f"{markers}?bbox=35,46,41,50&zoom=6",
+                public_client,
+            ),
             "unit list": ("public", "/units/", public_client),
             "source list": ("public", "/sources/", public_client),
             "home": ("public", "/", public_client),

@@ -1,0 +1,148 @@
+"""The markers of the map page for one viewport: the matching public sites grouped on a grid in SQL.
+
+The map page (/sites/map/) carries no site; its script asks /sites/map/markers.geojson for the sites in the visible
+box (`bbox=west,south,east,north`) at the map's zoom, with the site list's filters. The sites are grouped by grid
+cell in one aggregate query (SiteQuerySet.grid_cells); a cell with one site is that site's marker (fetched in one
+more query by the cells' first id), a cell with more is a cluster {cluster: true, count, bounds} that the map zooms
+into. At the map's closest zoom the sites are shown one by one (those at the same place too) as long as the box
+holds no more than MARKER_LIMIT of them. Whatever the size of the archive, the answer has at most
+(GRID_CELLS + 1)² features and takes at most three queries.
+
+What is public is only ever `Site.objects.public()` filtered by `SiteFilter`, as on the map page and in the GeoJSON
+export: a withheld or draft site is in no cluster's count and has no marker.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+
+from .geo import point
+from .models import Site
+
+# The zoom range of the map (static/js/site-map.js reads it from the map element). The base map is 1:50m data,
+# useless closer than about 1:500,000; tiles go further.
+MIN_ZOOM = 3
+BASEMAP_MAX_ZOOM = 11
+TILES_MAX_ZOOM = 18
+# A cell is a quarter of a 256-pixel tile: 64 pixels, a bit more than a cluster's icon.
+CELLS_PER_TILE = 4
+# A box wider or taller than this many cells at its zoom (a client asking for the world at a close zoom) is cut
+# into this many cells instead, so that the answer stays small.
+GRID_CELLS = 64
+# At the closest zoom, up to this many sites in the box are shown one by one.
+MARKER_LIMIT = 500
+
+
+def max_zoom() -> int:
+    return TILES_MAX_ZOOM if settings.MAP_TILE_URL else BASEMAP_MAX_ZOOM
+
+
+class ViewportError(ValueError):
+    """A box or zoom that the markers endpoint cannot answer for; `parameter` is the one at fault."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Viewport:
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int
+
+    @classmethod
+    def parse(cls, bbox: str | None, zoom: str | None) -> "Viewport":
+        """The viewport of the query parameters `bbox=west,south,east,north` and `zoom`, or ViewportError."""
+        parts = (bbox or "").split(",")
+        try:
+            west, south, east, north = (float(part) for part in parts)
+        except ValueError:
+            raise ViewportError("bbox", "bbox must be four numbers: west,south,east,north (degrees).") from None
+        if not all(-180 <= x <= 180 for x in (west, east)) or not all(-90 <= y <= 90 for y in (south, north)):
+            # NaN fails these comparisons too.
+            raise ViewportError("bbox", "bbox is out of range: longitudes -180 to 180, latitudes -90 to 90.")
+        if west > east or south > north:
+            raise ViewportError("bbox", "bbox must have west <= east and south <= north.")
+        try:
+            level = int(zoom or "")
+        except ValueError:
+            raise ViewportError("zoom", "zoom must be a whole number.") from None
+        if not MIN_ZOOM <= level <= max_zoom():
+            raise ViewportError("zoom", f"zoom must be from {MIN_ZOOM} to {max_zoom()}.")
+        return cls(west, south, east, north, level)
+
+    @property
+    def cell_size(self) -> float:
+        """The side of a grid cell in degrees: a quarter of a tile at this zoom, larger for a box far larger than
+        a screen at this zoom."""
+        tile = 360 / 2**self.zoom
+        return max(tile / CELLS_PER_TILE, (self.east - self.west) / GRID_CELLS, (self.north - self.south) / GRID_CELLS)
+
+    @property
+    def closest(self) -> bool:
+        return self.zoom >= max_zoom()
+
+
+def site_marker(site: Site) -> dict:
+    """What a marker and its popup show, in the reader's language (needs `with_public_region()`); the open data is
+    the GeoJSON export."""
+    precision = site.location_precision
+    return {
+        "type": "Feature",
+        "geometry": point(site.longitude, site.latitude),
+        "properties": {
+            "slug": site.slug,
+            "name": site.name,
+            "url": site.get_absolute_url(),
+            "kind": str(site.get_kind_display()),
+            "region": str(site.public_region or ""),
+            "precision": precision,
+            "precision_label": (
+                gettext("Location precision: %(precision)s") % {"precision": site.get_location_precision_display()}
+                if precision
+                else ""
+            ),
+        },
+    }
+
+
+def cluster_feature(cell: dict) -> dict:
+    count = cell["count"]
+    return {
+        "type": "Feature",
+        "geometry": point(round(cell["mean_longitude"], 6), round(cell["mean_latitude"], 6)),
+        "properties": {
+            "cluster": True,
+            "count": count,
+            "bounds": [round(cell[edge], 6) for edge in ("west", "south", "east", "north")],  # as a GeoJSON bbox
+            "label": ngettext("%(count)s site here: zoom in", "%(count)s sites here: zoom in", count)
+            % {"count": formats.number_format(count, force_grouping=True)},
+        },
+    }
+
+
+def single_markers(ids: list[int]) -> list[dict]:
+    sites = Site.objects.public().with_public_region().filter(pk__in=ids).order_by("pk")
+    return [site_marker(site) for site in sites]
+
+
+def viewport_markers(sites, viewport: Viewport) -> dict:
+    """The GeoJSON FeatureCollection of `sites` (public, filtered) in `viewport`: single sites and clusters."""
+    in_view = sites.with_coordinates().within(viewport.west, viewport.south, viewport.east, viewport.north)
+    if viewport.closest:
+        ids = list(in_view.order_by("pk").values_list("pk", flat=True)[: MARKER_LIMIT + 1])
+        if len(ids) <= MARKER_LIMIT:
+            return feature_collection(single_markers(ids))
+    cells = in_view.grid_cells(viewport.cell_size)
+    singles = single_markers([cell["first"] for cell in cells if cell["count"] == 1])
+    return feature_collection(singles + [cluster_feature(cell) for cell in cells if cell["count"] > 1])
+
+
+def feature_collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
