@@ -250,6 +250,8 @@ class ReleaseDetailView(ReleaseMixin, DetailView):
 class ReleaseDownloadView(ReleaseMixin, View):
     """/data/<number>/download/: the release's zip, read from the release storage."""
 
+    cache_public_response = False  # streamed: never kept by the page cache, so not even looked up
+
     def get(self, request, number):
         release = self.get_object()
         try:

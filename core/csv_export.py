@@ -184,6 +184,8 @@ class CsvExportView(ReadOnlyViewMixin, View):
     dictionary as a second sheet: core/xlsx_export.py); the URL map sets it per path.
     """
 
+    cache_public_response = False  # streamed: never kept by the page cache, so not even looked up
+
     file_format = "csv"
     filterset_class = None
     queryset: models.QuerySet = None

@@ -98,6 +98,8 @@ def feature_collection_chunks(features: Iterable[dict]) -> Iterator[str]:
 class SiteGeoJsonView(ReadOnlyViewMixin, View):
     """/export/sites.geojson: the public sites with coordinates, with the filters of the site list."""
 
+    cache_public_response = False  # streamed: never kept by the page cache, so not even looked up
+
     def get(self, request, *args, **kwargs):
         filterset = SiteFilter(request.GET or None, queryset=Site.objects.public(), request=request)
         if refusal := invalid_filters_response(filterset):

@@ -152,8 +152,11 @@ def test_staff_and_sessions_never_read_or_fill_the_cache(reader, admin_client):
 def test_streamed_exports_errors_and_evidence_files_are_never_kept(reader):
     evidence = EvidenceImageFactory()
     for _ in range(2):
-        for url in ("/export/testimonies.csv", "/export/sites.geojson", "/api/testimonies/?page=99"):
-            assert reader.get(url)[CACHE_HEADER] == "miss"
+        for url in ("/export/testimonies.csv", "/export/testimonies.xlsx", "/export/sites.geojson"):
+            response = reader.get(url)
+            assert response.streaming
+            assert CACHE_HEADER not in response  # not even looked up
+        assert reader.get("/api/testimonies/?page=99")[CACHE_HEADER] == "miss"
         refused = reader.get("/api/testimonies/?date_after=not-a-date")
         assert (refused.status_code, refused[CACHE_HEADER]) == (400, "miss")
     image = reverse("testimonies:evidence_image", args=[evidence.public_id])

@@ -118,7 +118,9 @@ def kettle_archive():
     missed_by = {
         "a draft site": TestimonyFactory(sites=[SiteFactory(name="Kettle pit", status=draft)]),
         "a draft unit": TestimonyFactory(units=[UnitFactory(name="Kettle company", status=draft)]),
-        "a draft source": CitationFactory(publication__source=SourceFactory(name="Kettle News", status=draft)).testimony,
+        "a draft source": CitationFactory(
+            publication__source=SourceFactory(name="Kettle News", status=draft)
+        ).testimony,
         "a draft person": TestimonyPersonFactory(person=PersonFactory(name="Petr Kettle", status=draft)).testimony,
         "a limited consent's site": TestimonyFactory(
             consent=Consent.LIMITED, sites=[SiteFactory(name="Kettle cellar")]
