@@ -38,6 +38,9 @@ from tests.test_faults import Cluster, free_port, manage, need_postgres_bin, scr
 from tests.test_production_settings import production_env
 from tests.test_serve import PROXY_HEADERS, request
 
+# One worker starts the two clusters, once (pytest-xdist).
+pytestmark = pytest.mark.xdist_group("replicas")
+
 PUBLISHED_QUOTE = "Quote public from the start"
 LATER_QUOTE = "Quote published while the replica waited"
 SETUP = f"""
@@ -215,6 +218,7 @@ def test_the_replicas_connections_are_read_only(live):
 
 
 def test_readers_read_the_primary_while_the_replica_is_down(live):
+    # The last of the live tests: it leaves the replica stopped, and this server reading the primary for 30 s.
     live["log"].seek(0, os.SEEK_END)
     live["replica"].stop()
     publish_later(live)
