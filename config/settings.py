@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     # Before WhiteNoise, so that static files (SVG included) carry the Content-Security-Policy too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the database: a reader's GET reads from the read replica, when there is one.
+    "core.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Slides a staff session's expiry now and then instead of writing the session on every request.
     "core.sessions.SlidingSessionMiddleware",
@@ -137,6 +140,24 @@ DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT") or 30)
 DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT") or 60)
 DB_COMMAND_LOCK_TIMEOUT = float(os.environ.get("DB_COMMAND_LOCK_TIMEOUT") or 60)
 DB_COMMAND_STATEMENT_TIMEOUT = float(os.environ.get("DB_COMMAND_STATEMENT_TIMEOUT") or 3600)
+
+
+def postgresql_limits(database: dict, read_only: bool = False) -> None:
+    """The connection time-out and the server settings of every connection, given at connection start (libpq's
+    `options`): no extra round trip."""
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    limits = {
+        "lock_timeout": DB_LOCK_TIMEOUT,
+        "statement_timeout": DB_STATEMENT_TIMEOUT,
+        "idle_in_transaction_session_timeout": DB_IDLE_IN_TRANSACTION_TIMEOUT,
+    }
+    server_settings = [f"-c {name}={int(seconds * 1000)}" for name, seconds in limits.items()]
+    if read_only:
+        server_settings.append("-c default_transaction_read_only=on")
+    options["options"] = " ".join([options.get("options", ""), *server_settings]).strip()
+
+
 # SQLite waits this long for another connection's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT") or 20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -149,17 +170,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": SQLITE_BUSY_TIMEOUT,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
-    # Server settings for every connection, given at connection start (libpq's `options`): no extra round trip.
-    limits = {
-        "lock_timeout": DB_LOCK_TIMEOUT,
-        "statement_timeout": DB_STATEMENT_TIMEOUT,
-        "idle_in_transaction_session_timeout": DB_IDLE_IN_TRANSACTION_TIMEOUT,
-    }
-    options["options"] = " ".join(
-        [options.get("options", ""), *(f"-c {name}={int(seconds * 1000)}" for name, seconds in limits.items())]
-    ).strip()
+    postgresql_limits(DATABASES["default"])
+
+# A read replica (PostgreSQL streaming replication, README "Read replicas"): readers' GET requests read from it
+# (core.replicas), everything else uses the primary. Its connections are read-only, so that a write routed there by
+# mistake fails loudly instead of failing later on a standby that cannot write anyway.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    if {DATABASES[alias]["ENGINE"] for alias in DATABASES} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for it and for DATABASE_URL.")
+    postgresql_limits(DATABASES["replica"], read_only=True)
+    # The tests' database of the replica is the tests' database of the primary (pytest-django creates none for it).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    # Not under pytest: its tests run inside a transaction of the default connection, which the replica's own
+    # connection (to the same test database) could not see. tests/test_replicas.py runs a real replica instead.
+    if not TESTING:
+        DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

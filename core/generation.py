@@ -6,7 +6,7 @@ excepted), bump it in the writing transaction: a reader sees the new number only
 """
 
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from .apps import project_app_configs
 from .models import PublicationGeneration
@@ -19,15 +19,18 @@ UPSERT = f"INSERT INTO {TABLE} (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPD
 CACHE_SECONDS = 24 * 60 * 60
 
 
-def current_generation(using: str = DEFAULT_DB_ALIAS) -> int:
-    """The generation as committed (a missing row, after a flush, reads as 0 until the next write)."""
+def current_generation(using: str | None = None) -> int:
+    """The generation as committed (a missing row, after a flush, reads as 0 until the next write), read where the
+    records are read (a reader's request reads a read replica, core.replicas): the page or value kept under it is
+    computed from the same database."""
+    using = using or router.db_for_read(PublicationGeneration)
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1")  # noqa: S608 - a fixed table name
         row = cursor.fetchone()
     return row[0] if row else 0
 
 
-def cached(key: str, compute, using: str = DEFAULT_DB_ALIAS):
+def cached(key: str, compute, using: str | None = None):
     """`compute()`, computed once per publication generation (and `key`)."""
     full_key = f"public:{current_generation(using)}:{key}"
     value = cache.get(full_key)

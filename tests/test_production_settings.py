@@ -20,6 +20,7 @@ from tests.test_admin import APPEND_ONLY, INSTANCE_BUILDERS, REGISTERED_MODELS
 # Every variable the settings read, so that the developer's own environment cannot leak into these runs.
 CONFIG_VARIABLES = (
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
