@@ -39,6 +39,7 @@ from .curation import (
     related_model,
     set_status,
 )
+from .listing import bounded_count
 from .merge import merge_records
 from .models import Redaction, ReviewComment
 from .redaction import redact_history, redactable_fields
@@ -315,8 +316,9 @@ def _status_action(status: PublicationStatus):
 
 
 class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, an unfiltered changelist of a big table shows the planner's row estimate instead of
-    counting every row; filtered lists (and small tables, and SQLite) are counted exactly."""
+    """On PostgreSQL, an unfiltered changelist of a big table shows the table's row estimate instead of counting
+    every row, and a filtered one the planner's estimate past 30,000 rows (core.listing.bounded_count); smaller
+    lists (and SQLite) are counted exactly."""
 
     EXACT_BELOW = 10_000
 
@@ -331,7 +333,7 @@ class EstimatedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] >= self.EXACT_BELOW:
                 return int(row[0])
-        return super().count
+        return bounded_count(queryset)[0]
 
 
 def field_display(field, record, cleaned_data=None) -> str:
@@ -657,7 +659,8 @@ class CuratedAdmin(PreviewMixin, SafeRelatedFieldsMixin, StaffExportMixin, Revie
         if isinstance(queryset, SearchableQuerySet):
             if not search_term.strip():
                 return queryset, False
-            return queryset.filter(queryset.match_condition(search_term)), False
+            common = queryset.is_common(search_term)
+            return queryset.filter(queryset.match_condition(search_term, common=common)), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_inlines(self, request, obj):

@@ -225,17 +225,22 @@ class SearchableQuerySet(models.QuerySet):
             condition &= self.term_condition(term, common=common)
         return condition
 
+    def is_common(self, text: str) -> bool:
+        """Whether `text` matches more than COMMON_MATCHES records by PostgreSQL's estimate (nothing is read):
+        then `match_condition(text, common=True)` is the faster form for a page in the usual order."""
+        return (planner_estimate(self.filter(self.match_condition(text))) or 0) > COMMON_MATCHES
+
     def search(self, text: str) -> models.QuerySet:
         """The records that match `text`, best first when there are few enough to rank (RANKED_MATCHES), else in
         their usual order; all records when `text` holds no word to search for."""
         terms = query_terms(text)
         if not terms:
             return self
-        matches = self.filter(self.match_condition(text))
-        if (planner_estimate(matches) or 0) > COMMON_MATCHES:
+        if self.is_common(text):
             # A word in much of the archive: each row of the usual order is tested until the page is full, instead
-            # of listing every match first (PostgreSQL's estimate decides, before anything is read).
+            # of listing every match first.
             return self.filter(self.match_condition(text, common=True))
+        matches = self.filter(self.match_condition(text))
         if not rankable(matches):
             return matches
         ranks = {"search_rank": text_rank(self, terms)}

@@ -586,7 +586,7 @@ class TestimonyAdmin(CsvImportAdminMixin, CuratedAdmin):
         # The public search (core.search), plus the real name for staff with the restricted-fields permission.
         if not search_term.strip():
             return queryset, False
-        matches = queryset.match_condition(search_term)
+        matches = queryset.match_condition(search_term, common=queryset.is_common(search_term))
         # A record found by its public id, or by the address of its public page (core.public_ids).
         key = search_term.strip().rstrip("/").rpartition("/")[2].lower()
         if is_public_id(key):

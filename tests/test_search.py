@@ -158,3 +158,17 @@ def test_the_list_of_a_common_word_is_in_the_usual_order_and_counted(client, ket
     usual_order = Testimony.objects.for_public_list().filter(pk__in=[t.pk for t in found_by.values()])
     assert listed == [testimony.pk for testimony in usual_order]
     assert response.context["paginator"].count == len(found_by)
+
+
+@pytest.mark.parametrize("words_are_common", [False, True])
+def test_the_admin_finds_a_common_word_the_same_way(client, superuser, kettle_archive, monkeypatch, words_are_common):
+    import core.search
+
+    found_by, missed_by = kettle_archive
+    if words_are_common:
+        monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+    client.force_login(superuser)
+    response = client.get(admin_url(Testimony, "changelist"), {"q": "kettle"})
+    listed = {testimony.pk for testimony in response.context["cl"].result_list}
+    # Staff also find a draft testimony by its own words; names are matched among public records, as on the site.
+    assert listed == {t.pk for t in found_by.values()} | {missed_by["a draft testimony"].pk}
