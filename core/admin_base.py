@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -619,12 +620,27 @@ class PreviewMixin:
         return response
 
 
+class SearchResultsChangeList(ChangeList):
+    """A changelist whose date hierarchy stands aside while a search is shown, until a date is picked: its list of
+    years reads every match (a common word's run to tens of thousands), where the page itself stops at 50."""
+
+    def __init__(self, request, model, list_display, links, list_filter, date_hierarchy, *args, **kwargs):
+        searching = request.GET.get(SEARCH_VAR, "").strip()
+        if searching and not any(name.startswith(f"{date_hierarchy}__") for name in request.GET):
+            date_hierarchy = None
+        super().__init__(request, model, list_display, links, list_filter, date_hierarchy, *args, **kwargs)
+
+
 class CuratedAdmin(PreviewMixin, SafeRelatedFieldsMixin, StaffExportMixin, ReviewerRevertMixin, SimpleHistoryAdmin):
     """Base admin for models with a publication status, audit fields and history."""
 
     form = CuratedAdminForm
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return SearchResultsChangeList
+
     readonly_fields = (
         "created_at",
         "created_by",

@@ -172,3 +172,15 @@ def test_the_admin_finds_a_common_word_the_same_way(client, superuser, kettle_ar
     listed = {testimony.pk for testimony in response.context["cl"].result_list}
     # Staff also find a draft testimony by its own words; names are matched among public records, as on the site.
     assert listed == {t.pk for t in found_by.values()} | {missed_by["a draft testimony"].pk}
+
+
+def test_the_admin_date_hierarchy_stands_aside_while_searching_until_a_year_is_picked(client, superuser, accounts):
+    client.force_login(superuser)
+    searching = client.get(admin_url(Testimony, "changelist"), {"q": "ceiling"})
+    assert searching.context["cl"].date_hierarchy is None
+    assert [t.pk for t in searching.context["cl"].result_list] == [accounts["mine"].pk]
+    year = accounts["mine"].given_on.year
+    in_a_year = client.get(admin_url(Testimony, "changelist"), {"q": "ceiling", "given_on__year": year})
+    assert in_a_year.context["cl"].date_hierarchy == "given_on"
+    assert [t.pk for t in in_a_year.context["cl"].result_list] == [accounts["mine"].pk]
+    assert client.get(admin_url(Testimony, "changelist")).context["cl"].date_hierarchy == "given_on"
