@@ -37,12 +37,16 @@ class HomeView(ReadOnlyViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            counts={
-                "testimonies": Testimony.objects.public().count(),
-                "sites": Site.objects.public().count(),
-                "units": Unit.objects.public().count(),
-                "sources": Source.objects.public().count(),
-            },
+            # Exact counts (the archive's size, to the record) that change only with a publication change.
+            counts=cached(
+                "home:counts",
+                lambda: {
+                    "testimonies": Testimony.objects.public().count(),
+                    "sites": Site.objects.public().count(),
+                    "units": Unit.objects.public().count(),
+                    "sources": Source.objects.public().count(),
+                },
+            ),
             recent_testimonies=Testimony.objects.for_public_list()[:RECENT_TESTIMONIES_ON_HOME],
             **kwargs,
         )
