@@ -173,8 +173,11 @@ class FoldTransform(models.Transform):
 # Ranking every match of a common word costs as much as the archive is large: past this many matches the
 # results keep their usual order (newest first) and are not ranked.
 RANKED_MATCHES = 1000
-# Past this many matches by the planner's estimate, a search is answered row by row in the usual order (`search`).
-COMMON_MATCHES = 10_000
+# A word is common (`is_common`: answered row by row in the usual order) when the planner expects it in at least
+# this share of the records searched, and in at least COMMON_MATCHES of them: a page of 25 then fills within
+# about 500 rows read. PostgreSQL's estimate for a rare word is a fixed small share (about 2 %, bench/RESULTS.md).
+COMMON_SHARE = 0.05
+COMMON_MATCHES = 1000
 
 
 def rankable(queryset: models.QuerySet) -> bool:
@@ -226,9 +229,11 @@ class SearchableQuerySet(models.QuerySet):
         return condition
 
     def is_common(self, text: str) -> bool:
-        """Whether `text` matches more than COMMON_MATCHES records by PostgreSQL's estimate (nothing is read):
-        then `match_condition(text, common=True)` is the faster form for a page in the usual order."""
-        return (planner_estimate(self.filter(self.match_condition(text))) or 0) > COMMON_MATCHES
+        """Whether `text` is common among these records by PostgreSQL's estimates (nothing is read; never on
+        SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order."""
+        matches = planner_estimate(self.filter(self.match_condition(text))) or 0
+        searched = planner_estimate(self) or 0
+        return matches >= max(COMMON_MATCHES, COMMON_SHARE * searched)
 
     def search(self, text: str) -> models.QuerySet:
         """The records that match `text`, best first when there are few enough to rank (RANKED_MATCHES), else in

@@ -142,8 +142,9 @@ def test_a_common_word_finds_the_same_testimonies_row_by_row(kettle_archive, mon
     listed = set(public.filter(public.match_condition("kettle")).values_list("pk", flat=True))
     row_by_row = set(public.filter(public.match_condition("kettle", common=True)).values_list("pk", flat=True))
     assert listed == row_by_row == expected
-    # search() takes the row-by-row form past COMMON_MATCHES estimated rows (PostgreSQL's estimate; 0 elsewhere).
-    monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+    # search() takes the row-by-row form for a common word (by PostgreSQL's estimates; never on SQLite).
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
+    monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
     assert set(public.search("kettle").values_list("pk", flat=True)) == expected
     assert not expected & {testimony.pk for testimony in missed_by.values()}
 
@@ -152,7 +153,8 @@ def test_the_list_of_a_common_word_is_in_the_usual_order_and_counted(client, ket
     import core.search
 
     found_by, _ = kettle_archive
-    monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
+    monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
     response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
     listed = [testimony.pk for testimony in response.context["object_list"]]
     usual_order = Testimony.objects.for_public_list().filter(pk__in=[t.pk for t in found_by.values()])
@@ -166,7 +168,8 @@ def test_the_admin_finds_a_common_word_the_same_way(client, superuser, kettle_ar
 
     found_by, missed_by = kettle_archive
     if words_are_common:
-        monkeypatch.setattr(core.search, "COMMON_MATCHES", -1)
+        monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
+        monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
     client.force_login(superuser)
     response = client.get(admin_url(Testimony, "changelist"), {"q": "kettle"})
     listed = {testimony.pk for testimony in response.context["cl"].result_list}
