@@ -174,10 +174,12 @@ class FoldTransform(models.Transform):
 # results keep their usual order (newest first) and are not ranked.
 RANKED_MATCHES = 1000
 # A word is common (`is_common`: answered row by row in the usual order) when the planner expects it in at least
-# this share of the records searched, and in at least COMMON_MATCHES of them: a page of 25 then fills within
-# about 500 rows read. PostgreSQL's estimate for a rare word is a fixed small share (about 2 %, bench/RESULTS.md).
+# this share of the records searched, so that a page of 25 fills within about 500 rows read (PostgreSQL's estimate
+# for a rare word is a small fixed share, about 2 %: bench/RESULTS.md), and in at least COMMON_MATCHES of them,
+# past which the list's count is the planner's estimate (core.listing.TRUSTED_ESTIMATE_FROM): counted row by row,
+# every match would be read.
 COMMON_SHARE = 0.05
-COMMON_MATCHES = 1000
+COMMON_MATCHES = 30_000
 
 
 def rankable(queryset: models.QuerySet) -> bool:
