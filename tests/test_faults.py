@@ -245,8 +245,9 @@ def test_a_held_table_lock_gives_bounded_waits_and_takes_no_other_page_down(live
     with cluster.connect() as holder:
         holder.execute("LOCK TABLE testimonies_testimony IN ACCESS EXCLUSIVE MODE")
         with ThreadPoolExecutor(12) as pool:
-            locked = [pool.submit(timed, port, "/testimonies/") for _n in range(6)]
-            locked_api = pool.submit(timed, port, "/api/testimonies/")
+            # Addresses no earlier request had, so that no page cache answers them: each must read the locked table.
+            locked = [pool.submit(timed, port, f"/testimonies/?held={n}") for n in range(6)]
+            locked_api = pool.submit(timed, port, "/api/testimonies/?page_size=17")
             time.sleep(0.5)  # the locked requests are waiting now
             others = [pool.submit(timed, port, path) for path in (css, "/admin/login/", "/api/schema/", css)]
             for future in others:
