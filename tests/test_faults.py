@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -30,7 +29,7 @@ from django.test import Client
 from core.database import IMPORT_LOCK_KEY, longer_limits
 from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
 from tests.test_production_settings import production_env
-from tests.test_serve import request
+from tests.test_serve import request, start_gunicorn, stop_gunicorn
 
 REQUIRE_SYSTEM_TOOLS = os.environ.get("REQUIRE_SYSTEM_TOOLS") == "1"
 
@@ -156,39 +155,11 @@ def live(tmp_path_factory):
         )
         manage(server_env, "collectstatic", "--noinput", "-v0")
         env["STATIC_ROOT"] = server_env["STATIC_ROOT"]  # the scripts render pages too
-        log = (tmp_path / "gunicorn.log").open("w+")
-        process = subprocess.Popen(  # noqa: S603 (gunicorn from this venv with fixed arguments)
-            [
-                Path(sys.executable).parent / "gunicorn",
-                "config.wsgi",
-                "-c",
-                "gunicorn.conf.py",
-                "-b",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=settings.BASE_DIR,
-            env=server_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if request(port, "/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"gunicorn did not come up:\n{log.read()}")
-            time.sleep(0.25)
+        process, log = start_gunicorn(server_env, port, tmp_path / "gunicorn.log")
         yield {"port": port, "cluster": cluster, "log": log, "env": env}
     finally:
         if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        if log is not None:
+            stop_gunicorn(process)
             log.close()
         cluster.remove()
 

@@ -12,11 +12,9 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -36,7 +34,7 @@ from core.replicas import (
 )
 from tests.test_faults import Cluster, free_port, manage, need_postgres_bin, script_env, shell
 from tests.test_production_settings import production_env
-from tests.test_serve import PROXY_HEADERS, request
+from tests.test_serve import PROXY_HEADERS, request, start_gunicorn, stop_gunicorn
 
 # One worker starts the two clusters, once (pytest-xdist).
 pytestmark = pytest.mark.xdist_group("replicas")
@@ -110,31 +108,7 @@ def live(tmp_path_factory):
         manage(server_env, "collectstatic", "--noinput", "-v0")
         server_env.update(DATABASE_REPLICA_URL=replica.url, WEB_CONCURRENCY="1", GUNICORN_THREADS="4")
         port = free_port()
-        log = (tmp_path / "gunicorn.log").open("w+")
-        process = subprocess.Popen(  # noqa: S603 (gunicorn from this venv with fixed arguments)
-            [
-                Path(sys.executable).parent / "gunicorn",
-                "config.wsgi",
-                "-c",
-                "gunicorn.conf.py",
-                "-b",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=settings.BASE_DIR,
-            env=server_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                if request(port, "/")[0] == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"gunicorn did not come up:\n{log.read()}")
-            time.sleep(0.25)
+        process, log = start_gunicorn(server_env, port, tmp_path / "gunicorn.log")
         yield {
             "port": port,
             "primary": primary,
@@ -146,9 +120,7 @@ def live(tmp_path_factory):
         }
     finally:
         if process is not None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        if log is not None:
+            stop_gunicorn(process)
             log.close()
         replica.remove()
         primary.remove()

@@ -1,5 +1,6 @@
 """`make serve` runs the real thing: gunicorn with whitenoise, production settings, behind an HTTPS proxy."""
 
+import contextlib
 import http.client
 import os
 import re
@@ -27,6 +28,38 @@ def request(port, path, method="GET", headers=PROXY_HEADERS):
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
+
+
+def start_gunicorn(env: dict, port: int, log_path: Path) -> tuple[subprocess.Popen, object]:
+    """gunicorn with this project's gunicorn.conf.py on 127.0.0.1:`port` under `env`, once it answers "/": the
+    process and its open log. A server that does not come up within a minute is stopped and fails the test."""
+    log = log_path.open("w+")
+    process = subprocess.Popen(  # noqa: S603 (gunicorn from this venv with fixed arguments)
+        [Path(sys.executable).parent / "gunicorn", "config.wsgi", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(OSError):
+            if request(port, "/")[0] == 200:
+                return process, log
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_gunicorn(process)
+            log.seek(0)
+            output = log.read()
+            log.close()
+            pytest.fail(f"gunicorn did not come up:\n{output}")
+        time.sleep(0.25)
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it had stopped by itself
+        os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +103,7 @@ def server(tmp_path_factory):
             time.sleep(0.25)
         yield {"port": port, "tmp_path": tmp_path, "log": log}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        stop_gunicorn(process)
         log.close()
 
 
