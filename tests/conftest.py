@@ -36,6 +36,23 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def redis_or_skip(url: str):
+    """A client of the Redis at `url` once it answers; the test is skipped without one (failed when
+    REQUIRE_SYSTEM_TOOLS is set, as in CI)."""
+    import redis
+
+    server = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
+            pytest.fail(
+                "Redis is required at 127.0.0.1:6379 (REQUIRE_SYSTEM_TOOLS is set): apt-get install redis-server"
+            )
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    return server
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: a rolled-back test leaves the publication generation where it found it,

@@ -28,7 +28,7 @@ import pytest
 from django.conf import settings
 
 from tests.admin_forms import FormFields
-from tests.conftest import S3_ACCESS_KEY, S3_BUCKETS, S3_SECRET_KEY
+from tests.conftest import S3_ACCESS_KEY, S3_BUCKETS, S3_SECRET_KEY, redis_or_skip
 from tests.factories import image_bytes
 from tests.test_object_storage import empty_buckets
 from tests.test_production_settings import manage, production_env
@@ -64,21 +64,6 @@ def postgresql_server() -> dict:
     if not url or dj_database_url.parse(url)["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("several app servers need a database server: runs in the PostgreSQL pass of .ci/run")
     return {"url": url, **dj_database_url.parse(url)}
-
-
-def require_redis():
-    import redis
-
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
-            pytest.fail(
-                "Redis is required at 127.0.0.1:6379 (REQUIRE_SYSTEM_TOOLS is set): apt-get install redis-server"
-            )
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    return server
 
 
 def database_url(server: dict, name: str) -> str:
@@ -138,7 +123,7 @@ def cluster(request, tmp_path_factory):
     """Two app servers, A and B, on one database, one Redis and one S3 store; each with local media folders of its
     own, which must stay empty."""
     server = postgresql_server()
-    redis_server = require_redis()
+    redis_server = redis_or_skip(REDIS_URL)
     store = request.getfixturevalue("seaweedfs")
     tmp_path = tmp_path_factory.mktemp("cluster")
     name = f"testimony_cluster_{os.getpid()}"

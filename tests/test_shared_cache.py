@@ -15,7 +15,7 @@ from django.core.cache import cache, caches
 from django.test import Client
 
 from config.settings import redis_caches
-from tests.conftest import free_ports
+from tests.conftest import free_ports, redis_or_skip
 from tests.factories import UserFactory
 
 # One worker runs them all (pytest-xdist): each test empties the same Redis database.
@@ -29,17 +29,7 @@ LOGIN_URL = "/admin/login/?next=/admin/"
 
 @pytest.fixture
 def redis_server():
-    import redis
-
-    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_SYSTEM_TOOLS"):
-            pytest.fail(
-                "Redis is required at 127.0.0.1:6379 (REQUIRE_SYSTEM_TOOLS is set): apt-get install redis-server"
-            )
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    server = redis_or_skip(REDIS_URL)
     server.flushdb()
     yield server
     server.flushdb()
