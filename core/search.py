@@ -191,6 +191,8 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
     """PostgreSQL's estimate of the rows of `queryset`, from its plan (nothing is read); None elsewhere."""
     if connections[queryset.db].vendor != "postgresql":
         return None
+    if queryset.query.is_empty():  # `.none()`: no SQL to explain
+        return 0
     try:
         plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
     except EmptyResultSet:

@@ -133,8 +133,13 @@ class TestimonyFilter(django_filters.FilterSet):
         )
 
     def filter_abuse_type(self, queryset, name, slug):
-        # Through the public abuse types only: a hidden one's slug finds nothing, as an unknown one does.
-        return queryset.filter(abuse_types__in=AbuseType.objects.public().filter(slug=slug))
+        # Through the public abuse types only: a hidden one's slug finds nothing, as an unknown one does. The type is
+        # looked up first, so that a slug that names none is no query at all (as a subquery matching nothing, it
+        # read every testimony in the list's order: 3 s at 1,000,000).
+        abuse_type = AbuseType.objects.public().filter(slug=slug).values_list("pk", flat=True).first()
+        if abuse_type is None:
+            return queryset.none()
+        return queryset.filter(abuse_types=abuse_type)
 
     def filter_min_sources(self, queryset, name, minimum):
         return queryset.corroborated_by(int(minimum))

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from core.curation import PublicationStatus
 from sites.models import Site
 from testimonies.models import Testimony
 from tests.factories import (
@@ -232,3 +233,16 @@ def test_filter_choices_are_escaped_and_keep_the_selection(client):
     html = client.get(reverse("testimonies:testimony_list")).content.decode()
     assert "<script>alert" not in html
     assert '<a href="?site=xss-site">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</a>' in html
+
+
+@pytest.mark.parametrize("slug", ["hidden-kind", "no-such-kind"])
+def test_an_abuse_type_the_public_cannot_see_lists_nothing(client, slug):
+    from tests.factories import AbuseTypeFactory
+
+    hidden = AbuseTypeFactory(slug="hidden-kind", status=PublicationStatus.DRAFT)
+    TestimonyFactory(abuse_types=[hidden], witness_label="Witness of a hidden kind")
+    response = client.get(reverse("testimonies:testimony_list"), {"abuse_type": slug})
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == []
+    assert response.context["paginator"].count == 0
+    assert b"Witness of a hidden kind" not in response.content
