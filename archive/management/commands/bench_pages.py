@@ -130,7 +130,7 @@ class Command(BaseCommand):
         site = Site.objects.public().filter(testimonies__isnull=False).first()
         unit = Unit.objects.public().filter(testimonies__isnull=False).first()
         source = Source.objects.public().filter(publications__isnull=False).first()
-        abuse = AbuseType.objects.first()
+        abuse = AbuseType.objects.public().first() or AbuseType.objects.first()
         # A selective term (a number in one witness label, like a name) and one in half the synthetic quotes.
         rare = testimony.witness_label.split()[1].strip(",")
         common = "basement"
