@@ -191,12 +191,13 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
     """PostgreSQL's estimate of the rows of `queryset`, from its plan (nothing is read); None elsewhere."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    if queryset.query.is_empty():  # `.none()`: no SQL to explain
-        return 0
     try:
-        plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
+        plan = queryset.order_by().values("pk").explain(format="json")
     except EmptyResultSet:
         return 0
+    if not plan:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`) has no SQL to explain
+        return 0
+    plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 

@@ -32,7 +32,7 @@ from tests.conftest import S3_ACCESS_KEY, S3_BUCKETS, S3_SECRET_KEY, redis_or_sk
 from tests.factories import image_bytes
 from tests.test_object_storage import empty_buckets
 from tests.test_production_settings import manage, production_env
-from tests.test_serve import HOST, PROXY_HEADERS
+from tests.test_serve import HOST, PROXY_HEADERS, stop_gunicorn
 
 # One worker starts the cluster (pytest-xdist); its SeaweedFS is that worker's own.
 pytestmark = pytest.mark.xdist_group("cluster")
@@ -181,9 +181,7 @@ def cluster(request, tmp_path_factory):
         }
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGINT)  # gunicorn's quick shutdown: no request is left to finish
-        for process in processes:
-            process.wait(timeout=30)
+            stop_gunicorn(process, signal.SIGINT)  # gunicorn's quick shutdown: no request is left to finish
         run_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         empty_buckets(store["client"])
         redis_server.flushdb()

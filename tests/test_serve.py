@@ -56,10 +56,16 @@ def start_gunicorn(env: dict, port: int, log_path: Path) -> tuple[subprocess.Pop
         time.sleep(0.25)
 
 
-def stop_gunicorn(process: subprocess.Popen) -> None:
+def stop_gunicorn(process: subprocess.Popen, stop_signal: int = signal.SIGTERM) -> None:
+    """Stop the server's process group; one that has not stopped after 30 s (a busy machine) is killed."""
     with contextlib.suppress(ProcessLookupError):  # it had stopped by itself
-        os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+        os.killpg(process.pid, stop_signal)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
