@@ -67,7 +67,12 @@ class NamedRecordFilter(django_filters.CharFilter):
         value = (value or "").strip()
         if not value:
             return queryset
-        return self.link(queryset, self.chosen(value))
+        chosen = self.chosen(value)
+        if not chosen.exists():
+            # Nothing chosen, nothing listed, and no query: as a subquery that matches nothing, it read every record
+            # of the list in its order (an unknown site took 20 s at 1,000,000 testimonies).
+            return queryset.none()
+        return self.link(queryset, chosen)
 
     def describe(self, value: str) -> str:
         """How an active choice reads in its chip: the record's name for a slug, else the text as typed."""
