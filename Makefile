@@ -35,14 +35,17 @@ serve: $(VENV)/.installed
 # .s3-demo/: S3 on 127.0.0.1:$(S3_DEMO_PORT), the buckets created at start, and the app at http://$(HOST):$(PORT).
 # Ctrl-C stops both.
 S3_DEMO_PORT ?= 8333
+# SeaweedFS in folder $(1) (made by weed_setup), S3 on $(S3_DEMO_PORT) with the demo's key pair, its log in $(1)/weed.log.
+S3_DEMO_IDENTITY := '{"identities":[{"name":"demo","credentials":[{"accessKey":"demo-key","secretKey":"demo-secret-key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}'
+weed_setup = mkdir -p $(1)/data && printf '%s' $(S3_DEMO_IDENTITY) > $(1)/s3.json
+weed_server = $(VENV)/bin/weed server -dir=$(1)/data -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port=$(S3_DEMO_PORT) \
+	  -s3.config=$(1)/s3.json -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false -volume.max=0 \
+	  -master.volumeSizeLimitMB=64 > $(1)/weed.log 2>&1
 S3_DEMO_ENV := STORAGE_S3_ENDPOINT_URL=http://127.0.0.1:$(S3_DEMO_PORT) STORAGE_S3_BUCKET=testimony-evidence \
 	STORAGE_S3_PRIVATE_BUCKET=testimony-private STORAGE_S3_ACCESS_KEY=demo-key STORAGE_S3_SECRET_KEY=demo-secret-key
 s3-demo: $(VENV)/.installed
-	mkdir -p .s3-demo/data
-	printf '%s' '{"identities":[{"name":"demo","credentials":[{"accessKey":"demo-key","secretKey":"demo-secret-key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' > .s3-demo/s3.json
-	$(VENV)/bin/weed server -dir=.s3-demo/data -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port=$(S3_DEMO_PORT) \
-	  -s3.config=.s3-demo/s3.json -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false -volume.max=0 \
-	  -master.volumeSizeLimitMB=64 > .s3-demo/weed.log 2>&1 & weed=$$!; trap "kill $$weed" EXIT INT TERM; \
+	$(call weed_setup,.s3-demo)
+	$(call weed_server,.s3-demo) & weed=$$!; trap "kill $$weed" EXIT INT TERM; \
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py create_buckets --wait 60 && \
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py migrate --noinput && \
 	$(S3_DEMO_ENV) DEBUG=1 $(PY) manage.py load_demo && \
@@ -54,17 +57,13 @@ s3-demo: $(VENV)/.installed
 # Redis (REDIS_URL) and a SeaweedFS of their own in .cluster-demo/ (S3 on $(S3_DEMO_PORT)); nothing on either
 # server's disk. The servers run as in production (DEBUG off, static files collected), since DEBUG would turn the
 # page cache off; over plain HTTP on the loopback, so without HTTPS's Secure cookies. A browser keeps one cookie for
-# $(HOST) whatever the port: log in on one server and the other knows you. Ctrl-C stops all of them. Without
-# --no-control-socket, gunicorn 27 gives every server of one user the same control socket (~/.gunicorn/gunicorn.ctl).
+# $(HOST) whatever the port: log in on one server and the other knows you. Ctrl-C stops all of them.
 CLUSTER_DEMO_PORTS ?= 8001 8002
 cluster-demo: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/testimony_cluster_demo
 cluster-demo: REDIS_URL ?= redis://127.0.0.1:6379/3
 cluster-demo: $(VENV)/.installed
-	mkdir -p .cluster-demo/data
-	printf '%s' '{"identities":[{"name":"demo","credentials":[{"accessKey":"demo-key","secretKey":"demo-secret-key"}],"actions":["Admin","Read","Write","List","Tagging"]}]}' > .cluster-demo/s3.json
-	$(VENV)/bin/weed server -dir=.cluster-demo/data -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port=$(S3_DEMO_PORT) \
-	  -s3.config=.cluster-demo/s3.json -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false -volume.max=0 \
-	  -master.volumeSizeLimitMB=64 > .cluster-demo/weed.log 2>&1 & pids=$$!; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
+	$(call weed_setup,.cluster-demo)
+	$(call weed_server,.cluster-demo) & pids=$$!; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	export $(S3_DEMO_ENV) DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)'; \
 	$(PY) manage.py create_buckets --wait 60 && \
 	$(PY) manage.py create_database && \
@@ -73,7 +72,7 @@ cluster-demo: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py ensure_local_admin && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	for port in $(CLUSTER_DEMO_PORTS); do \
-	  $(GUNICORN) config.wsgi --config gunicorn.conf.py --bind $(HOST):$$port --no-control-socket & pids="$$pids $$!"; \
+	  $(GUNICORN) config.wsgi --config gunicorn.conf.py --bind $(HOST):$$port & pids="$$pids $$!"; \
 	done && wait
 
 # One archive with the database and the media files, in backups/ (BACKUP_ROOT); restore asks first.
