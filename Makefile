@@ -58,13 +58,16 @@ s3-demo: $(VENV)/.installed
 # server's disk. The servers run as in production (DEBUG off, static files collected), since DEBUG would turn the
 # page cache off; over plain HTTP on the loopback, so without HTTPS's Secure cookies. A browser keeps one cookie for
 # $(HOST) whatever the port: log in on one server and the other knows you. Ctrl-C stops all of them.
+# The defaults are applied by the shell: a target-specific `DATABASE_URL ?=` would make GNU make 4.3 stop passing the
+# environment's DATABASE_URL to every other target's commands (make serve would then run on db.sqlite3).
 CLUSTER_DEMO_PORTS ?= 8001 8002
-cluster-demo: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/testimony_cluster_demo
-cluster-demo: REDIS_URL ?= redis://127.0.0.1:6379/3
+CLUSTER_DEMO_DATABASE_URL := postgres://postgres@127.0.0.1:5432/testimony_cluster_demo
+CLUSTER_DEMO_REDIS_URL := redis://127.0.0.1:6379/3
 cluster-demo: $(VENV)/.installed
 	$(call weed_setup,.cluster-demo)
 	$(call weed_server,.cluster-demo) & pids=$$!; trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
-	export $(S3_DEMO_ENV) DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)'; \
+	export $(S3_DEMO_ENV) DATABASE_URL="$${DATABASE_URL:-$(CLUSTER_DEMO_DATABASE_URL)}" \
+	  REDIS_URL="$${REDIS_URL:-$(CLUSTER_DEMO_REDIS_URL)}"; \
 	$(PY) manage.py create_buckets --wait 60 && \
 	$(PY) manage.py create_database && \
 	$(PY) manage.py migrate --noinput && \

@@ -41,13 +41,19 @@ CONFIG_VARIABLES = (
 )
 
 
+OUTER_MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "GNUMAKEFLAGS", "MAKEOVERRIDES", "MAKELEVEL")
+
+
 def production_env(tmp_path, **overrides) -> dict[str, str]:
     """The environment of a production app server behind an HTTPS reverse proxy, as the README describes."""
     # Nor the browser tests' lifted async-safety check (tests/conftest.py), which `check --deploy` refuses.
+    # Nor an outer make's flags (`make test` runs the suite): variables given on its command line travel in
+    # MAKEFLAGS and override the environment in a `make serve` started here, so a `DATABASE_URL=` there would send
+    # every test server to the checkout's db.sqlite3, where two test workers' migrations collide.
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in CONFIG_VARIABLES and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        if key not in CONFIG_VARIABLES and key not in OUTER_MAKE_VARIABLES and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
@@ -77,6 +83,42 @@ def manage(env, *args) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def test_an_outer_makes_command_line_does_not_override_the_servers_environment(tmp_path, monkeypatch):
+    """`make test DATABASE_URL=` would hand its variables to a `make serve` started by a test, through MAKEFLAGS,
+    over the environment the test gives it."""
+    monkeypatch.setenv("MAKEFLAGS", "DATABASE_URL=sqlite:///checkout.sqlite3")
+    env = production_env(tmp_path)
+    makefile = tmp_path / "Makefile"
+    makefile.write_text("show:\n\t@echo $$DATABASE_URL\n")
+    shown = subprocess.run(  # noqa: S603 (make with a test's own Makefile)
+        ["make", "--no-print-directory", "-f", str(makefile), "show"],  # noqa: S607 (make from PATH, as make serve)
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == env["DATABASE_URL"] == f"sqlite:///{tmp_path / 'prod.sqlite3'}"
+
+
+def test_the_makefile_passes_the_environment_to_its_commands(tmp_path):
+    """`make serve` in production takes DATABASE_URL, REDIS_URL and the rest from the environment; a variable the
+    Makefile sets for one target only must not stop it (GNU make 4.3 then passes it to no target's commands, and
+    `make serve` served db.sqlite3)."""
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(
+        f"include {settings.BASE_DIR / 'Makefile'}\nshow-environment:\n\t@echo $$DATABASE_URL $$REDIS_URL\n"
+    )
+    env = production_env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/15")
+    shown = subprocess.run(  # noqa: S603 (make with the project's Makefile)
+        ["make", "--no-print-directory", "-C", str(settings.BASE_DIR), "-f", str(makefile), "show-environment"],  # noqa: S607
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.split() == [env["DATABASE_URL"], "redis://127.0.0.1:6379/15"]
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):

@@ -107,6 +107,9 @@ def server(tmp_path_factory):
                 log.seek(0)
                 pytest.fail(f"make serve did not come up:\n{log.read()}")
             time.sleep(0.25)
+        # The server migrated the test's own database, not the checkout's db.sqlite3 (which another test worker's
+        # server would migrate at the same time).
+        assert (tmp_path / "prod.sqlite3").stat().st_size > 0
         yield {"port": port, "tmp_path": tmp_path, "log": log}
     finally:
         stop_gunicorn(process)
