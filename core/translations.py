@@ -141,10 +141,6 @@ class TranslatableModel(models.Model):
         """The name in the language of the request being answered (the original without a translation)."""
         return self.text_in("name").text
 
-    def translations_by_column(self) -> dict[str, RecordTranslation]:
-        """The prefetched translations by column name ("name_ru"), for the API."""
-        return {f"{translation.field}_{translation.language}": translation for translation in self.translations.all()}
-
 
 class TranslatableQuerySet(models.QuerySet):
     def with_translations(self, *fields: str):
