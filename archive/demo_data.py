@@ -12,7 +12,11 @@ the originals ("Идите лесом", "шахта «Петровская»"). 
 quotes the witnesses only in English (its Dutch paragraphs are the blogger's own framing, not renderings of the
 quotes), and the witnesses' own words, presumably Russian, are not in it. Two quotes carry Dutch, Russian and
 Ukrainian translations made for this demo and marked as machine translations (`DEMO_TRANSLATOR`), to show how a
-reader meets a translation; they are not the witnesses' words. Records whose
+reader meets a translation; they are not the witnesses' words. The Russian and Ukrainian names of the sources, units
+and sites (their aliases of kind "original" or "translation") are also their name translations, credited to the
+Testimony DB editors (`name_translations`); the Makiivka factory's Dutch name is the seed text's own wording. The
+abuse types' Dutch, Russian and Ukrainian names were made for this demo and are marked as machine translations
+(`ABUSE_TYPE_NAMES`). Records whose
 names start with "[Demo" are made up to show how drafts, records in review and withheld records behave; they are not
 from any source.
 """
@@ -176,6 +180,63 @@ ABUSE_TYPES = [
         "description": "Held without identification or any means of contacting family or lawyers.",
     },
 ]
+
+EDITORS = "the Testimony DB editors"
+SEED_TEXT_TRANSLATOR = "the Testimony DB editors, after the Dutch seed text"
+DEMO_MACHINE_TRANSLATOR = "Testimony DB demo data"
+
+# The abuse types' names in Dutch, Russian and Ukrainian (machine translations made for this demo).
+ABUSE_TYPE_NAMES = {
+    "starvation": ("Uithongering", "Голод", "Голод"),
+    "beating": ("Mishandeling", "Избиения", "Побиття"),
+    "chaining-hanging": ("Vastketenen of ophangen", "Приковывание или подвешивание", "Прикування або підвішування"),
+    "cold-water": ("Koud water", "Обливание холодной водой", "Обливання холодною водою"),
+    "electrocution": ("Elektrische schokken", "Пытки током", "Катування струмом"),
+    "sexual-violence": ("Seksueel geweld", "Сексуальное насилие", "Сексуальне насильство"),
+    "humiliation": ("Vernedering", "Унижение", "Приниження"),
+    "denial-of-medical-care": (
+        "Weigeren van medische zorg",
+        "Отказ в медицинской помощи",
+        "Відмова в медичній допомозі",
+    ),
+    "forced-return-to-front": (
+        "Gedwongen terugkeer naar het front / bestorming",
+        "Принудительное возвращение на фронт / штурм",
+        "Примусове повернення на фронт / штурм",
+    ),
+    "killing": ("Doden", "Убийство", "Вбивство"),
+    "extortion": (
+        "Afpersing (betalen voor medische evacuatie)",
+        "Вымогательство (плата за медицинскую эвакуацию)",
+        "Вимагання (плата за медичну евакуацію)",
+    ),
+    "forced-contract-signing": (
+        "Gedwongen ondertekenen van een contract",
+        "Принуждение к подписанию контракта",
+        "Примус до підписання контракту",
+    ),
+    "incommunicado-detention": ("Detentie zonder contact", "Содержание без связи", "Утримання без зв\u2019язку"),
+}
+
+
+def name_translations(row: dict) -> list[dict]:
+    """The name translations of a source, unit or site: its Russian and Ukrainian names (aliases of kind "original"
+    or "translation"), by the editors, and any translation the row gives itself."""
+    translations = [
+        {"field": "name", "language": alias["language"], "text": alias["name"], "translator": EDITORS}
+        for alias in row.get("aliases", [])
+        if alias["language"] in ("ru", "uk") and alias["kind"] in ("original", "translation")
+    ]
+    return translations + row.get("translations", [])
+
+
+def abuse_type_translations(slug: str) -> list[dict]:
+    names = dict(zip(("nl", "ru", "uk"), ABUSE_TYPE_NAMES.get(slug, ()), strict=False))
+    return [
+        {"field": "name", "language": language, "text": text, "translator": DEMO_MACHINE_TRANSLATOR, "machine": True}
+        for language, text in names.items()
+    ]
+
 
 # Units are listed parents first.
 UNITS = [
@@ -373,6 +434,15 @@ SITES = [
             {"name": "бывший завод горно-шахтного снабжения, Макеевка", "language": "ru", "kind": "translation"},
             {"name": "колишній завод гірничо-шахтного постачання, Макіївка", "language": "uk", "kind": "translation"},
             {"name": "Makeyevka former mining-supplies factory", "language": "en", "kind": "transliteration"},
+        ],
+        # "een voormalige fabriek voor mijnbouwbenodigdheden, bij het bezette Makiivka" (the seed text).
+        "translations": [
+            {
+                "field": "name",
+                "language": "nl",
+                "text": "Voormalige fabriek voor mijnbouwbenodigdheden, Makiivka",
+                "translator": SEED_TEXT_TRANSLATOR,
+            }
         ],
         "kind": "former_factory",
         "region": "donetsk",

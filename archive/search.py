@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.listing import bounded_count
 from core.search import Term, fold, query_terms
+from core.translations import TranslatableModel, TranslatedField
 from sites.models import Site
 from testimonies.models import Source, Testimony
 from units.models import Person, Unit
@@ -50,14 +51,14 @@ TYPES = [
     SearchType(
         "site",
         _("Sites"),
-        lambda: Site.objects.public().prefetch_related("aliases"),
+        lambda: Site.objects.public().with_translations(TranslatedField.NAME).prefetch_related("aliases"),
         "sites:site_list",
         ("description",),
     ),
     SearchType(
         "unit",
         _("Units"),
-        lambda: Unit.objects.public().prefetch_related("aliases"),
+        lambda: Unit.objects.public().with_translations(TranslatedField.NAME).prefetch_related("aliases"),
         "units:unit_list",
         ("description", "garrison"),
     ),
@@ -71,7 +72,7 @@ TYPES = [
     SearchType(
         "source",
         _("Sources"),
-        lambda: Source.objects.public().prefetch_related("aliases"),
+        lambda: Source.objects.public().with_translations(TranslatedField.NAME).prefetch_related("aliases"),
         "testimonies:source_list",
         ("description",),
     ),
@@ -131,8 +132,18 @@ def hit(record, search_type: SearchType, terms: list[Term]) -> Hit:
     text = next((getattr(record, name) for name in search_type.text_fields if getattr(record, name, "")), "")
     aliases = []
     if search_type.key != "testimony":
+        # The other names that matched: aliases, and translations of the name into another language than the
+        # reader's (core.translations).
+        names = [alias.name for alias in record.aliases.all()]
+        if isinstance(record, TranslatableModel):
+            names += [
+                translation.text for translation in record.prefetched_translations() if translation.field == "name"
+            ]
+        shown = getattr(record, "reader_name", record.name)
         aliases = [
-            alias.name for alias in record.aliases.all() if any(word_matches(w, terms) for w in alias.name.split())
+            name
+            for name in dict.fromkeys(names)
+            if name != shown and any(word_matches(word, terms) for word in name.split())
         ]
     return Hit(record, snippet(text, terms), aliases)
 

@@ -45,6 +45,7 @@ from .merge import merge_records
 from .models import Redaction, ReviewComment
 from .redaction import redact_history, redactable_fields
 from .search import SearchableQuerySet
+from .translations import TranslatableModel
 
 AUDIT_FIELDS = (
     "status",
@@ -389,8 +390,8 @@ class ReviewerRevertMixin:
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
     def related_history(self, record) -> list[tuple[str, list]]:
-        """Histories of records that belong to this one, shown on its history page (subclasses)."""
-        return []
+        """Histories of records that belong to this one, shown on its history page (subclasses add theirs)."""
+        return translation_history(record)
 
     def redact_view(self, request, object_id):
         """Choose a field, then the versions to remove its value from, and say why (reviewers only)."""
@@ -908,6 +909,23 @@ class AliasInline(ReviewedLinkInline):
     """The other names of a site, unit, source or person (core.names.AliasModel), on its change page."""
 
     fields = ("name", "language", "kind")
+
+
+class RecordTranslationInline(ReviewedLinkInline):
+    """The translations of a site's, unit's, source's or abuse type's name and description
+    (core.translations.RecordTranslation), on its change page; their changes are on its history page."""
+
+    fields = ("field", "language", "text", "translator", "machine")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
+def translation_history(record) -> list[tuple[str, models.QuerySet]]:
+    """The history of `record`'s translations (added, changed, deleted), when its model has them."""
+    if not isinstance(record, TranslatableModel):
+        return []
+    translation_model = related_model(type(record), "translations")
+    versions = translation_model.history.filter(**{f"{translation_model.PARENT_FIELD}_id": record.pk})
+    return [(translation_model._meta.verbose_name_plural, versions.select_related("history_user")[:100])]
 
 
 class MergeForm(forms.Form):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views import View
 
 from .curation import RESTRICTED_FIELDS_PERMISSION
 from .security import ReadOnlyViewMixin
+from .translations import LANGUAGE_NAMES, TranslationLanguage
 from .xlsx_export import XLSX_CONTENT_TYPE, xlsx_chunks
 
 MULTI_VALUE_SEPARATOR = "; "
@@ -131,6 +133,61 @@ def public_url(viewname: str, key: str) -> Column:
         "url",
         python=lambda row, context: context.url(viewname, row[key]),
     )
+
+
+def translation_columns(
+    name: str, language_name: str, translations: models.QuerySet, description: str, of: str = ""
+) -> list[Column]:
+    """The text, translator and machine mark of one translation (`translations`: at most one row, filtered on
+    `OuterRef("pk")`) as the columns `name`, `name_translator` and `name_machine`, all empty when there is none."""
+
+    def value(field: str) -> models.Subquery:
+        return models.Subquery(translations.order_by().values(field)[:1])
+
+    def text(field: str) -> models.Expression:
+        # Empty, not null, without a translation: the GeoJSON's properties are strings, as the CSV's cells are.
+        return Coalesce(value(field), models.Value(""), output_field=models.TextField())
+
+    return [
+        Column(name, description, "text", text("text")),
+        Column(
+            f"{name}_translator",
+            f"Who made the {language_name} translation{of}, as shown to readers.",
+            "text",
+            text("translator"),
+        ),
+        Column(
+            f"{name}_machine",
+            f"`true` when the {language_name} translation{of} is a machine translation, "
+            "`false` when a person made it.",
+            "boolean",
+            value("machine"),
+            python=lambda row, context, key=f"csv_{name}_machine": (
+                "" if row[key] is None else str(bool(row[key])).lower()
+            ),
+        ),
+    ]
+
+
+def record_translation_columns(model: type[models.Model], field: str, noun: str) -> list[Column]:
+    """A column per language for the translations of `field` of the exported records (core.translations), each with
+    its translator and machine mark."""
+    translation_model = model._meta.get_field("translations").related_model
+    columns = []
+    for language in TranslationLanguage.values:
+        translations = translation_model.objects.filter(
+            **{translation_model.PARENT_FIELD: models.OuterRef("pk")}, field=field, language=language
+        )
+        language_name = LANGUAGE_NAMES[language]
+        columns += translation_columns(
+            f"{field}_{language}",
+            language_name,
+            translations,
+            f"The {noun}'s {field} translated into {language_name}; empty when there is no such translation "
+            f"(`{field}` is the original, in English).",
+            of=f" of `{field}`",
+        )
+    return columns
 
 
 class Echo:

@@ -30,6 +30,7 @@ from .filters import OpenChoiceFilter
 from .public_ids import DESCRIPTION as PUBLIC_ID_DESCRIPTION
 from .public_ids import PATTERN as PUBLIC_ID_PATTERN
 from .rest_defaults import PROBLEM_JSON, PublicFilterBackend, parameter
+from .translations import LANGUAGE_NAMES, TranslatedField, TranslationLanguage
 
 READ_ONLY_METHODS = ["get", "head", "options"]
 
@@ -114,6 +115,52 @@ def date_field(help_text: str = "", **kwargs) -> serializers.DateField:
 def code_field(choices: type[models.TextChoices], help_text: str = "", blank: bool = False) -> serializers.ChoiceField:
     """A code from a model's choices (its label is for people and depends on the language; the code does not)."""
     return serializers.ChoiceField(choices.choices, read_only=True, allow_blank=blank, help_text=help_text or None)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TranslatedTextField(serializers.Field):
+    """A record's `field` translated into `language` (core.translations), null when there is no such translation;
+    its translator and machine mark are in the record's `translations`. Reads the translations the queryset
+    prefetched."""
+
+    def __init__(self, field: str, language: str, noun: str, **kwargs):
+        self.translated_field, self.language = field, language
+        help_text = (
+            f"The {noun}'s {field} translated into {LANGUAGE_NAMES[language]}; null when there is no such "
+            f"translation (`{field}` is the original, in English)."
+        )
+        super().__init__(source="*", read_only=True, allow_null=True, help_text=help_text, **kwargs)
+
+    def to_representation(self, record):
+        for translation in record.translations.all():
+            if translation.field == self.translated_field and translation.language == self.language:
+                return translation.text
+        return None
+
+
+def translated_fields(field: str, noun: str) -> list[TranslatedTextField]:
+    """One field per language for `field` (`name_nl`, `name_ru`, `name_uk`), in TranslationLanguage's order:
+    `name_nl, name_ru, name_uk = translated_fields("name", "site")`."""
+    return [TranslatedTextField(field, language, noun) for language in TranslationLanguage.values]
+
+
+class RecordTranslationSerializer(serializers.Serializer):
+    """A translation of a record's name or description, with who made it and whether a machine did."""
+
+    field = code_field(TranslatedField, "The field translated.")
+    language = code_field(TranslationLanguage, "ISO 639-1 code of the translation's language.")
+    text = serializers.CharField(read_only=True, help_text="The translated text.")
+    translator = serializers.CharField(read_only=True, help_text="Who translated it, as shown to readers.")
+    machine = serializers.BooleanField(read_only=True, help_text="True for a machine translation.")
+
+
+def record_translations_field() -> RecordTranslationSerializer:
+    return RecordTranslationSerializer(
+        many=True,
+        read_only=True,
+        help_text="Every translation of the name and description, one per field and language, each with its "
+        "translator and whether a machine made it (the same texts as the `name_…` and `description_…` fields).",
+    )
 
 
 class NamedRefSerializer(serializers.Serializer):

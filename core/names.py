@@ -1,8 +1,9 @@
 """Records known by several names (sites, units, sources, persons), and their aliases.
 
 A named record keeps every name it is known by, folded for search (core.search), in `search_names`: its own name
-fields (`name_variants()`) and its aliases. The field is written on every save of the record and of its aliases
-(`refresh_alias_parent`, connected in core.apps), so a search never reads names by joining the alias tables.
+fields (`name_variants()`), its aliases and the translations of its name (core.translations). The field is written
+on every save of the record, of its aliases and of its translations (`refresh_alias_parent`, connected in
+core.apps), so a search never reads names by joining the alias tables.
 """
 
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .curation import related_model
 from .search import name_index
+from .translations import RecordTranslation, TranslatableModel, TranslatedField
 
 
 class NamedModel(models.Model):
@@ -30,7 +32,13 @@ class NamedModel(models.Model):
         return [self.name]
 
     def alias_names(self) -> list[str]:
-        return list(self.aliases.values_list("name", flat=True)) if self.pk else []
+        """Its aliases and the translations of its name (a Russian reader's search finds it by its Russian name)."""
+        if not self.pk:
+            return []
+        names = list(self.aliases.values_list("name", flat=True))
+        if isinstance(self, TranslatableModel):
+            names += self.translations.filter(field=TranslatedField.NAME).values_list("text", flat=True)
+        return names
 
     def build_search_names(self, aliases=None) -> str:
         return name_index([*self.name_variants(), *(self.alias_names() if aliases is None else aliases)])
@@ -102,10 +110,10 @@ class AliasModel(models.Model):
 
 
 def refresh_alias_parent(sender, instance, **kwargs) -> None:
-    """After an alias is saved or deleted, its record's `search_names` includes the change."""
-    if isinstance(instance, AliasModel):
+    """After an alias or a translation is saved or deleted, its record's `search_names` includes the change."""
+    if isinstance(instance, AliasModel | RecordTranslation):
         parent_id = getattr(instance, f"{instance.PARENT_FIELD}_id")
         parent_model = related_model(type(instance), instance.PARENT_FIELD)
         parent = parent_model._base_manager.filter(pk=parent_id).first()
-        if parent is not None:
+        if parent is not None and isinstance(parent, NamedModel):
             parent.refresh_search_names()

@@ -6,6 +6,7 @@ from core.admin_base import (
     AliasInline,
     CuratedAdmin,
     MergeAdminMixin,
+    RecordTranslationInline,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
 )
@@ -13,7 +14,7 @@ from core.admin_duplicates import DuplicateWarningAdminMixin
 from core.admin_import import CsvImportAdminMixin
 from core.duplicates import combined, similar_names
 
-from .models import Region, Site, SiteAlias, SiteUnit
+from .models import Region, Site, SiteAlias, SiteTranslation, SiteUnit
 from .views import SiteDetailView
 
 
@@ -51,6 +52,10 @@ class SiteAliasInline(AliasInline):
     model = SiteAlias
 
 
+class SiteTranslationInline(RecordTranslationInline):
+    model = SiteTranslation
+
+
 class SiteUnitInline(ReviewedLinkInline):
     model = SiteUnit
     autocomplete_fields = ("unit", "publication")
@@ -64,12 +69,12 @@ class SiteAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin
     list_display = ("name", "kind", "region_display", "territory", "settlement", "first_reported", "status")
     list_filter = ("status", UnmatchedRegionFilter, "kind", "territory", "region", "location_precision")
     list_select_related = ("region",)
-    search_fields = ("name", "aliases__name", "settlement", "description")
+    search_fields = ("name", "aliases__name", "translations__text", "settlement", "description")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("region", "reported_in")
     date_hierarchy = "first_reported_earliest"
     # testimonies/admin.py adds the evidence images (core.admin_base.add_inline).
-    inlines = [SiteAliasInline, SiteUnitInline]
+    inlines = [SiteAliasInline, SiteTranslationInline, SiteUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "description")}),
         (

@@ -16,6 +16,8 @@ from core.json_api import (
     edtf_field,
     link_serializer,
     link_sources_field,
+    record_translations_field,
+    translated_fields,
 )
 
 from .filters import SiteFilter
@@ -63,6 +65,9 @@ class SiteSerializer(serializers.Serializer):
     last_reported_earliest = date_field("Earliest day `last_reported` can mean.")
     last_reported_latest = date_field("Latest day `last_reported` can mean.")
     description = serializers.CharField(read_only=True, help_text="Description of the site.")
+    name_nl, name_ru, name_uk = translated_fields("name", "site")
+    description_nl, description_ru, description_uk = translated_fields("description", "site")
+    translations = record_translations_field()
     units = SiteUnitSerializer(
         source="public_site_units", many=True, read_only=True, help_text="The public units linked to the site."
     )

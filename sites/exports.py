@@ -3,7 +3,7 @@
 from django.db.models import F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
-from core.csv_export import Column, joined, public_url
+from core.csv_export import Column, joined, public_url, record_translation_columns
 from core.curation import public_related
 from units.models import Unit
 
@@ -55,6 +55,8 @@ SITE_COLUMNS = [
     Column("last_reported_earliest", "Earliest day `last_reported` can mean, if known.", "date (ISO 8601)"),
     Column("last_reported_latest", "Latest day `last_reported` can mean, if known.", "date (ISO 8601)"),
     Column("description", "Description of the site."),
+    *record_translation_columns(Site, "name", "site"),
+    *record_translation_columns(Site, "description", "site"),
     Column(
         "unit_slugs",
         "Slugs of the units linked to the site; join with units.csv `slug`.",

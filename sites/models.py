@@ -25,6 +25,14 @@ from core.curation import (
 from core.dates import PartialDateField, PartialDatesModel
 from core.names import AliasModel, NamedModel
 from core.search import SearchableQuerySet, Term, names_condition
+from core.translations import (
+    RecordTranslation,
+    TranslatableModel,
+    TranslatableQuerySet,
+    TranslatedField,
+    translation_unique,
+    translations_of,
+)
 from units.models import Unit, UnitQuerySet
 
 from . import regions as region_data
@@ -122,7 +130,7 @@ class Region(NamedModel, CuratedModel):
         return f"{reverse('sites:site_list')}?region={self.slug}"
 
 
-class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
+class SiteQuerySet(TranslatableQuerySet, SearchableQuerySet, CuratedQuerySet):
     SEARCH_TEXT_FIELDS = ("name", "settlement", "description")
 
     def with_public_region(self):
@@ -193,6 +201,7 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         return (
             self.public()
             .with_public_region()
+            .with_translations()
             .prefetch_related(
                 "aliases",
                 models.Prefetch(
@@ -200,7 +209,8 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
                     queryset=SiteUnit.objects.public()
                     .with_public_publication()
                     .with_corroboration()
-                    .select_related("unit"),
+                    .select_related("unit")
+                    .prefetch_related(translations_of(SiteUnit, "unit", TranslatedField.NAME)),
                     to_attr="public_site_units",
                 ),
                 models.Prefetch(
@@ -225,13 +235,18 @@ class SiteQuerySet(SearchableQuerySet, CuratedQuerySet):
         return (
             self.public()
             .with_public_region()
+            .with_translations(TranslatedField.NAME)
             .prefetch_related(
-                models.Prefetch("units", queryset=Unit.objects.public().distinct(), to_attr="public_units")
+                models.Prefetch(
+                    "units",
+                    queryset=Unit.objects.public().distinct().with_translations(TranslatedField.NAME),
+                    to_attr="public_units",
+                )
             )
         )
 
 
-class Site(NamedModel, PartialDatesModel, CuratedModel):
+class Site(TranslatableModel, NamedModel, PartialDatesModel, CuratedModel):
     """A place where soldiers are or were held illegally."""
 
     class Kind(models.TextChoices):
@@ -443,3 +458,27 @@ class SiteAlias(AliasModel):
                 violation_error_message=_("This site already has this alias."),
             )
         ]
+
+
+class SiteTranslationQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return SiteQuerySet.public_condition(f"{prefix}site__")
+
+
+class SiteTranslation(RecordTranslation):
+    """The name or description of a site in another language (core.translations)."""
+
+    PARENT_FIELD = "site"
+    # A translation of a published or withheld site is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("site",)
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="translations")
+
+    objects = SiteTranslationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(RecordTranslation.Meta):
+        verbose_name = _("site translation")
+        verbose_name_plural = _("site translations")
+        constraints = [translation_unique("site", "sitetranslation")]

@@ -15,6 +15,7 @@ from core.admin_base import (
     CitingRecordsAdminMixin,
     CuratedAdmin,
     MergeAdminMixin,
+    RecordTranslationInline,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
     StaffExportMixin,
@@ -32,6 +33,7 @@ from .consent import restore_consent, withdraw_consent
 from .forms import EvidenceImageForm, EvidenceInlineFormSet, TestimonyAdminForm
 from .models import (
     AbuseType,
+    AbuseTypeTranslation,
     AccessLogEntry,
     Citation,
     Consent,
@@ -41,6 +43,7 @@ from .models import (
     ReviewerNotice,
     Source,
     SourceAlias,
+    SourceTranslation,
     Testimony,
     TestimonyPerson,
     independent_sources,
@@ -209,15 +212,23 @@ class SourceAliasInline(AliasInline):
     model = SourceAlias
 
 
+class SourceTranslationInline(RecordTranslationInline):
+    model = SourceTranslation
+
+
+class AbuseTypeTranslationInline(RecordTranslationInline):
+    model = AbuseTypeTranslation
+
+
 @admin.register(Source)
 class SourceAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin, CuratedAdmin):
     preview_view_class = SourceDetailView
     import_kind = "sources"
     list_display = ("name", "kind", "country", "languages", "status", "updated_at")
     list_filter = ("status", "kind", "country")
-    search_fields = ("name", "aliases__name", "description", "website")
+    search_fields = ("name", "aliases__name", "translations__text", "description", "website")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [SourceAliasInline]
+    inlines = [SourceAliasInline, SourceTranslationInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "kind", "website", "country", "languages", "description")}),
         AUDIT_FIELDSET,
@@ -276,8 +287,9 @@ class AbuseTypeAdmin(CuratedAdmin):
 
     list_display = ("name", "slug", "status")
     list_filter = ("status",)
-    search_fields = ("name", "description")
+    search_fields = ("name", "translations__text", "description")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [AbuseTypeTranslationInline]
     fieldsets = ((None, {"fields": ("name", "slug", "description")}), AUDIT_FIELDSET)
 
 

@@ -16,6 +16,8 @@ from core.json_api import (
     code_field,
     date_field,
     edtf_field,
+    record_translations_field,
+    translated_fields,
 )
 
 from .filters import SourceFilter, TestimonyFilter
@@ -38,6 +40,12 @@ class TranslationSerializer(serializers.Serializer):
     text = serializers.CharField(read_only=True, help_text="The quote in that language.")
     translator = serializers.CharField(read_only=True, help_text="Who translated it, as shown to readers.")
     machine = serializers.BooleanField(read_only=True, help_text="True for a machine translation.")
+
+
+class AbuseTypeRefSerializer(NamedRefSerializer):
+    """A public abuse type by its slug, with its name in every language."""
+
+    name_nl, name_ru, name_uk = translated_fields("name", "abuse type")
 
 
 class TestimonySerializer(serializers.Serializer):
@@ -96,7 +104,7 @@ class TestimonySerializer(serializers.Serializer):
     units = NamedRefSerializer(
         source="public_units", many=True, read_only=True, help_text="The public units it names."
     )
-    abuse_types = NamedRefSerializer(
+    abuse_types = AbuseTypeRefSerializer(
         source="public_abuse_types",
         many=True,
         read_only=True,
@@ -170,6 +178,9 @@ class SourceSerializer(serializers.Serializer):
     country = serializers.CharField(read_only=True, help_text="Country the source works from.")
     languages = serializers.CharField(read_only=True, help_text="Languages the source publishes in.")
     description = serializers.CharField(read_only=True, help_text="Description of the source.")
+    name_nl, name_ru, name_uk = translated_fields("name", "source")
+    description_nl, description_ru, description_uk = translated_fields("description", "source")
+    translations = record_translations_field()
     publications = PublicationSerializer(
         source="public_publications", many=True, read_only=True, help_text="Its public publications."
     )

@@ -1,9 +1,9 @@
 """Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
 
-from django.db.models import Case, DateField, F, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import Case, DateField, F, OuterRef, Q, TextField, Value, When
 from django.db.models.functions import Cast, TruncMonth
 
-from core.csv_export import Column, joined, public_url
+from core.csv_export import Column, joined, public_url, record_translation_columns, translation_columns
 from core.dates import bounds, to_month
 from core.public_ids import DESCRIPTION as PUBLIC_ID
 from sites.models import Region, Site
@@ -67,36 +67,13 @@ def public_publications_of_testimony():
     return Publication.objects.public().filter(pk__in=cited_by_outer_testimony("publication"))
 
 
-def quote_translation(language: str, field: str):
-    """`field` of the testimony's translation into `language` (one at most: a constraint), or null."""
-    translations = QuoteTranslation.objects.filter(testimony=OuterRef("pk"), language=language)
-    return Subquery(translations.values(field)[:1])
-
-
-def translation_columns(language: str, name: str) -> list[Column]:
-    return [
-        Column(
-            f"quote_{language}",
-            f"The quote translated into {name}; empty when there is no such translation (or the quote is in {name}).",
-            "text",
-            quote_translation(language, "text"),
-        ),
-        Column(
-            f"quote_{language}_translator",
-            f"Who made the {name} translation, as shown to readers.",
-            "text",
-            quote_translation(language, "translator"),
-        ),
-        Column(
-            f"quote_{language}_machine",
-            f"`true` when the {name} translation is a machine translation, `false` when a person made it.",
-            "boolean",
-            quote_translation(language, "machine"),
-            python=lambda row, context, key=f"csv_quote_{language}_machine": (
-                "" if row[key] is None else str(bool(row[key])).lower()
-            ),
-        ),
-    ]
+def quote_translation_columns(language: str, name: str) -> list[Column]:
+    return translation_columns(
+        f"quote_{language}",
+        name,
+        QuoteTranslation.objects.filter(testimony=OuterRef("pk"), language=language),
+        f"The quote translated into {name}; empty when there is no such translation (or the quote is in {name}).",
+    )
 
 
 TESTIMONY_COLUMNS = [
@@ -111,10 +88,10 @@ TESTIMONY_COLUMNS = [
     Column("quote", "The quote in its original language; line breaks are kept inside the quoted cell."),
     Column("quote_language", "ISO 639-1 code of the quote's language.", "code"),
     Column("translation", "English translation, empty when the quote is in English."),
-    *translation_columns("nl", "Dutch"),
-    *translation_columns("ru", "Russian"),
-    *translation_columns("uk", "Ukrainian"),
-    *translation_columns("en", "English"),
+    *quote_translation_columns("nl", "Dutch"),
+    *quote_translation_columns("ru", "Russian"),
+    *quote_translation_columns("uk", "Ukrainian"),
+    *quote_translation_columns("en", "English"),
     Column("context", "What the sources say around the quote."),
     Column(
         "given_on",
@@ -252,6 +229,8 @@ SOURCE_COLUMNS = [
     Column("country", "Country the source works from."),
     Column("languages", "Languages the source publishes in."),
     Column("description", "Description of the source."),
+    *record_translation_columns(Source, "name", "source"),
+    *record_translation_columns(Source, "description", "source"),
     Column(
         "publication_titles",
         "Titles of the source's public publications.",

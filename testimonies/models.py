@@ -27,6 +27,13 @@ from core.names import AliasModel, NamedModel
 from core.public_ids import PublicIdModel
 from core.search import SearchableQuerySet, Term, text_condition
 from core.storage import PrivateStorage
+from core.translations import (
+    RecordTranslation,
+    TranslatableModel,
+    TranslatableQuerySet,
+    TranslatedField,
+    translation_unique,
+)
 from sites.models import Site, SiteQuerySet
 from units.models import Person, PersonQuerySet, Unit
 
@@ -34,25 +41,34 @@ from .reidentification import blocked_message, caption_passages, identifying_pas
 from .storage import EvidenceStorage
 
 
-class SourceQuerySet(SearchableQuerySet, CuratedQuerySet):
+class SourceQuerySet(TranslatableQuerySet, SearchableQuerySet, CuratedQuerySet):
     SEARCH_TEXT_FIELDS = ("name", "description")
 
+    def for_public_list(self):
+        return self.public().with_translations(TranslatedField.NAME)
+
     def for_public_detail(self):
-        return self.public().prefetch_related(
-            "aliases",
-            models.Prefetch(
-                "publications",
-                queryset=Publication.objects.public().prefetch_related(
-                    models.Prefetch(
-                        "cites", queryset=Publication.objects.public().select_related("source"), to_attr="public_cites"
-                    )
+        return (
+            self.public()
+            .with_translations()
+            .prefetch_related(
+                "aliases",
+                models.Prefetch(
+                    "publications",
+                    queryset=Publication.objects.public().prefetch_related(
+                        models.Prefetch(
+                            "cites",
+                            queryset=Publication.objects.public().select_related("source"),
+                            to_attr="public_cites",
+                        )
+                    ),
+                    to_attr="public_publications",
                 ),
-                to_attr="public_publications",
-            ),
+            )
         )
 
 
-class Source(NamedModel, CuratedModel):
+class Source(TranslatableModel, NamedModel, CuratedModel):
     """An organisation or outlet whose publications the database rests on."""
 
     class Kind(models.TextChoices):
@@ -119,6 +135,30 @@ class SourceAlias(AliasModel):
                 violation_error_message=_("This source already has this alias."),
             )
         ]
+
+
+class SourceTranslationQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return SourceQuerySet.public_condition(f"{prefix}source__")
+
+
+class SourceTranslation(RecordTranslation):
+    """The name or description of a source in another language (core.translations)."""
+
+    PARENT_FIELD = "source"
+    # A translation of a published or withheld source is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("source",)
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.CASCADE, related_name="translations")
+
+    objects = SourceTranslationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(RecordTranslation.Meta):
+        verbose_name = _("source translation")
+        verbose_name_plural = _("source translations")
+        constraints = [translation_unique("source", "sourcetranslation")]
 
 
 class PublicationQuerySet(CuratedQuerySet):
@@ -190,11 +230,11 @@ class Publication(PartialDatesModel, CuratedModel):
         ]
 
 
-class AbuseTypeQuerySet(CuratedQuerySet):
+class AbuseTypeQuerySet(TranslatableQuerySet, CuratedQuerySet):
     pass
 
 
-class AbuseType(CuratedModel):
+class AbuseType(TranslatableModel, CuratedModel):
     """A term of the controlled vocabulary of abuses. A term an editor adds is a draft: it reaches the public
     filters, facets, exports and the API only once a reviewer publishes it."""
 
@@ -215,6 +255,32 @@ class AbuseType(CuratedModel):
 
     def get_absolute_url(self):
         return f"{reverse('testimonies:testimony_list')}?abuse_type={self.slug}"
+
+
+class AbuseTypeTranslationQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return AbuseTypeQuerySet.public_condition(f"{prefix}abuse_type__")
+
+
+class AbuseTypeTranslation(RecordTranslation):
+    """The name or description of an abuse type in another language (core.translations)."""
+
+    PARENT_FIELD = "abuse_type"
+    # A translation of a published or withheld abuse type is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("abuse_type",)
+
+    abuse_type = models.ForeignKey(
+        AbuseType, verbose_name=_("abuse type"), on_delete=models.CASCADE, related_name="translations"
+    )
+
+    objects = AbuseTypeTranslationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(RecordTranslation.Meta):
+        verbose_name = _("abuse type translation")
+        verbose_name_plural = _("abuse type translations")
+        constraints = [translation_unique("abuse_type", "abusetypetranslation")]
 
 
 class Consent(models.TextChoices):
@@ -371,9 +437,21 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
             .order_by("-public_given_on_sort", "-id")
             .defer(*Testimony.RESTRICTED_FIELDS)
             .prefetch_related(
-                models.Prefetch("sites", queryset=Site.objects.public().with_public_region(), to_attr="public_sites"),
-                models.Prefetch("units", queryset=Unit.objects.public(), to_attr="public_units"),
-                models.Prefetch("abuse_types", queryset=AbuseType.objects.public(), to_attr="public_abuse_types"),
+                models.Prefetch(
+                    "sites",
+                    queryset=Site.objects.public().with_public_region().with_translations(TranslatedField.NAME),
+                    to_attr="public_sites",
+                ),
+                models.Prefetch(
+                    "units",
+                    queryset=Unit.objects.public().with_translations(TranslatedField.NAME),
+                    to_attr="public_units",
+                ),
+                models.Prefetch(
+                    "abuse_types",
+                    queryset=AbuseType.objects.public().with_translations(TranslatedField.NAME),
+                    to_attr="public_abuse_types",
+                ),
                 "translations",
             )
         )

@@ -49,7 +49,7 @@ class TestimonyNumberedUrlView(NumberedUrlRedirectView):
 
 class SourceListView(PublicFilterListView):
     filterset_class = SourceFilter
-    queryset = Source.objects.public()
+    queryset = Source.objects.for_public_list()
     template_name = "testimonies/source_list.html"
     export_url_name = "testimonies:source_export"
 

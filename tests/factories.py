@@ -8,20 +8,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.text import slugify
 
 from core.curation import PublicationStatus
-from sites.models import Region, Site, SiteAlias, SiteUnit
+from sites.models import Region, Site, SiteAlias, SiteTranslation, SiteUnit
 from testimonies.evidence import attach_evidence
 from testimonies.models import (
     AbuseType,
+    AbuseTypeTranslation,
     Citation,
     EvidenceImage,
     Publication,
     QuoteTranslation,
     Source,
     SourceAlias,
+    SourceTranslation,
     Testimony,
     TestimonyPerson,
 )
-from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent, UnitTranslation
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -260,6 +262,47 @@ class QuoteTranslationFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Нас держали под землёй, рассказ {n}.")
     translator = "a volunteer"
     machine = False
+
+
+class RecordTranslationFactory(factory.django.DjangoModelFactory):
+    """A translation of a record's name (core.translations); `field="description"` for its description."""
+
+    class Meta:
+        abstract = True
+
+    field = "name"
+    language = "ru"
+    text = factory.Sequence(lambda n: f"Перевод {n}")
+    translator = "the Testimony DB editors"
+    machine = False
+
+
+class SiteTranslationFactory(RecordTranslationFactory):
+    class Meta:
+        model = SiteTranslation
+
+    site = factory.SubFactory(SiteFactory)
+
+
+class UnitTranslationFactory(RecordTranslationFactory):
+    class Meta:
+        model = UnitTranslation
+
+    unit = factory.SubFactory(UnitFactory)
+
+
+class SourceTranslationFactory(RecordTranslationFactory):
+    class Meta:
+        model = SourceTranslation
+
+    source = factory.SubFactory(SourceFactory)
+
+
+class AbuseTypeTranslationFactory(RecordTranslationFactory):
+    class Meta:
+        model = AbuseTypeTranslation
+
+    abuse_type = factory.SubFactory(AbuseTypeFactory)
 
 
 def image_bytes(image_format="PNG", size=(48, 32), color=None, seed=0, **save_options) -> bytes:

@@ -173,7 +173,9 @@ def test_testimony_representation(client, world):
     assert daniil["quote"] == "Нас держали в шахте." and daniil["quote_language"] == "ru"
     assert daniil["translation"] == "They kept us in the mine."
     assert daniil["sites"] == [{"slug": "mine", "name": "Coal mine"}]
-    assert daniil["abuse_types"] == [{"slug": "beating", "name": "Beating"}]
+    assert daniil["abuse_types"] == [
+        {"slug": "beating", "name": "Beating", "name_nl": None, "name_ru": None, "name_uk": None}
+    ]
     [citation] = daniil["citations"]
     assert citation["locator"] == "03:12"
     assert citation["publication"]["source"] == "astra"

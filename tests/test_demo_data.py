@@ -6,15 +6,25 @@ from django.core.management import call_command
 
 from archive import demo_data
 from core.curation import PublicationStatus
-from sites.models import Site, SiteAlias, SiteUnit
-from testimonies.models import AbuseType, Citation, Publication, Source, SourceAlias, TestimonyPerson
+from sites.models import Site, SiteAlias, SiteTranslation, SiteUnit
+from testimonies.models import (
+    AbuseType,
+    AbuseTypeTranslation,
+    Citation,
+    Publication,
+    Source,
+    SourceAlias,
+    SourceTranslation,
+    TestimonyPerson,
+)
 from testimonies.models import Testimony as WitnessTestimony  # not "Test*": pytest would try to collect it
-from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent, UnitTranslation
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Source, Publication, AbuseType, Unit, Person, Posting, Site, SiteUnit, WitnessTestimony, Citation]
 MODELS += [SourceAlias, UnitAlias, SiteAlias, PersonAlias, UnitParent, TestimonyPerson]
+MODELS += [SourceTranslation, UnitTranslation, SiteTranslation, AbuseTypeTranslation]
 THROUGH_TABLES = [
     Publication.cites.through,
     Site.reported_in.through,
@@ -39,6 +49,12 @@ EXPECTED_COUNTS = {
     PersonAlias: 2,
     UnitParent: 2,
     TestimonyPerson: 2,
+    # The Russian and Ukrainian names (aliases of kind original or translation), one Dutch site name, and the
+    # abuse types' names in three languages.
+    SourceTranslation: 2,
+    UnitTranslation: 14,
+    SiteTranslation: 9,
+    AbuseTypeTranslation: 39,
 }
 
 
@@ -190,3 +206,21 @@ def test_platform_raam_article_cites_astra():
     assert article.cites.filter(source__slug="astra", kind=Publication.Kind.VIDEO).exists()
     # `cites` is not symmetrical: ASTRA does not cite Platform Raam.
     assert not Publication.objects.filter(source__slug="astra", cites=article).exists()
+
+
+def test_names_are_translated_by_the_editors_and_abuse_types_by_a_machine_marked_so(client):
+    load_demo()
+    petrovskaya = SiteTranslation.objects.get(site__slug="petrovskaya-coal-mine", language="ru")
+    assert (petrovskaya.text, petrovskaya.translator, petrovskaya.machine) == (
+        "шахта «Петровская»",
+        demo_data.EDITORS,
+        False,
+    )
+    assert not UnitTranslation.objects.filter(machine=True).exists()
+    assert not SourceTranslation.objects.filter(machine=True).exists()
+    assert set(AbuseTypeTranslation.objects.values_list("machine", flat=True)) == {True}
+    client.cookies["django_language"] = "ru"
+    html = client.get("/sites/petrovskaya-coal-mine/").content.decode()
+    assert "<h1>шахта «Петровская»</h1>" in html and "переводчик: the Testimony DB editors" in html
+    listing = client.get("/testimonies/").content.decode()
+    assert "Голод" in listing or "Избиения" in listing

@@ -18,9 +18,11 @@ from tests.factories import (
     PostingFactory,
     QuoteTranslationFactory,
     SiteFactory,
+    SiteTranslationFactory,
     SiteUnitFactory,
     TestimonyFactory,
     UnitFactory,
+    UnitTranslationFactory,
 )
 from tests.public_crawl import LISTS
 
@@ -37,8 +39,14 @@ pytestmark = [
 
 
 def test_every_public_page_type_is_valid_html(client, tmp_path):
-    unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion")
-    site = SiteFactory(slug="mine", name="Coal mine", latitude=Decimal("48.0159"), longitude=Decimal("37.8028"))
+    unit = UnitFactory(name="1st Motorized Rifle Battalion", slug="battalion", description="A battalion.")
+    site = SiteFactory(
+        slug="mine", name="Coal mine", description="A mine.", latitude=Decimal("48.0159"), longitude=Decimal("37.8028")
+    )
+    # A translated name and description (core.translations), and a unit whose description has none (a notice).
+    SiteTranslationFactory(site=site, text="шахта")
+    SiteTranslationFactory(site=site, field="description", text="Шахта.", translator="DeepL", machine=True)
+    UnitTranslationFactory(unit=unit, text="1-й мотострелковый батальон")
     SiteUnitFactory(site=site, unit=unit)
     testimony = TestimonyFactory(witness_label="Former detainee", sites=[site], units=[unit], events="2024-03")
     TestimonyFactory(sites=[site], units=[unit], events="2023")

@@ -6,18 +6,22 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
     AbuseTypeFactory,
+    AbuseTypeTranslationFactory,
     CitationFactory,
     EvidenceImageFactory,
     PersonFactory,
     PostingFactory,
     PublicationFactory,
     SiteFactory,
+    SiteTranslationFactory,
     SiteUnitFactory,
     SourceFactory,
+    SourceTranslationFactory,
     TestimonyFactory,
     TestimonyPersonFactory,
     UnitFactory,
     UnitParentFactory,
+    UnitTranslationFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +34,24 @@ def build(size: int) -> dict:
     site = SiteFactory(slug=f"hub-site-{size}", latitude=48.0, longitude=37.8)
     person = PersonFactory(slug=f"hub-person-{size}")
     abuse_types = AbuseTypeFactory.create_batch(size)
+    # Every record has translations of its name and description (core.translations), read from a prefetch.
+    for record, factory, parent in (
+        (source, SourceTranslationFactory, "source"),
+        (unit, UnitTranslationFactory, "unit"),
+    ):
+        factory(**{parent: record})
+        factory(**{parent: record}, field="description")
+    SiteTranslationFactory(site=site, field="description")
+    for abuse_type in abuse_types:
+        AbuseTypeTranslationFactory(abuse_type=abuse_type)
     for index in range(size):
         publication = PublicationFactory(source=source)
         publication.cites.add(PublicationFactory(source=source))
         site.reported_in.add(publication)
         child = UnitFactory(parent=unit)
         other_site = SiteFactory(latitude=48 + index / 100, longitude=37.5)
+        UnitTranslationFactory(unit=child)
+        SiteTranslationFactory(site=other_site)
         SiteUnitFactory(site=site, unit=child, publication=publication)
         SiteUnitFactory(site=other_site, unit=unit, publication=publication)
         PostingFactory(unit=unit, publication=publication)

@@ -16,14 +16,17 @@ from tests.factories import (
     PublicationFactory,
     SiteAliasFactory,
     SiteFactory,
+    SiteTranslationFactory,
     SiteUnitFactory,
     SourceAliasFactory,
     SourceFactory,
+    SourceTranslationFactory,
     TestimonyFactory,
     TestimonyPersonFactory,
     UnitAliasFactory,
     UnitFactory,
     UnitParentFactory,
+    UnitTranslationFactory,
 )
 from tests.public_crawl import everything_public, fetch, search_hits
 from units.models import Person, Unit
@@ -87,6 +90,8 @@ def hide_site(world, status):
     )
     SiteUnitFactory(site=site, unit=world["unit"])
     SiteAliasFactory(site=site, name=f"{MARK} alias of a site")
+    SiteTranslationFactory(site=site, text=f"{MARK} translated name of a site")
+    SiteTranslationFactory(site=site, field="description", language="nl", text=f"{MARK} vertaalde beschrijving")
     world["testimony"].sites.add(site)
     EvidenceImageFactory(site=site, caption=f"{MARK} published image of a hidden site")
     return site
@@ -100,6 +105,7 @@ def hide_unit(world, status):
     # A public person's posting to the hidden unit is hidden with the unit, title and all.
     PostingFactory(unit=unit, person=PersonFactory(name="Officer of a hidden unit"), title=f"{MARK} title")
     UnitAliasFactory(unit=unit, name=f"{MARK} alias of a unit")
+    UnitTranslationFactory(unit=unit, text=f"{MARK} translated name of a unit")
     UnitParentFactory(unit=world["unit"], parent=unit, period="2023")
     SiteUnitFactory(site=world["site"], unit=unit)
     world["testimony"].units.add(unit)
@@ -109,6 +115,7 @@ def hide_unit(world, status):
 def hide_source(world, status):
     source = SourceFactory(status=status, name=f"{MARK} source", slug=f"{MARK.lower()}-source")
     SourceAliasFactory(source=source, name=f"{MARK} alias of a source")
+    SourceTranslationFactory(source=source, field="description", language="uk", text=f"{MARK} translated description")
     publication = PublicationFactory(source=source, title=f"{MARK} publication of a hidden source")
     CitationFactory(testimony=world["testimony"], publication=publication)
     world["site"].reported_in.add(publication)

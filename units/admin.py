@@ -6,6 +6,7 @@ from core.admin_base import (
     AliasInline,
     CuratedAdmin,
     MergeAdminMixin,
+    RecordTranslationInline,
     ReviewedLinkAdmin,
     ReviewedLinkInline,
 )
@@ -13,12 +14,16 @@ from core.admin_duplicates import DuplicateWarningAdminMixin
 from core.admin_import import CsvImportAdminMixin
 from core.duplicates import combined, same_number, similar_names
 
-from .models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
+from .models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent, UnitTranslation
 from .views import PersonDetailView, UnitDetailView
 
 
 class UnitAliasInline(AliasInline):
     model = UnitAlias
+
+
+class UnitTranslationInline(RecordTranslationInline):
+    model = UnitTranslation
 
 
 class PersonAliasInline(AliasInline):
@@ -72,10 +77,10 @@ class UnitAdmin(DuplicateWarningAdminMixin, MergeAdminMixin, CsvImportAdminMixin
     list_display = ("name", "short_name", "unit_number", "kind", "parent", "status")
     list_filter = ("status", "kind", "branch")
     list_select_related = ("parent",)
-    search_fields = ("name", "aliases__name", "short_name", "unit_number", "garrison")
+    search_fields = ("name", "aliases__name", "translations__text", "short_name", "unit_number", "garrison")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("parent",)
-    inlines = [UnitAliasInline, UnitParentInline, UnitPostingInline, SubUnitInline]
+    inlines = [UnitAliasInline, UnitTranslationInline, UnitParentInline, UnitPostingInline, SubUnitInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "short_name", "unit_number", "kind", "parent")}),
         (_("Details"), {"fields": ("branch", "garrison", "description")}),

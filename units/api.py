@@ -12,6 +12,8 @@ from core.json_api import (
     code_field,
     link_serializer,
     link_sources_field,
+    record_translations_field,
+    translated_fields,
 )
 
 from .filters import PersonFilter, UnitFilter
@@ -69,6 +71,9 @@ class UnitSerializer(serializers.Serializer):
     branch = serializers.CharField(read_only=True, help_text="Branch of the armed forces.")
     garrison = serializers.CharField(read_only=True, help_text="Garrison or location.")
     description = serializers.CharField(read_only=True, help_text="Description of the unit.")
+    name_nl, name_ru, name_uk = translated_fields("name", "unit")
+    description_nl, description_ru, description_uk = translated_fields("description", "unit")
+    translations = record_translations_field()
     sub_units = NamedRefSerializer(
         source="public_children", many=True, read_only=True, help_text="The public units whose parent this unit is."
     )

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
-from core.csv_export import Column, joined, public_url
+from core.csv_export import Column, joined, public_url, record_translation_columns
 from core.curation import public_related, related_model
 
 from .models import Person, PersonAlias, Posting, Unit
@@ -32,6 +32,8 @@ UNIT_COLUMNS = [
     Column("branch", "Branch of the armed forces."),
     Column("garrison", "Garrison or location."),
     Column("description", "Description of the unit."),
+    *record_translation_columns(Unit, "name", "unit"),
+    *record_translation_columns(Unit, "description", "unit"),
     Column(
         "commander_slugs",
         "Slugs of the public persons posted to the unit as commander (at any time); join with persons.csv `slug`.",

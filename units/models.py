@@ -17,29 +17,50 @@ from core.curation import (
     is_public,
     link_source_gaps,
     public_related,
+    related_model,
 )
 from core.dates import PartialDateField, PartialDatesModel, overlapping
 from core.names import AliasModel, NamedModel
 from core.search import SearchableQuerySet
+from core.translations import (
+    RecordTranslation,
+    TranslatableModel,
+    TranslatableQuerySet,
+    TranslatedField,
+    translation_unique,
+    translations_of,
+)
 
 
-class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
+class UnitQuerySet(TranslatableQuerySet, SearchableQuerySet, CuratedQuerySet):
     SEARCH_TEXT_FIELDS = ("name", "short_name", "unit_number", "garrison", "description")
 
     def with_public_parent(self):
         return self.select_related("parent").annotate(parent_is_public=is_public(Unit.objects, "parent"))
 
+    def with_name_translations(self):
+        """The translations of the names of the units and of their parents (the list's and the API's names)."""
+        return self.with_translations(TranslatedField.NAME).prefetch_related(
+            translations_of(Unit, "parent", TranslatedField.NAME)
+        )
+
     def for_public_list(self):
-        return self.public().with_public_parent()
+        return self.public().with_public_parent().with_name_translations()
 
     def for_public_api(self):
         """Public units with their public parent, sub-units, commanders and site links (the API's representation)."""
         return (
             self.public()
             .with_public_parent()
+            .with_translations()
             .prefetch_related(
+                translations_of(Unit, "parent", TranslatedField.NAME),
                 "aliases",
-                models.Prefetch("children", queryset=Unit.objects.public(), to_attr="public_children"),
+                models.Prefetch(
+                    "children",
+                    queryset=Unit.objects.public().with_translations(TranslatedField.NAME),
+                    to_attr="public_children",
+                ),
                 models.Prefetch(
                     "postings",
                     queryset=Posting.objects.public()
@@ -50,7 +71,10 @@ class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
                 ),
                 models.Prefetch(
                     "parent_links",
-                    queryset=UnitParent.objects.public().with_public_publication().select_related("parent"),
+                    queryset=UnitParent.objects.public()
+                    .with_public_publication()
+                    .select_related("parent")
+                    .prefetch_related(translations_of(UnitParent, "parent", TranslatedField.NAME)),
                     to_attr="public_parent_links",
                 ),
                 models.Prefetch(
@@ -58,7 +82,10 @@ class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
                     queryset=public_related(Unit, "site_units")
                     .with_public_publication()
                     .with_corroboration()
-                    .select_related("site"),
+                    .select_related("site")
+                    .prefetch_related(
+                        translations_of(related_model(Unit, "site_units"), "site", TranslatedField.NAME)
+                    ),
                     to_attr="public_site_units",
                 ),
             )
@@ -74,7 +101,7 @@ class UnitQuerySet(SearchableQuerySet, CuratedQuerySet):
         )
 
 
-class Unit(NamedModel, CuratedModel):
+class Unit(TranslatableModel, NamedModel, CuratedModel):
     """A military unit, placed in its chain of command by its parent unit."""
 
     class Kind(models.TextChoices):
@@ -186,6 +213,30 @@ class UnitAlias(AliasModel):
                 violation_error_message=_("This unit already has this alias."),
             )
         ]
+
+
+class UnitTranslationQuerySet(PublicQuerySet):
+    @classmethod
+    def public_condition(cls, prefix: str = "") -> Q:
+        return UnitQuerySet.public_condition(f"{prefix}unit__")
+
+
+class UnitTranslation(RecordTranslation):
+    """The name or description of a unit in another language (core.translations)."""
+
+    PARENT_FIELD = "unit"
+    # A translation of a published or withheld unit is read-only for editors (core.curation.link_locked_for).
+    REVIEWED_PARENTS = ("unit",)
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="translations")
+
+    objects = UnitTranslationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta(RecordTranslation.Meta):
+        verbose_name = _("unit translation")
+        verbose_name_plural = _("unit translations")
+        constraints = [translation_unique("unit", "unittranslation")]
 
 
 class PersonQuerySet(SearchableQuerySet, CuratedQuerySet):

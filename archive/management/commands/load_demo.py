@@ -7,18 +7,20 @@ from django.db import transaction
 from archive import demo_data
 from core.curation import PublicationStatus
 from core.database import LongerLimitsCommand
-from sites.models import Region, Site, SiteAlias, SiteUnit
+from sites.models import Region, Site, SiteAlias, SiteTranslation, SiteUnit
 from testimonies.models import (
     AbuseType,
+    AbuseTypeTranslation,
     Citation,
     Publication,
     QuoteTranslation,
     Source,
     SourceAlias,
+    SourceTranslation,
     Testimony,
     TestimonyPerson,
 )
-from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent
+from units.models import Person, PersonAlias, Posting, Unit, UnitAlias, UnitParent, UnitTranslation
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -52,6 +54,7 @@ class Command(LongerLimitsCommand):
         for row in demo_data.SOURCES:
             sources[row["slug"]] = self.upsert(Source, {"slug": row["slug"]}, fields(row, "slug"))
             self.set_aliases(SourceAlias, sources[row["slug"]], row)
+            self.set_translations(SourceTranslation, sources[row["slug"]], demo_data.name_translations(row))
 
         publications = {}
         for row in demo_data.PUBLICATIONS:
@@ -69,12 +72,15 @@ class Command(LongerLimitsCommand):
             )
             for row in demo_data.ABUSE_TYPES
         }
+        for slug, abuse_type in abuse_types.items():
+            self.set_translations(AbuseTypeTranslation, abuse_type, demo_data.abuse_type_translations(slug))
 
         units = {}
         for row in demo_data.UNITS:
             values = fields(row, "slug") | {"parent": units[row["parent"]] if row.get("parent") else None}
             units[row["slug"]] = self.upsert(Unit, {"slug": row["slug"]}, values)
             self.set_aliases(UnitAlias, units[row["slug"]], row)
+            self.set_translations(UnitTranslation, units[row["slug"]], demo_data.name_translations(row))
             if row.get("parent"):
                 lookup = {"unit": units[row["slug"]], "parent": units[row["parent"]]}
                 self.upsert(UnitParent, lookup, {"publication": publications[row["parent_according_to"]]})
@@ -97,6 +103,7 @@ class Command(LongerLimitsCommand):
             values = fields(row, "slug", "region") | {"region": regions[row["region"]]}
             site = self.upsert(Site, {"slug": row["slug"]}, values)
             self.set_aliases(SiteAlias, site, row)
+            self.set_translations(SiteTranslation, site, demo_data.name_translations(row))
             self.set_m2m(site, "reported_in", [publications[key] for key in row["reported_in"]])
             for link in row["units"]:
                 lookup = {"site": site, "unit": units[link["unit"]], "role": link["role"]}
@@ -154,6 +161,16 @@ class Command(LongerLimitsCommand):
             lookup = {alias_model.PARENT_FIELD: record, "name": alias["name"], "language": alias["language"]}
             self.upsert(alias_model, lookup, {"kind": alias["kind"]})
 
+    def set_translations(self, translation_model, record, translations: list[dict]):
+        for translation in translations:
+            lookup = {
+                translation_model.PARENT_FIELD: record,
+                "field": translation["field"],
+                "language": translation["language"],
+            }
+            values = {key: translation.get(key, False) for key in ("text", "translator", "machine")}
+            self.upsert(translation_model, lookup, values)
+
     def set_m2m(self, obj, name: str, targets: list):
         manager = getattr(obj, name)
         if set(manager.values_list("pk", flat=True)) != {target.pk for target in targets}:
@@ -165,16 +182,16 @@ class Command(LongerLimitsCommand):
         counter["link sets changed" if links else action] += 1
 
     def report(self):
-        models = [Source, SourceAlias, Publication, AbuseType, Unit, UnitAlias, UnitParent, Person, PersonAlias]
-        models += [Posting]
-        models += [Site, SiteAlias, SiteUnit, Testimony, QuoteTranslation, Citation, TestimonyPerson]
+        models = [Source, SourceAlias, SourceTranslation, Publication, AbuseType, AbuseTypeTranslation]
+        models += [Unit, UnitAlias, UnitTranslation, UnitParent, Person, PersonAlias, Posting]
+        models += [Site, SiteAlias, SiteTranslation, SiteUnit, Testimony, QuoteTranslation, Citation, TestimonyPerson]
         self.stdout.write("Demo data loaded:")
         for model in models:
             counter = self.stats.get(model._meta.object_name, Counter())
             changes = ", ".join(
                 f"{counter[action]} {action}" for action in (CREATED, UPDATED, UNCHANGED, "link sets changed")
             )
-            self.stdout.write(f"  {model._meta.object_name:<15} {model.objects.count():>4} in database ({changes})")
+            self.stdout.write(f"  {model._meta.object_name:<20} {model.objects.count():>4} in database ({changes})")
         hidden = Testimony.objects.exclude(pk__in=Testimony.objects.public()).count()
         self.stdout.write(f"  of which testimonies not public (draft, review, withheld): {hidden}")
 

@@ -1,0 +1,163 @@
+"""Record text in several languages (issue 16): the name and description of a site, unit, source or abuse type in
+the site's other languages, each translation with who made it and whether a machine did.
+
+A record's own fields are the original, written in English (`ORIGINAL_LANGUAGE`, the curators' working language
+and the site's default). Each translatable model has a concrete `RecordTranslation` in its own app (foreign key
+named by `PARENT_FIELD`, related name "translations", one row per record, field and language) whose public rule is
+its record's: a translation is shown exactly where its record is. Pages read the translations that the public
+queryset prefetched (`TranslatableQuerySet.with_translations`) through `TranslatableModel.text_in`, which never
+queries: without a prefetch it gives the original. Exports and the API give every language, a column or field per
+language (`translation_columns`, `translation_fields`).
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .curation import related_model
+
+ORIGINAL_LANGUAGE = "en"
+
+
+class TranslationLanguage(models.TextChoices):
+    """The site's languages other than the records' own (settings.LANGUAGES)."""
+
+    DUTCH = "nl", _("Dutch")
+    RUSSIAN = "ru", _("Russian")
+    UKRAINIAN = "uk", _("Ukrainian")
+
+
+class TranslatedField(models.TextChoices):
+    NAME = "name", _("name")
+    DESCRIPTION = "description", _("description")
+
+
+# English names of the languages, for the data dictionary and the API schema (which are in English).
+LANGUAGE_NAMES = {"nl": "Dutch", "ru": "Russian", "uk": "Ukrainian"}
+
+
+class RecordTranslation(models.Model):
+    """The name or description of a record in another language, with who translated it and whether a machine did.
+
+    Concrete translations add the foreign key named by PARENT_FIELD (related name "translations"), a queryset whose
+    public rule is the record's, a history, REVIEWED_PARENTS (editors change a published record's translations only
+    through a reviewer, like its aliases) and a unique constraint on (record, field, language).
+    """
+
+    PARENT_FIELD: str
+
+    field = models.CharField(_("field"), max_length=20, choices=TranslatedField.choices)
+    language = models.CharField(_("language"), max_length=5, choices=TranslationLanguage.choices)
+    text = models.TextField(_("translated text"))
+    translator = models.CharField(
+        _("translated by"),
+        max_length=200,
+        help_text=_('Shown to readers, e.g. "the Testimony DB editors" or "a volunteer of this project".'),
+    )
+    machine = models.BooleanField(_("machine translation"), default=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["field", "language"]
+
+    def __str__(self):
+        return f"{self.get_field_display()}, {self.get_language_display()}: {self.text[:40]}"
+
+    @property
+    def parent(self):
+        return getattr(self, self.PARENT_FIELD)
+
+    def clean(self):
+        super().clean()
+        if self.field == TranslatedField.NAME:
+            self.text = " ".join(self.text.split())
+            limit = related_model(type(self), self.PARENT_FIELD)._meta.get_field("name").max_length
+            if len(self.text) > limit:
+                raise ValidationError(
+                    {"text": _("A name has at most %(limit)d characters.") % {"limit": limit}}, code="max_length"
+                )
+
+
+def translation_unique(parent_field: str, model_name: str) -> models.UniqueConstraint:
+    """The one translation of a record's field into a language."""
+    return models.UniqueConstraint(
+        fields=[parent_field, "field", "language"],
+        name=f"{model_name}_one_per_language",
+        violation_error_message=_("This text already has a translation into this language."),
+    )
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """A record's field as a reader in one language sees it."""
+
+    text: str
+    # The language the text is in (for the HTML `lang` attribute).
+    language: str
+    # The translation shown, or None for the original.
+    translation: RecordTranslation | None
+    # The reader's language has no translation of this text: the original is shown in another language.
+    missing: bool
+
+    def __str__(self):
+        return self.text
+
+
+def reader_language(language: str | None = None) -> str:
+    return (language or get_language() or ORIGINAL_LANGUAGE).split("-")[0]
+
+
+class TranslatableModel(models.Model):
+    """A record whose name and description may be translated (its app adds the concrete RecordTranslation)."""
+
+    ORIGINAL_LANGUAGE = ORIGINAL_LANGUAGE
+
+    class Meta:
+        abstract = True
+
+    def prefetched_translations(self) -> list:
+        """The translations the queryset prefetched; none (the original is shown) without a prefetch, so that a page
+        that forgot it shows English rather than querying once per record."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        return list(self.translations.all()) if "translations" in cache else []
+
+    def text_in(self, field: str, language: str | None = None) -> TextReading:
+        """`field` (name or description) in `language` (the reader's, by default): its translation when there is one,
+        else the original."""
+        language = reader_language(language)
+        original = getattr(self, field)
+        if language != ORIGINAL_LANGUAGE:
+            for translation in self.prefetched_translations():
+                if translation.field == field and translation.language == language:
+                    return TextReading(translation.text, language, translation, False)
+        missing = bool(original) and language != ORIGINAL_LANGUAGE
+        return TextReading(original, ORIGINAL_LANGUAGE, None, missing)
+
+    @property
+    def reader_name(self) -> str:
+        """The name in the language of the request being answered (the original without a translation)."""
+        return self.text_in("name").text
+
+
+class TranslatableQuerySet(models.QuerySet):
+    def with_translations(self, *fields: str):
+        """Prefetch the records' translations (of `fields` only, when given): one query, whatever the rows."""
+        translations = related_model(self.model, "translations").objects.all()
+        if fields:
+            translations = translations.filter(field__in=fields)
+        return self.prefetch_related(models.Prefetch("translations", queryset=translations))
+
+
+def translations_of(model: type[models.Model], relation: str, *fields: str) -> models.Prefetch:
+    """Prefetch the translations (of `fields` only, when given) of the records that `model`'s `relation` reaches
+    ("unit", "publication__source"), for querysets that select those records with `select_related`."""
+    target = model
+    for step in relation.split("__"):
+        target = related_model(target, step)
+    translations = related_model(target, "translations").objects.all()
+    if fields:
+        translations = translations.filter(field__in=fields)
+    return models.Prefetch(f"{relation}__translations", queryset=translations)
