@@ -40,6 +40,13 @@ class NamedModel(models.Model):
             names += self.translations.filter(field=TranslatedField.NAME).values_list("text", flat=True)
         return names
 
+    @property
+    def other_names(self) -> list:
+        """Its aliases (prefetched by the page) but the name its heading shows: a Russian reader whose heading is the
+        Russian translation of the name is not told it again as "also known as"."""
+        shown = self.reader_name if isinstance(self, TranslatableModel) else self.name
+        return [alias for alias in self.aliases.all() if alias.name != shown]
+
     def build_search_names(self, aliases=None) -> str:
         return name_index([*self.name_variants(), *(self.alias_names() if aliases is None else aliases)])
 

@@ -26,11 +26,14 @@ from tests.admin_forms import admin_url, form_data
 from tests.factories import (
     AbuseTypeFactory,
     AbuseTypeTranslationFactory,
+    SiteAliasFactory,
     SiteFactory,
     SiteTranslationFactory,
+    SourceAliasFactory,
     SourceFactory,
     SourceTranslationFactory,
     TestimonyFactory,
+    UnitAliasFactory,
     UnitFactory,
     UnitTranslationFactory,
     UserFactory,
@@ -83,6 +86,23 @@ def test_a_russian_reader_sees_the_russian_name_and_description_marked_as_transl
     assert f'<div class="record-description" lang="ru"><p>{DESCRIPTION_RU}</p></div>' in html
     assert "Машинный перевод, язык: русский (DeepL)" in html
     assert DESCRIPTION not in html and "пока нет" not in html
+
+
+ALIAS_FACTORIES = {"site": SiteAliasFactory, "unit": UnitAliasFactory, "source": SourceAliasFactory}
+
+
+@pytest.mark.parametrize("kind", RECORDS)
+def test_the_name_the_heading_shows_is_not_repeated_as_also_known_as(client, kind):
+    """The Russian name is an alias and the name's translation: a Russian reader reads it once, as the heading."""
+    record = translated(*RECORDS[kind])
+    alias_factory = ALIAS_FACTORIES[kind]
+    alias_factory(**{kind: record}, name=NAME_RU, language="ru")
+    alias_factory(**{kind: record}, name="Petrovska mine", language="uk")
+    russian = page(client, record.get_absolute_url(), "ru")
+    main = russian.split('<main id="main">')[1]
+    assert main.count(escape(NAME_RU)) == 1 and "Petrovska mine" in main
+    english = page(client, record.get_absolute_url(), "en")
+    assert escape(NAME_RU) in english and "Petrovska mine" in english
 
 
 @pytest.mark.parametrize("kind", RECORDS)
