@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Count
 
+from .translations import reader_names
+
 
 @dataclass(frozen=True)
 class FacetChoice:
@@ -57,23 +59,30 @@ def by_field(field: str, choices=None) -> Callable:
 
 
 def by_link(
-    links: Callable[[models.QuerySet], models.QuerySet], record: str, value: str, label: str, choices=None
+    links: Callable[[models.QuerySet], models.QuerySet],
+    record: str,
+    value: str,
+    label: str,
+    choices=None,
+    translated: bool = False,
 ) -> Callable:
     """Count records per related record, through `links(queryset)`: rows of a link model (or of the related
     model itself) that join the listed records (`record`, the field naming them) to public related records,
     each identified by `value` and shown as `label` (field paths on the link rows; or, for a code, its label in
-    `choices`)."""
+    `choices`; or, `translated`, the related record's name in the reader's language where it has a translation:
+    for counts cached per language, as the list pages' facets are)."""
     labels = dict(choices.choices) if choices is not None else {}
 
     def count(queryset, limit):
+        linked = links(queryset)
         rows = (
-            links(queryset)
-            .order_by()
+            linked.order_by()
             .values_list(value, label)
             .annotate(records=Count(record, distinct=True))
             .order_by("-records", label)
         )
         rows = list(rows[:limit] if limit else rows)
-        return [(code, labels.get(code, name), records) for code, name, records in rows]
+        names = reader_names(linked.model, value, [code for code, _name, _records in rows]) if translated else {}
+        return [(code, names.get(code) or labels.get(code, name), records) for code, name, records in rows]
 
     return count

@@ -161,3 +161,22 @@ def translations_of(model: type[models.Model], relation: str, *fields: str) -> m
     if fields:
         translations = translations.filter(field__in=fields)
     return models.Prefetch(f"{relation}__translations", queryset=translations)
+
+
+def reader_names(model: type[models.Model], path: str, keys) -> dict:
+    """The names in the reader's language of the records that `path` ("abusetype__slug", on `model`) reaches with
+    those `keys`, {key: translated name}, for the records that have a translation of their name: one query, none
+    for a reader of the original language."""
+    language = reader_language()
+    *steps, key = path.split("__")
+    target = model
+    for step in steps:
+        target = related_model(target, step)
+    if language == ORIGINAL_LANGUAGE or not keys or not issubclass(target, TranslatableModel):
+        return {}
+    translation_model = related_model(target, "translations")
+    by_key = f"{translation_model.PARENT_FIELD}__{key}"
+    translations = translation_model.objects.filter(
+        **{f"{by_key}__in": list(keys)}, field=TranslatedField.NAME, language=language
+    )
+    return dict(translations.values_list(by_key, "text"))

@@ -83,7 +83,9 @@ class SiteFilter(django_filters.FilterSet):
         Facet("region", by_region(public_region_of_sites, "region", "pk")),
         Facet("territory", by_field("territory", Site.Territory)),
         Facet("kind", by_field("kind", Site.Kind)),
-        Facet("unit", by_link(public_unit_links, "site_id", "unit__slug", "unit__name"), top=TOP_CHOICES),
+        Facet(
+            "unit", by_link(public_unit_links, "site_id", "unit__slug", "unit__name", translated=True), top=TOP_CHOICES
+        ),
     )
 
     class Meta:

@@ -41,7 +41,9 @@ def public_citations(testimonies):
 
 
 def public_abuse_type_choices():
-    return list(AbuseType.objects.public().order_by("name").values_list("slug", "name"))
+    """The public abuse types by their names in the reader's language (the original where none is translated)."""
+    abuse_types = AbuseType.objects.public().with_translations("name")
+    return sorted(((abuse.slug, abuse.reader_name) for abuse in abuse_types), key=lambda choice: choice[1].casefold())
 
 
 class PublicDateOrderingFilter(OrderingFilter):
@@ -107,14 +109,31 @@ class TestimonyFilter(django_filters.FilterSet):
     )
 
     facets = (
-        Facet("site", by_link(public_site_links, "testimony_id", "site__slug", "site__name"), top=TOP_CHOICES),
-        Facet("unit", by_link(public_unit_links, "testimony_id", "unit__slug", "unit__name"), top=TOP_CHOICES),
         Facet(
-            "source",
-            by_link(public_citations, "testimony_id", "publication__source__slug", "publication__source__name"),
+            "site",
+            by_link(public_site_links, "testimony_id", "site__slug", "site__name", translated=True),
             top=TOP_CHOICES,
         ),
-        Facet("abuse_type", by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name")),
+        Facet(
+            "unit",
+            by_link(public_unit_links, "testimony_id", "unit__slug", "unit__name", translated=True),
+            top=TOP_CHOICES,
+        ),
+        Facet(
+            "source",
+            by_link(
+                public_citations,
+                "testimony_id",
+                "publication__source__slug",
+                "publication__source__name",
+                translated=True,
+            ),
+            top=TOP_CHOICES,
+        ),
+        Facet(
+            "abuse_type",
+            by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name", translated=True),
+        ),
         Facet("region", by_region(public_region_links, "site__region", "testimony_id")),
         Facet("witness_role", by_field("witness_role", Testimony.WitnessRole)),
         Facet("verification", by_field("verification", Testimony.Verification)),

@@ -409,3 +409,18 @@ def test_reading_a_translation_never_queries_and_without_a_prefetch_gives_the_or
         assert prefetched.text_in("name", "uk").missing and prefetched.text_in("name", "uk").text == site.name
         assert not prefetched.text_in("name", "en").missing
         assert plain.text_in("name", "ru").text == "Petrovskaya coal mine"
+
+
+def test_the_list_filters_name_records_in_the_readers_language(client):
+    """The abuse-type choices and the facets' links (units, sites, sources, abuse types) use the names a reader
+    of the language has; an English reader sees the originals, and each language's counts are cached apart."""
+    abuse = AbuseTypeFactory(name="Beating", slug="beating")
+    AbuseTypeTranslationFactory(abuse_type=abuse, field="name", language="ru", text="Избиения", machine=True)
+    unit = UnitFactory(name="110th Brigade")
+    UnitTranslationFactory(unit=unit, field="name", language="ru", text="110-я бригада")
+    TestimonyFactory(abuse_types=[abuse], units=[unit])
+    russian = page(client, reverse("testimonies:testimony_list"), "ru")
+    assert '<option value="beating">Избиения' in russian and "110-я бригада</a>" in russian
+    english = page(client, reverse("testimonies:testimony_list"), "en")
+    assert '<option value="beating">Beating' in english and "110th Brigade</a>" in english
+    assert "Избиения" not in english and "110-я бригада" not in english

@@ -32,7 +32,9 @@ class UnitFilter(django_filters.FilterSet):
 
     facets = (
         Facet("kind", by_field("kind", Unit.Kind)),
-        Facet("parent", by_link(public_parents, "pk", "parent__slug", "parent__name"), top=TOP_CHOICES),
+        Facet(
+            "parent", by_link(public_parents, "pk", "parent__slug", "parent__name", translated=True), top=TOP_CHOICES
+        ),
     )
 
     class Meta:
@@ -66,7 +68,11 @@ class PersonFilter(django_filters.FilterSet):
     )
 
     facets = (
-        Facet("unit", by_link(public_posting_links, "person_id", "unit__slug", "unit__name"), top=TOP_CHOICES),
+        Facet(
+            "unit",
+            by_link(public_posting_links, "person_id", "unit__slug", "unit__name", translated=True),
+            top=TOP_CHOICES,
+        ),
         Facet("role", by_link(public_posting_links, "person_id", "role", "role", Posting.Role)),
     )
 
