@@ -90,15 +90,15 @@ class Viewport:
 
 
 def site_marker(site: Site) -> dict:
-    """What a marker and its popup show, in the reader's language (needs `with_public_region()`); the open data is
-    the GeoJSON export."""
+    """What a marker and its popup show, in the reader's language (needs `with_public_region()`, and
+    `with_translations()` for the name's translation); the open data is the GeoJSON export."""
     precision = site.location_precision
     return {
         "type": "Feature",
         "geometry": point(site.longitude, site.latitude),
         "properties": {
             "slug": site.slug,
-            "name": site.name,
+            "name": site.reader_name,
             "url": site.get_absolute_url(),
             "kind": str(site.get_kind_display()),
             "region": str(site.public_region or ""),
@@ -128,7 +128,7 @@ def cluster_feature(cell: dict) -> dict:
 
 
 def single_markers(ids: list[int]) -> list[dict]:
-    sites = Site.objects.public().with_public_region().filter(pk__in=ids).order_by("pk")
+    sites = Site.objects.public().with_public_region().with_translations("name").filter(pk__in=ids).order_by("pk")
     return [site_marker(site) for site in sites]
 
 

@@ -20,6 +20,7 @@ from django.utils.html import escape
 from core.curation import PublicationStatus
 from core.generation import current_generation, watched_tables
 from core.roles import EDITOR
+from sites.clusters import max_zoom
 from sites.models import Site, SiteTranslation
 from testimonies.models import AbuseTypeTranslation, SourceTranslation
 from tests.admin_forms import admin_url, form_data
@@ -424,3 +425,15 @@ def test_the_list_filters_name_records_in_the_readers_language(client):
     english = page(client, reverse("testimonies:testimony_list"), "en")
     assert '<option value="beating">Beating' in english and "110th Brigade</a>" in english
     assert "Избиения" not in english and "110-я бригада" not in english
+
+
+def test_the_map_markers_name_a_site_in_the_readers_language(client):
+    site = SiteFactory(name="Petrovskaya coal mine", latitude="48.0", longitude="37.8")
+    SiteTranslationFactory(site=site, field="name", language="ru", text=NAME_RU)
+    closest = {"bbox": "37,47,39,49", "zoom": max_zoom()}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    (marker,) = client.get(reverse("sites:site_map_markers"), closest).json()["features"]
+    assert marker["properties"]["name"] == NAME_RU
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    (marker,) = client.get(reverse("sites:site_map_markers"), closest).json()["features"]
+    assert marker["properties"]["name"] == "Petrovskaya coal mine"
