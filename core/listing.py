@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 
 from .generation import cached
-from .search import planner_estimate
+from .search import counted_as_listed, planner_estimate
 from .security import ReadOnlyViewMixin
 
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
@@ -195,14 +195,15 @@ def bounded_count(queryset) -> tuple[int, bool]:
     of the filtered query instead of counting a large result row by row. An estimate of several times the bound
     is trusted without counting at all (a common word in a search matches much of the archive). Only the keys
     are selected: an annotation the count does not filter by (a correlated subquery per row) is not computed."""
-    estimate = planner_estimate(queryset)
-    if estimate is not None and estimate > TRUSTED_ESTIMATE_FROM:
-        return estimate, True
-    bounded = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1].count()
-    if bounded <= EXACT_COUNT_UP_TO:
-        return bounded, False
-    if estimate is None:
-        return queryset.order_by().values("pk").count(), False
+    with counted_as_listed():  # a common word's matches as a list of ids (core.search.EitherForm)
+        estimate = planner_estimate(queryset)
+        if estimate is not None and estimate > TRUSTED_ESTIMATE_FROM:
+            return estimate, True
+        bounded = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1].count()
+        if bounded <= EXACT_COUNT_UP_TO:
+            return bounded, False
+        if estimate is None:
+            return queryset.order_by().values("pk").count(), False
     return max(estimate, bounded), True
 
 

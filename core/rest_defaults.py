@@ -8,7 +8,6 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -117,13 +116,22 @@ def positive_int(raw: str | None, default: int) -> int | None:
 
 
 class PagePagination(BasePagination):
-    """`page` (from 1) and `per_page` (1 to PUBLIC_MAX_PAGE_SIZE); {"count", "next", "previous", "results"} with
-    full URLs. A page size or number that is not one is a 400, a page past the last a 404."""
+    """`page` (from 1) and `per_page` (1 to PUBLIC_MAX_PAGE_SIZE); {"count", "count_is_estimate", "next", "previous",
+    "results"} with full URLs. A page size or number that is not one is a 400, a page past the last a 404.
+
+    The count is the list pages' (core.listing.bounded_count): exact up to 10,000 records, past that on PostgreSQL
+    the planner's estimate, flagged by `count_is_estimate`, instead of counting every public record (250 ms at
+    1,000,000 testimonies). `next` and the 404 never rest on the estimate: a page reads one record more than it
+    shows, so whether there is a next page is known exactly; and on the last page the count is exact again. Past
+    the first 10,000 records (a deep page) the count is exact: reading the records before the page costs as much."""
 
     page_query_param = "page"
     page_size_query_param = "per_page"
 
     def paginate_queryset(self, queryset, request, view=None):
+        # Imported here: DRF imports this module while it defines its views, before the models are loaded.
+        from core import listing
+
         self.request = request
         per_page = positive_int(request.query_params.get(self.page_size_query_param), settings.PUBLIC_PAGE_SIZE)
         if per_page is None or per_page > settings.PUBLIC_MAX_PAGE_SIZE:
@@ -133,12 +141,28 @@ class PagePagination(BasePagination):
         if number is None:
             message = _("Give a whole number from 1.")
             raise Problem(400, _("Invalid page number."), {self.page_query_param: [{"message": message}]})
-        self.paginator = Paginator(queryset, per_page)
-        try:
-            self.page = self.paginator.page(number)
-        except EmptyPage:
-            raise Problem(404, _("There is no page %(number)d.") % {"number": number}) from None
-        return list(self.page)
+        offset = (number - 1) * per_page
+        if offset > listing.EXACT_COUNT_UP_TO:
+            # A deep page: reading the records before it costs what counting them does, and a page past the last
+            # (?page=99999999) must be refused without reading the whole list first.
+            self.count, self.count_is_estimate = queryset.order_by().values("pk").count(), False
+            if offset >= self.count:
+                raise Problem(404, _("There is no page %(number)d.") % {"number": number})
+            rows = list(queryset[offset : offset + per_page])
+            self.number, self.has_next = number, offset + len(rows) < self.count
+            return rows
+        rows = list(queryset[offset : offset + per_page + 1])
+        if not rows and number > 1:
+            raise Problem(404, _("There is no page %(number)d.") % {"number": number})
+        self.number, self.has_next = number, len(rows) > per_page
+        rows = rows[:per_page]
+        if self.has_next:
+            count, self.count_is_estimate = listing.bounded_count(queryset)
+            # An estimate below what the pages already show would contradict them.
+            self.count = max(count, offset + per_page + 1)
+        else:
+            self.count, self.count_is_estimate = offset + len(rows), False
+        return rows
 
     def page_url(self, number: int) -> str:
         params = self.request.query_params.copy()
@@ -148,9 +172,10 @@ class PagePagination(BasePagination):
     def get_paginated_response(self, data):
         return Response(
             {
-                "count": self.paginator.count,
-                "next": self.page_url(self.page.next_page_number()) if self.page.has_next() else None,
-                "previous": self.page_url(self.page.previous_page_number()) if self.page.has_previous() else None,
+                "count": self.count,
+                "count_is_estimate": self.count_is_estimate,
+                "next": self.page_url(self.number + 1) if self.has_next else None,
+                "previous": self.page_url(self.number - 1) if self.number > 1 else None,
                 "results": data,
             }
         )
@@ -158,7 +183,16 @@ class PagePagination(BasePagination):
     def get_paginated_response_schema(self, schema):
         nullable_url = {"anyOf": [URL, {"type": "null"}]}
         properties = {
-            "count": {"type": "integer", "description": "Number of records matching the filters."},
+            "count": {
+                "type": "integer",
+                "description": "Number of records matching the filters: exact up to 10,000, past that possibly the "
+                "database's estimate (see count_is_estimate).",
+            },
+            "count_is_estimate": {
+                "type": "boolean",
+                "description": "True when count is the database's estimate rather than an exact count (more than "
+                "10,000 matches, on PostgreSQL); next and the last page are exact either way.",
+            },
             "next": {**nullable_url, "description": "The next page, if any."},
             "previous": {**nullable_url, "description": "The previous page, if any."},
             "results": schema,

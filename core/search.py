@@ -16,6 +16,8 @@ searches. Two kinds of matching:
 
 import json
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from anyascii import anyascii
@@ -173,18 +175,62 @@ class FoldTransform(models.Transform):
 # Ranking every match of a common word costs as much as the archive is large: past this many matches the
 # results keep their usual order (newest first) and are not ranked.
 RANKED_MATCHES = 1000
-# A word is common (`is_common`: answered row by row in the usual order) when the planner expects it in at least
-# this share of the records searched, so that a page of 25 fills within about 500 rows read (PostgreSQL's estimate
-# for a rare word is a small fixed share, about 2 %: bench/RESULTS.md), and in at least COMMON_MATCHES of them,
-# past which the list's count is the planner's estimate (core.listing.TRUSTED_ESTIMATE_FROM): counted row by row,
-# every match would be read.
+# A word is common (`is_common`: its page answered row by row in the usual order) when the planner expects it in at
+# least this share of the records searched, so that a page of 25 fills within about 500 rows read (PostgreSQL's
+# estimate for a rare word is a small fixed share, about 2 %: bench/RESULTS.md), and in more records than are
+# ranked (they would not be ranked anyway). Its count is taken from the listed form (`counted_as_listed`): row by
+# row, counting would read every public record.
 COMMON_SHARE = 0.05
-COMMON_MATCHES = 30_000
+COMMON_MATCHES = RANKED_MATCHES
+
+_counting = ContextVar("counting_as_listed", default=False)
 
 
-def rankable(queryset: models.QuerySet) -> bool:
-    """Whether `queryset` has few enough rows to rank them all (one bounded count, of the keys alone)."""
-    return queryset.order_by().values("pk")[: RANKED_MATCHES + 1].count() <= RANKED_MATCHES
+@contextmanager
+def counted_as_listed():
+    """Within it, a common word's condition (`EitherForm`) is compiled in its listed form: for a count (or the
+    planner's estimate of one), which reads every match either way, a list of ids from the indexes is cheaper
+    than testing each public record in turn (757 ms at 10,000 testimonies for a word in half of them)."""
+    token = _counting.set(True)
+    try:
+        yield
+    finally:
+        _counting.reset(token)
+
+
+class EitherForm(models.Expression):
+    """A search condition in two forms that select the same records: `row_by_row` (each row tested in the order
+    of the query, which stops when a page is full) and `listed` (a list of ids from the indexes, then joined), the
+    latter compiled only within `counted_as_listed()`."""
+
+    conditional = True
+
+    def __init__(self, row_by_row: Q, listed: Q):
+        super().__init__(output_field=models.BooleanField())
+        self.row_by_row, self.listed = row_by_row, listed
+
+    def get_source_expressions(self):
+        return [self.row_by_row, self.listed]
+
+    def set_source_expressions(self, expressions):
+        self.row_by_row, self.listed = expressions
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.is_summary = summarize
+        clone.row_by_row = self.row_by_row.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        clone.listed = self.listed.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(self.listed if _counting.get() else self.row_by_row)
+
+
+def rankable_keys(queryset: models.QuerySet) -> list | None:
+    """The keys of `queryset`'s rows when there are few enough to rank them all (one bounded query, of the keys
+    alone), else None."""
+    keys = list(queryset.order_by().values_list("pk", flat=True)[: RANKED_MATCHES + 1])
+    return keys if len(keys) <= RANKED_MATCHES else None
 
 
 def planner_estimate(queryset: models.QuerySet) -> int | None:
@@ -227,10 +273,15 @@ class SearchableQuerySet(models.QuerySet):
         return self.filter(names_condition(term))
 
     def match_condition(self, text: str, common: bool = False) -> Q:
-        """Every word of `text` matches, as a condition to combine with others (the admin adds the real name)."""
-        condition = Q()
+        """Every word of `text` matches, as a condition to combine with others (the admin adds the real name).
+        `common`: tested row by row, except in a count (`EitherForm`)."""
+        condition, listed = Q(), Q()
         for term in query_terms(text):
             condition &= self.term_condition(term, common=common)
+            if common:
+                listed &= self.term_condition(term)
+        if common and condition:
+            return Q(EitherForm(condition, listed))
         return condition
 
     def is_common(self, text: str) -> bool:
@@ -251,8 +302,13 @@ class SearchableQuerySet(models.QuerySet):
             # of listing every match first.
             return self.filter(self.match_condition(text, common=True))
         matches = self.filter(self.match_condition(text))
-        if not rankable(matches):
+        keys = rankable_keys(matches)
+        if keys is None:
             return matches
+        # The few matches by their keys: the count and the page read them through the primary key instead of
+        # listing every match again from the indexes (a rare word at 1,000,000 testimonies listed them three times).
+        # `self` keeps every condition it had, `.public()` first among them.
+        matches = self.filter(pk__in=keys)
         ranks = {"search_rank": text_rank(self, terms)}
         if self.has_names():
             ranks["name_rank"] = name_rank(" ".join(term.text for term in terms))

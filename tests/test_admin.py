@@ -1,8 +1,12 @@
 """The curation admin: every page renders, search, autocomplete, restricted fields, bulk actions and audit stamps."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.curation import PublicationStatus
@@ -462,3 +466,41 @@ def test_site_change_page_links_to_the_public_page(admin_client):
     redirect = admin_client.get(link)
     assert redirect.status_code == 302
     assert redirect["Location"].endswith("/sites/makiivka-factory/")
+
+
+# --- The date hierarchy at any size -------------------------------------------------------------------------------
+
+
+def hierarchy_links(response, lookup: str) -> list[int]:
+    """The choices of the date hierarchy (the filters' links keep the year or month already picked)."""
+    return list(dict.fromkeys(int(value) for value in re.findall(rf"{lookup}=(\d+)", response.content.decode())))
+
+
+def test_the_date_hierarchy_lists_the_years_and_months_of_every_status_without_a_distinct(
+    admin_client,
+):
+    for day in ("2016-03-05", "2019-07-01", "2019-11-30", "2024-01-31"):
+        factories.TestimonyFactory(given_on=day)
+    factories.TestimonyFactory(given_on="2021-02-02", status=PublicationStatus.DRAFT)
+    url = admin_url(testimony_models.Testimony, "changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url)
+    assert hierarchy_links(response, "given_on__year") == [2016, 2019, 2021, 2024]
+    # The years are probed one by one (an EXISTS each); no query reads every record's distinct year.
+    assert not [query for query in queries.captured_queries if "DATE_TRUNC" in query["sql"].upper()]
+    in_2019 = admin_client.get(url, {"given_on__year": 2019})
+    assert hierarchy_links(in_2019, "given_on__month") == [7, 11]
+    drafts = admin_client.get(url, {"status__exact": PublicationStatus.DRAFT})
+    # One year only: Django's hierarchy starts at its months.
+    assert hierarchy_links(drafts, "given_on__month") == [2]
+    published = admin_client.get(url, {"status__exact": PublicationStatus.PUBLISHED})
+    assert hierarchy_links(published, "given_on__year") == [2016, 2019, 2024]
+
+
+def test_a_hierarchy_of_more_years_than_it_probes_lists_them_the_usual_way(admin_client, monkeypatch):
+    monkeypatch.setattr("core.admin_base.MAX_DATE_PROBES", 3)
+    for day in ("2010-01-01", "2024-01-01"):
+        factories.TestimonyFactory(given_on=day)
+    response = admin_client.get(admin_url(testimony_models.Testimony, "changelist"))
+    assert hierarchy_links(response, "given_on__year") == [2010, 2024]

@@ -215,6 +215,46 @@ def test_lists_are_paginated(client):
     assert len(api_list(client, "testimonies")["results"]) == 7  # default page size 25
 
 
+def test_a_small_list_is_counted_exactly(client):
+    TestimonyFactory.create_batch(3)
+    TestimonyFactory(status=PublicationStatus.DRAFT)
+    body = api_list(client, "testimonies")
+    assert body["count"] == 3 and body["count_is_estimate"] is False and body["next"] is None
+
+
+def test_a_large_count_is_the_estimate_flagged_as_such_but_next_and_the_last_page_are_exact(client, monkeypatch):
+    # What PostgreSQL's planner says of 1,000,000 public testimonies, on either database: the API does not count
+    # every record past 10,000 (core.listing.bounded_count), and says so.
+    TestimonyFactory.create_batch(7)
+    TestimonyFactory.create_batch(2, status=PublicationStatus.DRAFT)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 40_000)
+    first = api_list(client, "testimonies", per_page=3)
+    assert first["count"] == 40_000 and first["count_is_estimate"] is True
+    assert first["next"] == "http://testserver/api/testimonies/?per_page=3&page=2"
+    last = api_list(client, "testimonies", per_page=3, page=3)
+    # The last page knows how many there are: two pages before it and its own public records, drafts left out.
+    assert last["count"] == 7 and last["count_is_estimate"] is False and last["next"] is None
+    assert len(last["results"]) == 1
+    get_json(client, "/api/testimonies/", {"per_page": 3, "page": 4}, status=404)
+
+
+def test_an_estimate_below_the_records_already_paged_through_is_raised_to_them(client, monkeypatch):
+    TestimonyFactory.create_batch(7)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 4)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 5)
+    second = api_list(client, "testimonies", per_page=3, page=2)
+    assert second["count"] == 7 and second["count_is_estimate"] is True and second["next"]
+
+
+def test_a_page_past_the_first_records_counts_exactly_and_a_page_past_the_last_is_refused(client, monkeypatch):
+    TestimonyFactory.create_batch(7)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 40_000)
+    second = api_list(client, "testimonies", per_page=3, page=2)
+    assert second["count"] == 7 and second["count_is_estimate"] is False and second["next"]
+    get_json(client, "/api/testimonies/", {"per_page": 3, "page": 4}, status=404)
+
+
 def test_records_with_the_same_sort_key_never_jump_between_pages(client):
     SiteFactory.create_batch(6, name="Same name")
     slugs = [api_list(client, "sites", per_page=2, page=page)["results"] for page in (1, 2, 3)]

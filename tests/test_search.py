@@ -2,9 +2,11 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.curation import PublicationStatus, set_status
+from core.search import RANKED_MATCHES
 from testimonies.models import Testimony
 from tests.admin_forms import admin_url, form_data
 from tests.factories import CitationFactory, SiteFactory, TestimonyFactory, UnitFactory
@@ -160,6 +162,43 @@ def test_the_list_of_a_common_word_is_in_the_usual_order_and_counted(client, ket
     usual_order = Testimony.objects.for_public_list().filter(pk__in=[t.pk for t in found_by.values()])
     assert listed == [testimony.pk for testimony in usual_order]
     assert response.context["paginator"].count == len(found_by)
+
+
+def test_a_common_word_is_counted_from_the_list_of_its_matches_and_paged_row_by_row(
+    client, kettle_archive, monkeypatch
+):
+    """Counting row by row would test every public record; the count reads the indexes' list of ids instead
+    (core.search.EitherForm), and the page stays row by row, in the usual order."""
+    import core.search
+
+    found_by, _ = kettle_archive
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
+    monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
+    assert response.context["paginator"].count == len(found_by)
+    searches = [query["sql"] for query in queries.captured_queries if "testimonies_testimony_sites" in query["sql"]]
+    counts = [sql for sql in searches if sql.startswith("SELECT COUNT(*)")]
+    pages = [sql for sql in searches if sql.startswith('SELECT "testimonies_testimony"."id"') and "LIMIT" in sql]
+    assert counts and all("UNION" in sql for sql in counts)
+    assert pages and not any("UNION" in sql for sql in pages)
+
+
+def test_a_rare_word_lists_its_matches_once_and_pages_and_counts_them_by_key(client, kettle_archive):
+    """A few matches are listed from the indexes once; the ranking, the page and the count read them by key."""
+    found_by, _ = kettle_archive
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
+    assert {testimony.pk for testimony in response.context["object_list"]} == {t.pk for t in found_by.values()}
+    assert response.context["paginator"].count == len(found_by)
+    listings = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "UNION" in query["sql"] and not query["sql"].startswith("EXPLAIN")
+    ]
+    # The list's own listing, and one per facet (counted under the other filters, then cached): each a bounded
+    # list of keys, never a count or a page that lists every match again.
+    assert listings and all(sql.endswith(f"LIMIT {RANKED_MATCHES + 1}") for sql in listings)
 
 
 @pytest.mark.parametrize("words_are_common", [False, True])

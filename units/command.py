@@ -2,8 +2,9 @@
 
 `chains_of_command(units, start, end)` reads, for the public units a testimony or a site names, the public postings
 that may overlap [start, end] and the public parent units at that time, up the hierarchy. It issues one query per
-level of the hierarchy (at most MAX_LEVELS) and one for all postings, whatever the number of units, and says for
-every step how far its period is known: covering the events, overlapping them only in part, or not recorded.
+level of the hierarchy (at most MAX_LEVELS; two when a unit of the level has no dated parent link) and one for all
+postings, whatever the number of units, and says for every step how far its period is known: covering the events,
+overlapping them only in part, or not recorded.
 """
 
 import datetime
@@ -83,23 +84,27 @@ def chains_of_command(
     for _level in range(MAX_LEVELS):
         expanded |= frontier
         found = set()
-        links = (
+        # Every public link of the level, in one query: those that may overlap [start, end] (UnitParentQuerySet's
+        # `during`, tested here) are the chain's; a unit with none at all has no dated parent.
+        dated = set()
+        for link in (
             UnitParent.objects.public()
             .with_public_publication()
-            .during(start, end)
             .filter(unit__in=frontier)
             .select_related("parent")
             .order_by("unit", "-period_earliest")
-        )
-        for link in links:
+        ):
+            dated.add(link.unit_id)
+            if not periods_may_overlap((link.period_earliest, link.period_latest), (start, end)):
+                continue
             parent_links.setdefault(link.unit_id, []).append(
                 Dated(link, overlap(link.period_earliest, link.period_latest, start, end))
             )
             records.setdefault(link.parent_id, link.parent)
             found.add(link.parent_id)
         # A unit with no public dated parent link at all falls back on its present parent, and the page says so.
-        dated = set(UnitParent.objects.public().filter(unit__in=frontier).values_list("unit", flat=True))
-        for child in Unit.objects.filter(pk__in=frontier - dated).with_public_parent():
+        undated = frontier - dated
+        for child in Unit.objects.filter(pk__in=undated).with_public_parent() if undated else ():
             if child.public_parent is not None:
                 current_parents[child.pk] = records.setdefault(child.parent_id, child.parent)
                 found.add(child.parent_id)

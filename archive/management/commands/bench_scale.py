@@ -33,6 +33,8 @@ PAGES = [
     "testimony list ?q=<common term>",
     "testimony list ?q=<rare term>",
     "testimony detail",
+    "site detail",
+    "unit detail",
     "site list",
     "map page",
     "map markers viewport",
@@ -50,8 +52,12 @@ class Command(PagesCommand):
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=5)
         parser.add_argument("--plans", action="store_true", help="Print the scans of each page's slowest query.")
+        parser.add_argument(
+            "--only", action="append", default=[], help="Measure only the pages whose name contains this (repeatable)."
+        )
+        parser.add_argument("--no-export", action="store_true", help="Leave out the full CSV export.")
 
-    def handle(self, *args, requests, plans, **options):
+    def handle(self, *args, requests, plans, only, no_export, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_scale measures the PostgreSQL set-up: set DATABASE_URL.")
         total = Testimony.objects.count()
@@ -66,6 +72,8 @@ class Command(PagesCommand):
             ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS], DEBUG=False, PAGE_CACHE_SECONDS=0
         ):
             for name in PAGES:
+                if only and not any(part in name for part in only):
+                    continue
                 if name not in pages:
                     self.stdout.write(f"{name:<34} {'-':>9} {'-':>7}  (no such page in this version)")
                     continue
@@ -73,6 +81,8 @@ class Command(PagesCommand):
                 median, queries, slowest = self.timed(client, url, requests)
                 scans = self.scans(slowest) if plans else ""
                 self.stdout.write(f"{name:<34} {median:>9.1f} {queries:>7}  {scans}")
+        if no_export:
+            return
         started = time.perf_counter()
         rows, _ = consume_export()
         elapsed = time.perf_counter() - started
