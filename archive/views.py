@@ -18,6 +18,7 @@ from core.csv_export import Column, ExportContext, csv_lines, invalid_filters_re
 from core.generation import cached
 from core.listing import PublicFilterMixin
 from core.rest_defaults import error_response, json_response
+from core.search import counted_as_listed
 from core.security import ReadOnlyViewMixin
 from sites.models import Site
 from testimonies.filters import TestimonyFilter
@@ -138,7 +139,13 @@ class OverviewView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         filtered = bool(self.active_filters(filterset))
         params = sorted(self.applied_parameters(filterset).items())
         digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        numbers = cached(f"overview:{digest}", lambda: count_charts(filterset.qs, filtered))
+
+        def count():
+            # Charts count every match: a common word's as the list of its matches (core.search.EitherForm).
+            with counted_as_listed():
+                return count_charts(filterset.qs, filtered)
+
+        numbers = cached(f"overview:{digest}", count)
         base = self.applied_parameters(filterset)
 
         def url(viewname: str, params: dict) -> str:

@@ -118,7 +118,9 @@ class PublicFilterMixin:
                 for key in self.parameter_keys(facet.name):
                     others.pop(key, None)
                 narrowed = self.filterset_class(others or None, queryset=base, request=self.request).qs
-                counted[facet.name] = facet.choices(narrowed)
+                # Counts read every match: a common word's as the list of its matches (core.search.EitherForm).
+                with counted_as_listed():
+                    counted[facet.name] = facet.choices(narrowed)
             return counted
 
         return cached(self.facet_key(), count)
