@@ -1,0 +1,141 @@
+"""`make mutate [MODULE=core/curation.py]`: mutation testing of the modules that guard witness safety and integrity,
+one module at a time, each with only the test modules that concern it.
+
+mutmut 3 reads one configuration ([tool.mutmut] in pyproject.toml: source paths, files to copy, pytest arguments);
+this script runs it once per module below with that module as `only_mutate`, the module's own tests as the test
+selection (the stats run executes all of them once, then each mutant runs only the selected tests that reach the
+mutated function) and, for a module of which only part guards witness safety, only the mutants of the functions
+named. Each run starts from an empty `mutants/`; its results are kept in bench/out/mutation/<module>.txt and a score
+line is printed per module. bench/MUTATION.md records the scores and explains the surviving mutants.
+
+    python bench/mutate.py [--max-children N] [MODULE ...]   # every module when none is named
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "mutation"
+
+
+@dataclass(frozen=True)
+class Target:
+    tests: tuple[str, ...]
+    # mutmut mutant-name patterns (`<module>.x_<function>__mutmut_*`, `<module>.xǁ<Class>ǁ<method>__mutmut_*`);
+    # empty: every mutant of the module.
+    mutants: tuple[str, ...] = field(default=())
+
+
+# In the order of their closeness to witness safety.
+TARGETS: dict[str, Target] = {
+    # The public rule (`public()`, `public_condition`, `is_public`, `public_related`), the workflow rules
+    # (`may_set_status`, publishing together, source gaps) and optimistic locking (`stale_edit`, locked parents).
+    "core/curation.py": Target(
+        tests=(
+            "tests/test_visibility.py",
+            "tests/test_workflow.py",
+            "tests/test_publish_sources.py",
+            "tests/test_preview.py",
+            "tests/test_link_review.py",
+        ),
+    ),
+    # Restricted witness fields in the admin: shown, searched, filtered and logged only with the permission.
+    "testimonies/admin.py": Target(
+        tests=("tests/test_admin.py", "tests/test_reidentification.py", "tests/test_consent.py"),
+        mutants=("testimonies.admin.xǁTestimonyAdminǁ*",),
+    ),
+    # Evidence processing (verification, metadata stripped, re-encoding, thumbnails).
+    "testimonies/evidence.py": Target(tests=("tests/test_evidence.py",)),
+    # Evidence serving (public rule, headers) and the public exports' views.
+    "testimonies/views.py": Target(tests=("tests/test_evidence.py", "tests/test_export.py")),
+    # The exports' formula neutralisation, public URLs and the export view; the staff export.
+    "core/csv_export.py": Target(
+        tests=("tests/test_export.py", "tests/test_staff_export.py", "tests/test_import.py"),
+    ),
+    # Optimistic locking and the workflow rules in the admin's forms.
+    "core/admin_base.py": Target(
+        tests=("tests/test_workflow.py", "tests/test_link_review.py", "tests/test_admin.py"),
+        mutants=(
+            "core.admin_base.xǁCuratedAdminFormǁ*",
+            "core.admin_base.xǁCuratedAdminǁsave*",
+            "core.admin_base.xǁReviewedLinkFormǁ*",
+            "core.admin_base.xǁReviewedLinkPermissionsǁ*",
+            "core.admin_base.x_usable_key*",
+        ),
+    ),
+    # The import's single transaction, its checks and the previews' lifetime.
+    "core/csv_import.py": Target(tests=("tests/test_import.py",)),
+    "core/admin_import.py": Target(tests=("tests/test_import.py",)),
+    # Backups' confinement (no path leaves the restore's folders, counts checked).
+    "core/backups.py": Target(tests=("tests/test_backup.py",)),
+}
+
+
+def run_module(module: str, max_children: int) -> None:
+    """mutmut over `module` in this process (a child of `main`), which exits as mutmut does."""
+    from mutmut import configuration
+    from mutmut.__main__ import cli
+
+    target = TARGETS[module]
+    config = configuration.config()
+    config.only_mutate = [module]
+    config.pytest_add_cli_args_test_selection = list(target.tests)
+    args = ["run", "--max-children", str(max_children), *target.mutants]
+    cli.main(args, prog_name="mutmut", standalone_mode=True)
+
+
+def module_results(module: str) -> None:
+    from mutmut import configuration
+    from mutmut.__main__ import cli
+
+    configuration.config().only_mutate = [module]
+    cli.main(["results", "--all", "true"], prog_name="mutmut", standalone_mode=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(TARGETS)}")
+    parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--child", choices=["run", "results"], help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    unknown = [module for module in options.modules if module not in TARGETS]
+    if unknown:
+        sys.exit(f"not a module of bench/mutate.py's TARGETS: {', '.join(unknown)}")
+    if options.child == "run":
+        run_module(options.modules[0], options.max_children)
+        return
+    if options.child == "results":
+        module_results(options.modules[0])
+        return
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    summary = []
+    for module in options.modules or list(TARGETS):
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        started = time.monotonic()
+        print(f"\n=== {module}: {' '.join(TARGETS[module].tests)}", flush=True)
+        me = [sys.executable, __file__, module, "--max-children", str(options.max_children)]
+        run = subprocess.run([*me, "--child", "run"], cwd=ROOT)  # noqa: S603 (this script, fixed arguments)
+        minutes = (time.monotonic() - started) / 60
+        results = subprocess.run(  # noqa: S603 (this script, fixed arguments)
+            [*me, "--child", "results"], cwd=ROOT, capture_output=True, text=True
+        ).stdout
+        name = module.replace("/", ".").removesuffix(".py")
+        (OUT / f"{name}.txt").write_text(results)
+        scores = subprocess.run(  # noqa: S603 (the score script of bench/)
+            [sys.executable, ROOT / "bench" / "mutation_scores.py"], input=results, capture_output=True, text=True
+        ).stdout
+        print(scores, flush=True)
+        summary.append(f"{scores.splitlines()[1] if len(scores.splitlines()) > 1 else name}  ({minutes:.0f} min)")
+        if run.returncode:
+            summary[-1] += f"  [mutmut exited {run.returncode}]"
+    print("\n" + "\n".join(summary))
+
+
+if __name__ == "__main__":
+    main()
