@@ -227,6 +227,19 @@ def test_a_public_citation_added_in_the_same_form_lets_it_publish(client, review
     assert status_of(testimony) == PUBLISHED
 
 
+def test_the_sources_are_checked_when_a_record_is_published_not_at_every_later_edit(client, reviewer):
+    """A published site whose link rests on no publication (data from before the rule) can still be corrected: the
+    check belongs to the save that publishes (status_before_save), and the link is already public either way."""
+    site = SiteFactory(name="Old name")
+    SiteUnitFactory(site=site, unit=UnitFactory(), publication=None)
+    url = admin_url(Site, "change", site.pk)
+    data = form_data(client.get(url), Site)
+    data["name"] = ["Corrected name"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Site.objects.get(pk=site.pk).name == "Corrected name"
+
+
 def test_a_link_between_published_records_needs_a_public_publication(client, reviewer):
     site, unit = SiteFactory(), UnitFactory()
     data = {"site": site.pk, "unit": unit.pk, "role": "operated", "confidence": "medium"}
