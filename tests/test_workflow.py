@@ -180,6 +180,19 @@ def test_a_stale_edit_says_which_version_who_saved_it_and_what_changed():
     assert site.stale_edit(seen) == StaleEdit(seen + 1, None, [])
 
 
+def test_a_later_save_keeps_who_published_the_record_and_when(reviewer):
+    site = SiteFactory(status=PublicationStatus.DRAFT)
+    set_status(Site.objects.filter(pk=site.pk), PublicationStatus.PUBLISHED, reviewer)
+    site.refresh_from_db()
+    published = (site.published_at, site.published_by)
+    assert published[0] is not None and published[1] == reviewer
+    site.name = "Corrected"
+    site.stamp_save(UserFactory(username="another-reviewer"))
+    site.save()
+    site.refresh_from_db()
+    assert (site.published_at, site.published_by) == published
+
+
 def test_the_version_check_locks_the_row_until_the_save():
     """No other save may slip in between the check of the version a form started from and the save (PostgreSQL;
     SQLite locks the whole database for a write anyway)."""
