@@ -193,6 +193,15 @@ def test_a_later_save_keeps_who_published_the_record_and_when(reviewer):
     assert (site.published_at, site.published_by) == published
 
 
+def test_a_change_made_without_a_user_stamps_no_editor():
+    """A command run without a user (the import's management command, a script) may move drafts to review; the
+    audit stamps then name nobody rather than failing."""
+    site = SiteFactory(status=PublicationStatus.DRAFT)
+    assert set_status(Site.objects.filter(pk=site.pk), PublicationStatus.REVIEW, None) == 1
+    site.refresh_from_db()
+    assert (site.status, site.updated_by) == (PublicationStatus.REVIEW, None)
+
+
 def test_the_version_check_locks_the_row_until_the_save():
     """No other save may slip in between the check of the version a form started from and the save (PostgreSQL;
     SQLite locks the whole database for a write anyway)."""
