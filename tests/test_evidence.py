@@ -16,6 +16,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from core.curation import PublicationStatus, set_status
 from core.roles import EDITOR, REVIEWER
+from core.storage import StorageUnavailable
 from sites.models import Region, Site
 from testimonies import evidence as evidence_module
 from testimonies.evidence import attach_evidence, process_upload
@@ -334,6 +335,39 @@ def test_public_evidence_is_served_with_safe_headers(client):
     thumbnail = client.get(reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]))
     assert b"".join(thumbnail.streaming_content) == stored(evidence.thumbnail)
     assert client.get(evidence.thumbnail.url).status_code == 200
+
+
+def test_each_address_serves_its_own_file_with_its_length_and_etag(client):
+    """Two public images, larger than a thumbnail (so that the thumbnail is another file): each public-id address
+    and each file address serves its own variant's bytes."""
+    images = [image_bytes(size=(400, 300), seed=seed) for seed in (6, 7)]
+    for evidence in [EvidenceImageFactory(testimony=TestimonyFactory(), content=content) for content in images]:
+        assert stored(evidence.display) != stored(evidence.thumbnail)
+        addresses = {
+            reverse("testimonies:evidence_image", args=[evidence.public_id]): evidence.display,
+            reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]): evidence.thumbnail,
+            evidence.display.url: evidence.display,
+            evidence.thumbnail.url: evidence.thumbnail,
+        }
+        for url, file in addresses.items():
+            response = client.get(url)
+            body = b"".join(response.streaming_content)
+            assert body == stored(file), url
+            assert response["Content-Length"] == str(len(body)), url
+            assert response["ETag"] == f'"{Path(file.name).stem}"', url
+
+
+def test_a_store_that_cannot_be_reached_gives_the_stores_503(client, monkeypatch):
+    """The same answer as with an object store that is down (tests/test_object_storage.py), without one."""
+    evidence = EvidenceImageFactory(testimony=TestimonyFactory())
+
+    def unreachable(self, name):
+        raise StorageUnavailable("down")
+
+    monkeypatch.setattr(type(evidence.display.storage), "open_stream", unreachable)
+    response = client.get(evidence.display.url)
+    assert response.status_code == 503
+    assert "The file store cannot be reached" in response.content.decode()
 
 
 def test_a_revalidation_is_answered_only_while_public(client):
