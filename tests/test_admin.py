@@ -299,6 +299,40 @@ def test_editor_cannot_find_a_testimony_by_filtering_on_a_restricted_field(edito
         assert response.status_code in (302, 400)
 
 
+def test_the_refusal_of_restricted_lookups_leaves_every_other_filter_to_editors(editor, witness):
+    model = testimony_models.Testimony
+    assert changelist_results(editor, model, status__exact=PublicationStatus.DRAFT) == [witness]
+    # A lookup across a relation that no list filter offers stays refused, by Django's own rule.
+    response = editor.get(admin_url(model, "changelist"), {"citations__quoted_passage__icontains": "x"})
+    assert response.status_code in (302, 400)
+
+
+def test_permitted_user_can_filter_on_a_restricted_field(restricted_viewer, witness):
+    make_testimony(real_name="Somebody Else")
+    model = testimony_models.Testimony
+    assert changelist_results(restricted_viewer, model, real_name__startswith="Pyotr") == [witness]
+
+
+def test_the_testimony_list_finds_a_record_by_its_public_id_or_public_address(editor, witness):
+    make_testimony()
+    model = testimony_models.Testimony
+    for typed in (
+        witness.public_id,
+        witness.public_id.upper(),
+        f"https://archive.example{witness.get_absolute_url()}",
+    ):
+        assert changelist_results(editor, model, q=typed) == [witness], typed
+
+
+def test_a_change_in_the_testimony_form_is_recorded_as_a_change(editor, witness):
+    model = testimony_models.Testimony
+    url = admin_url(model, "change", witness.pk)
+    data = form_data(editor.get(url), model)
+    data["quote"] = ["A corrected quote."]
+    assert editor.post(url, data).status_code == 302
+    assert witness.history.first().history_change_reason == "Changed in the admin"
+
+
 @pytest.mark.parametrize("page", ["add", "change"])
 def test_permitted_user_sees_restricted_fields(restricted_viewer, witness, page):
     model = testimony_models.Testimony
