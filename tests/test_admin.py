@@ -1,5 +1,7 @@
 """The curation admin: every page renders, search, autocomplete, restricted fields, bulk actions and audit stamps."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
@@ -321,6 +323,13 @@ def test_the_testimony_list_finds_a_record_by_its_public_id_or_public_address(ed
         assert set(changelist_results(editor, model, q=typed)) == {witness, quoting}, typed  # the id, or the text
     address = f"https://archive.example{witness.get_absolute_url()}"
     assert address.endswith("/") and changelist_results(editor, model, q=address) == [witness]
+
+
+def test_the_testimony_form_posts_to_its_own_page(editor, witness):
+    """The admin's `form_url` is left empty, so the form has no `action` and posts to the page it is on."""
+    html = editor.get(admin_url(testimony_models.Testimony, "change", witness.pk)).content.decode()
+    (form_tag,) = re.findall(r'<form[^>]*id="testimony_form"[^>]*>', html)
+    assert "action=" not in form_tag
 
 
 def test_a_change_in_the_testimony_form_is_recorded_as_a_change(editor, witness):
