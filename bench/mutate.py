@@ -87,7 +87,12 @@ TARGETS: dict[str, Target] = {
     ),
     # Restricted witness fields in the admin: shown, searched, filtered and logged only with the permission.
     "testimonies/admin.py": Target(
-        tests=("tests/test_admin.py", "tests/test_access_log.py", "tests/test_reidentification.py"),
+        tests=(
+            "tests/test_admin.py",
+            "tests/test_access_log.py",
+            "tests/test_reidentification.py",
+            "tests/test_corroboration.py",  # the change page's warnings (added after the first run)
+        ),
         mutants=tuple(
             f"testimonies.admin.xǁTestimonyAdminǁ{method}__mutmut_*"
             for method in (
