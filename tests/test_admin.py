@@ -350,6 +350,11 @@ def test_permitted_user_sees_restricted_fields(restricted_viewer, witness, page)
 
     for field in model.RESTRICTED_FIELDS:
         assert f'name="{field}"' in html
+    # Every other fieldset is still there, the restricted one inserted before the audit fieldset.
+    for field in ("witness_label", "quote", "given_on", "sites", "consent"):
+        assert f'name="{field}"' in html, field
+    # The public id, once there is one, on the change page only.
+    assert ("field-public_id" in html) == (page == "change")
     if page == "change":
         for value in (REAL_NAME, CONTACT, NOTES):
             assert value in html

@@ -146,7 +146,9 @@ def test_publishing_in_the_form_is_blocked_until_a_reviewer_gives_a_reason(clien
     CitationFactory(testimony=testimony)  # publishing needs a public publication (core.curation.source_gaps)
     url = admin_url(Testimony, "change", testimony.pk)
     client.force_login(reviewer)
-    data = form_data(client.get(url), Testimony)
+    page = client.get(url)
+    assert 'name="publish_reason"' in page.content.decode()  # the field a reviewer writes the reason in
+    data = form_data(page, Testimony)
     data["status"] = ["published"]
     response = client.post(url, data)
     assert response.status_code == 200
