@@ -107,6 +107,8 @@ TARGETS: dict[str, Target] = {
             )
         ),
     ),
+    # The system check that private media (originals) is never under a served folder.
+    "core/checks.py": Target(tests=("tests/test_evidence.py",)),
     # Evidence processing (verification, metadata stripped, re-encoding, thumbnails).
     "testimonies/evidence.py": Target(tests=("tests/test_evidence.py",)),
     # Evidence serving: only a public record's files, with their headers (the exports' views are declarations).
