@@ -192,7 +192,7 @@ def test_the_original_is_kept_privately_only_when_a_reviewer_asks(reviewer, edit
 
     not_kept = attach_evidence(TestimonyFactory(), upload(original), reviewer)
     assert not not_kept.original
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can keep the original file\.$"):
         attach_evidence(TestimonyFactory(), upload(original), editor, keep_original=True)
 
 
@@ -300,10 +300,11 @@ def test_the_database_holds_an_image_to_exactly_one_parent(parents):
 
 def test_an_editor_adds_drafts_but_cannot_publish_evidence(editor, reviewer):
     testimony = TestimonyFactory()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can publish or withhold evidence\.$"):
         attach_evidence(testimony, upload(image_bytes(seed=1)), editor, status=PublicationStatus.PUBLISHED)
     evidence = attach_evidence(testimony, upload(image_bytes(seed=2)), editor, status=PublicationStatus.REVIEW)
     assert evidence.status == "review" and evidence.created_by == editor
+    assert evidence.caption == ""  # none given, none made up: the caption is public text
     assert evidence.history.get().history_user == editor
 
     with pytest.raises(PermissionDenied):
