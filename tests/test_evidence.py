@@ -724,3 +724,43 @@ def test_an_editor_still_edits_a_draft_image_in_the_inline(client, editor):
     assert client.post(url, data).status_code == 302
     evidence.refresh_from_db()
     assert evidence.caption == "Edited draft caption"
+
+
+# --- Found by mutation testing (bench/MUTATION.md) -------------------------------------------------------------------
+
+
+def test_a_16_bit_greyscale_image_is_scaled_to_8_bits_not_clipped_to_white(reviewer):
+    buffer = io.BytesIO()
+    Image.new("I;16", (40, 30), 32768).save(buffer, "PNG")  # mid-grey on 16 bits
+    evidence = attach_evidence(TestimonyFactory(), upload(buffer.getvalue()), reviewer)
+    display = reopened(evidence.display)
+    assert display.mode == "L" and display.getpixel((0, 0)) == 128
+
+
+def test_a_write_that_fails_half_way_deletes_what_it_wrote_in_the_folder(reviewer, monkeypatch, settings):
+    """The same promise as with the object store (tests/test_object_storage.py), on the local folder."""
+    from core.storage import SwitchingStorage
+
+    real_save = SwitchingStorage.save
+
+    def refuse_thumbnails(self, name, *args, **kwargs):
+        if name.startswith("thumbnails/"):
+            raise StorageUnavailable("refused")
+        return real_save(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(SwitchingStorage, "save", refuse_thumbnails)
+    with pytest.raises(StorageUnavailable):
+        attach_evidence(TestimonyFactory(), upload(image_bytes(seed=11)), reviewer)
+    assert not EvidenceImage.objects.exists()
+    assert [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()] == []
+
+
+def test_the_admin_path_refuses_to_keep_an_original_for_an_editor(editor):
+    processed = process_upload(upload(image_bytes(seed=12)))
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can keep the original file\.$"):
+        evidence_module.store_files(EvidenceImage(testimony=TestimonyFactory()), processed, True, editor)
+
+
+def test_a_draft_attached_without_a_user_names_no_uploader():
+    evidence = attach_evidence(TestimonyFactory(), upload(image_bytes(seed=13)), None)
+    assert (evidence.status, evidence.uploaded_by) == (PublicationStatus.DRAFT, None)
