@@ -764,3 +764,12 @@ def test_the_admin_path_refuses_to_keep_an_original_for_an_editor(editor):
 def test_a_draft_attached_without_a_user_names_no_uploader():
     evidence = attach_evidence(TestimonyFactory(), upload(image_bytes(seed=13)), None)
     assert (evidence.status, evidence.uploaded_by) == (PublicationStatus.DRAFT, None)
+
+
+def test_a_palette_image_keeps_its_colours(reviewer):
+    buffer = io.BytesIO()
+    palette_image = Image.new("RGB", (40, 30), (200, 30, 40)).convert("P")
+    palette_image.save(buffer, "PNG")
+    evidence = attach_evidence(TestimonyFactory(), upload(buffer.getvalue()), reviewer)
+    display = reopened(evidence.display)
+    assert display.mode == "RGB" and display.getpixel((0, 0)) == palette_image.convert("RGB").getpixel((0, 0))
