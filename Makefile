@@ -93,12 +93,13 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Mutation testing (bench/MUTATION.md): mutmut plants small bugs, one at a time, in the modules that guard witness
-# safety and integrity ([tool.mutmut] in pyproject.toml) and runs the test modules that concern them; a mutant that
-# survives is a bug the tests would let through. Slow, so not part of CI: run it after changing one of those modules.
+# safety and integrity (bench/mutate.py's TARGETS, with the test modules that concern each) and prints a score per
+# module; a mutant that survives is a bug the tests would let through. Slow, so not part of CI: run it after changing
+# one of those modules, for that module only: `make mutate MODULE=core/curation.py`. On PostgreSQL with a database
+# of its own (DATABASE_URL=postgres://.../testimony_mutate), the test database is created once, not once per mutant.
+MUTATE_CHILDREN ?= 2
 mutate: $(VENV)/.installed
-	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children 2
-	$(VENV)/bin/mutmut results --all true | $(PY) bench/mutation_scores.py
+	$(PY) bench/mutate.py --max-children $(MUTATE_CHILDREN) $(MODULE)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -303,6 +303,46 @@ def test_editor_cannot_find_a_testimony_by_filtering_on_a_restricted_field(edito
         assert response.status_code in (302, 400)
 
 
+def test_the_refusal_of_restricted_lookups_leaves_every_other_filter_to_editors(editor, witness):
+    model = testimony_models.Testimony
+    assert changelist_results(editor, model, status__exact=PublicationStatus.DRAFT) == [witness]
+    # A lookup across a relation that no list filter offers stays refused, by Django's own rule.
+    response = editor.get(admin_url(model, "changelist"), {"citations__quoted_passage__icontains": "x"})
+    assert response.status_code in (302, 400)
+
+
+def test_permitted_user_can_filter_on_a_restricted_field(restricted_viewer, witness):
+    make_testimony(real_name="Somebody Else")
+    model = testimony_models.Testimony
+    assert changelist_results(restricted_viewer, model, real_name__startswith="Pyotr") == [witness]
+
+
+def test_the_testimony_list_finds_a_record_by_its_public_id_or_public_address(editor, witness):
+    make_testimony()
+    quoting = make_testimony(quote=f"See also {witness.public_id}.", status=PublicationStatus.DRAFT)
+    model = testimony_models.Testimony
+    for typed in (witness.public_id, witness.public_id.upper()):
+        assert set(changelist_results(editor, model, q=typed)) == {witness, quoting}, typed  # the id, or the text
+    address = f"https://archive.example{witness.get_absolute_url()}"
+    assert address.endswith("/") and changelist_results(editor, model, q=address) == [witness]
+
+
+def test_the_testimony_form_posts_to_its_own_page(editor, witness):
+    """The admin's `form_url` is left empty, so the form has no `action` and posts to the page it is on."""
+    html = editor.get(admin_url(testimony_models.Testimony, "change", witness.pk)).content.decode()
+    (form_tag,) = re.findall(r'<form[^>]*id="testimony_form"[^>]*>', html)
+    assert "action=" not in form_tag
+
+
+def test_a_change_in_the_testimony_form_is_recorded_as_a_change(editor, witness):
+    model = testimony_models.Testimony
+    url = admin_url(model, "change", witness.pk)
+    data = form_data(editor.get(url), model)
+    data["quote"] = ["A corrected quote."]
+    assert editor.post(url, data).status_code == 302
+    assert witness.history.first().history_change_reason == "Changed in the admin"
+
+
 @pytest.mark.parametrize("page", ["add", "change"])
 def test_permitted_user_sees_restricted_fields(restricted_viewer, witness, page):
     model = testimony_models.Testimony
@@ -312,6 +352,11 @@ def test_permitted_user_sees_restricted_fields(restricted_viewer, witness, page)
 
     for field in model.RESTRICTED_FIELDS:
         assert f'name="{field}"' in html
+    # Every other fieldset is still there, the restricted one inserted before the audit fieldset.
+    for field in ("witness_label", "quote", "given_on", "sites", "consent"):
+        assert f'name="{field}"' in html, field
+    # The public id, once there is one, on the change page only.
+    assert ("field-public_id" in html) == (page == "change")
     if page == "change":
         for value in (REAL_NAME, CONTACT, NOTES):
             assert value in html

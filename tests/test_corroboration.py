@@ -102,7 +102,10 @@ def test_the_admin_warns_where_the_label_claims_more_than_the_count(client, sour
     client.force_login(UserFactory(is_superuser=True))
     overstated = cited(sources["report"], sources["finding"], verification=Testimony.Verification.CORROBORATED)
     borne_out = cited(sources["finding"], sources["statement"], verification=Testimony.Verification.CORROBORATED)
-    warning = "rest on 1 independent source"
+    warning = (
+        "The verification says “corroborated by several independent sources”, but the citations rest on 1 "
+        "independent source(s)."
+    )
     page = client.get(reverse("admin:testimonies_testimony_change", args=[overstated.pk]))
     assert warning in page.content.decode()
     page = client.get(reverse("admin:testimonies_testimony_change", args=[borne_out.pk]))

@@ -16,6 +16,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from core.curation import PublicationStatus, set_status
 from core.roles import EDITOR, REVIEWER
+from core.storage import StorageUnavailable
 from sites.models import Region, Site
 from testimonies import evidence as evidence_module
 from testimonies.evidence import attach_evidence, process_upload
@@ -191,7 +192,7 @@ def test_the_original_is_kept_privately_only_when_a_reviewer_asks(reviewer, edit
 
     not_kept = attach_evidence(TestimonyFactory(), upload(original), reviewer)
     assert not not_kept.original
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can keep the original file\.$"):
         attach_evidence(TestimonyFactory(), upload(original), editor, keep_original=True)
 
 
@@ -299,10 +300,11 @@ def test_the_database_holds_an_image_to_exactly_one_parent(parents):
 
 def test_an_editor_adds_drafts_but_cannot_publish_evidence(editor, reviewer):
     testimony = TestimonyFactory()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can publish or withhold evidence\.$"):
         attach_evidence(testimony, upload(image_bytes(seed=1)), editor, status=PublicationStatus.PUBLISHED)
     evidence = attach_evidence(testimony, upload(image_bytes(seed=2)), editor, status=PublicationStatus.REVIEW)
     assert evidence.status == "review" and evidence.created_by == editor
+    assert evidence.caption == ""  # none given, none made up: the caption is public text
     assert evidence.history.get().history_user == editor
 
     with pytest.raises(PermissionDenied):
@@ -334,6 +336,39 @@ def test_public_evidence_is_served_with_safe_headers(client):
     thumbnail = client.get(reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]))
     assert b"".join(thumbnail.streaming_content) == stored(evidence.thumbnail)
     assert client.get(evidence.thumbnail.url).status_code == 200
+
+
+def test_each_address_serves_its_own_file_with_its_length_and_etag(client):
+    """Two public images, larger than a thumbnail (so that the thumbnail is another file): each public-id address
+    and each file address serves its own variant's bytes."""
+    images = [image_bytes(size=(400, 300), seed=seed) for seed in (6, 7)]
+    for evidence in [EvidenceImageFactory(testimony=TestimonyFactory(), content=content) for content in images]:
+        assert stored(evidence.display) != stored(evidence.thumbnail)
+        addresses = {
+            reverse("testimonies:evidence_image", args=[evidence.public_id]): evidence.display,
+            reverse("testimonies:evidence_thumbnail", args=[evidence.public_id]): evidence.thumbnail,
+            evidence.display.url: evidence.display,
+            evidence.thumbnail.url: evidence.thumbnail,
+        }
+        for url, file in addresses.items():
+            response = client.get(url)
+            body = b"".join(response.streaming_content)
+            assert body == stored(file), url
+            assert response["Content-Length"] == str(len(body)), url
+            assert response["ETag"] == f'"{Path(file.name).stem}"', url
+
+
+def test_a_store_that_cannot_be_reached_gives_the_stores_503(client, monkeypatch):
+    """The same answer as with an object store that is down (tests/test_object_storage.py), without one."""
+    evidence = EvidenceImageFactory(testimony=TestimonyFactory())
+
+    def unreachable(self, name):
+        raise StorageUnavailable("down")
+
+    monkeypatch.setattr(type(evidence.display.storage), "open_stream", unreachable)
+    response = client.get(evidence.display.url)
+    assert response.status_code == 503
+    assert "The file store cannot be reached" in response.content.decode()
 
 
 def test_a_revalidation_is_answered_only_while_public(client):
@@ -689,3 +724,52 @@ def test_an_editor_still_edits_a_draft_image_in_the_inline(client, editor):
     assert client.post(url, data).status_code == 302
     evidence.refresh_from_db()
     assert evidence.caption == "Edited draft caption"
+
+
+# --- Found by mutation testing (bench/MUTATION.md) -------------------------------------------------------------------
+
+
+def test_a_16_bit_greyscale_image_is_scaled_to_8_bits_not_clipped_to_white(reviewer):
+    buffer = io.BytesIO()
+    Image.new("I;16", (40, 30), 32768).save(buffer, "PNG")  # mid-grey on 16 bits
+    evidence = attach_evidence(TestimonyFactory(), upload(buffer.getvalue()), reviewer)
+    display = reopened(evidence.display)
+    assert display.mode == "L" and display.getpixel((0, 0)) == 128
+
+
+def test_a_write_that_fails_half_way_deletes_what_it_wrote_in_the_folder(reviewer, monkeypatch, settings):
+    """The same promise as with the object store (tests/test_object_storage.py), on the local folder."""
+    from core.storage import SwitchingStorage
+
+    real_save = SwitchingStorage.save
+
+    def refuse_thumbnails(self, name, *args, **kwargs):
+        if name.startswith("thumbnails/"):
+            raise StorageUnavailable("refused")
+        return real_save(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(SwitchingStorage, "save", refuse_thumbnails)
+    with pytest.raises(StorageUnavailable):
+        attach_evidence(TestimonyFactory(), upload(image_bytes(seed=11)), reviewer)
+    assert not EvidenceImage.objects.exists()
+    assert [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()] == []
+
+
+def test_the_admin_path_refuses_to_keep_an_original_for_an_editor(editor):
+    processed = process_upload(upload(image_bytes(seed=12)))
+    with pytest.raises(PermissionDenied, match=r"^Only reviewers can keep the original file\.$"):
+        evidence_module.store_files(EvidenceImage(testimony=TestimonyFactory()), processed, True, editor)
+
+
+def test_a_draft_attached_without_a_user_names_no_uploader():
+    evidence = attach_evidence(TestimonyFactory(), upload(image_bytes(seed=13)), None)
+    assert (evidence.status, evidence.uploaded_by) == (PublicationStatus.DRAFT, None)
+
+
+def test_a_palette_image_keeps_its_colours(reviewer):
+    buffer = io.BytesIO()
+    palette_image = Image.new("RGB", (40, 30), (200, 30, 40)).convert("P")
+    palette_image.save(buffer, "PNG")
+    evidence = attach_evidence(TestimonyFactory(), upload(buffer.getvalue()), reviewer)
+    display = reopened(evidence.display)
+    assert display.mode == "RGB" and display.getpixel((0, 0)) == palette_image.convert("RGB").getpixel((0, 0))

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 
-from core.curation import PublicationStatus
+from core.curation import PublicationStatus, link_locked_for
 from core.roles import EDITOR, REVIEWER
 from sites.admin import SiteUnitInline
 from sites.models import Site, SiteUnit
@@ -325,3 +325,23 @@ def test_editor_cannot_move_a_drafts_link_so_that_both_ends_are_published(client
     response = client.post(url, data)
     assert response.status_code == 200 and "Only reviewers" in response.content.decode()
     assert SiteUnit.objects.get(pk=link.pk).site.status == "draft"
+
+
+# --- The rule itself (core.curation.link_locked_for) -------------------------------------------------------------
+
+
+def test_a_link_moved_by_one_end_keeps_its_other_stored_end(editor):
+    """Only the parent that changes is given; the other is the stored one (here published), so moving the draft
+    end onto a published record locks the link."""
+    link = SiteUnitFactory(site=SiteFactory(status="draft"), unit=UnitFactory(status="published"))
+    published_site = SiteFactory(status="published")
+    assert link_locked_for(editor, link, site=published_site.pk) == [published_site, link.unit]
+    assert link_locked_for(editor, link, site=SiteFactory(status="draft").pk) == []
+
+
+def test_a_public_link_moved_onto_a_draft_stays_locked_by_its_stored_ends(editor, reviewer):
+    """Moving a link of two published records off one of them would take it off the public pages: a reviewer's
+    decision, however open the record it is moved to."""
+    link = SiteUnitFactory(site=SiteFactory(status="published"), unit=UnitFactory(status="published"))
+    assert link_locked_for(editor, link, unit=UnitFactory(status="draft").pk) == [link.site, link.unit]
+    assert link_locked_for(reviewer, link, unit=UnitFactory(status="draft").pk) == []

@@ -97,3 +97,11 @@ def test_every_record_with_a_public_page_has_a_preview(editor_client, factory):
     response = editor_client.get(preview_url(record))
     assert response.status_code == 200 and BANNER in response.content.decode()
     assert editor_client.get(record.get_absolute_url()).status_code == 404
+
+
+def test_previewing_survives_chaining_and_nothing_else_skips_the_public_rule():
+    """`previewing()` is carried through every further queryset call (its `_clone`), so a page that filters before
+    calling `.public()` still shows the previewed draft; a queryset not made by `previewing()` never does."""
+    draft = SiteFactory(status=PublicationStatus.DRAFT)
+    assert list(Site.objects.previewing().filter(pk=draft.pk).order_by("pk").public()) == [draft]
+    assert not Site.objects.filter(pk=draft.pk).public().exists()

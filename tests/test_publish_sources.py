@@ -98,6 +98,30 @@ def test_a_site_whose_link_to_a_published_unit_has_no_public_publication_is_refu
     assert SiteUnit.objects.public().get() == link
 
 
+def test_a_hidden_link_listed_first_does_not_stop_the_check_of_the_next(reviewer):
+    """Links are read in the order of the unit's name: one to a draft unit ("A…", skipped) comes first."""
+    site = SiteFactory(status=DRAFT)
+    SiteUnitFactory(site=site, unit=UnitFactory(status=DRAFT, name="A draft unit"), publication=None)
+    SiteUnitFactory(site=site, unit=UnitFactory(name="B published unit"), publication=draft_publication())
+    with pytest.raises(SourcesMissing):
+        set_status(Site.objects.filter(pk=site.pk), PUBLISHED, reviewer)
+    assert status_of(site) == DRAFT
+
+
+def test_the_refusal_names_every_gap_in_one_message(reviewer):
+    testimonies = [TestimonyFactory(status=DRAFT, witness_label=label) for label in ("Anna", "Boris")]
+    queryset = Testimony.objects.filter(pk__in=[t.pk for t in testimonies])
+    with pytest.raises(SourcesMissing) as refusal:
+        set_status(queryset, PUBLISHED, reviewer)
+    assert refusal.value.code == "needs_public_publication"
+    first, second = queryset.values_list("witness_label", flat=True)  # in the list's order
+    assert refusal.value.messages == [
+        "Every published statement must name a public publication. Not public yet or not given: "
+        f"testimony “{first}”; testimony “{second}”. "
+        "Publish the publications (and their sources) too, or add a public publication first."
+    ]
+
+
 def test_a_link_without_any_publication_cannot_be_fixed_by_publishing(reviewer):
     site = SiteFactory(status=DRAFT)
     SiteUnitFactory(site=site, unit=UnitFactory(), publication=None)
@@ -201,6 +225,19 @@ def test_a_public_citation_added_in_the_same_form_lets_it_publish(client, review
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert status_of(testimony) == PUBLISHED
+
+
+def test_the_sources_are_checked_when_a_record_is_published_not_at_every_later_edit(client, reviewer):
+    """A published site whose link rests on no publication (data from before the rule) can still be corrected: the
+    check belongs to the save that publishes (status_before_save), and the link is already public either way."""
+    site = SiteFactory(name="Old name")
+    SiteUnitFactory(site=site, unit=UnitFactory(), publication=None)
+    url = admin_url(Site, "change", site.pk)
+    data = form_data(client.get(url), Site)
+    data["name"] = ["Corrected name"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Site.objects.get(pk=site.pk).name == "Corrected name"
 
 
 def test_a_link_between_published_records_needs_a_public_publication(client, reviewer):

@@ -3,6 +3,7 @@ a warning at every save, a block when publishing (form, bulk action, CSV import)
 with a written reason kept in history."""
 
 import pytest
+from django.utils.html import escape
 
 from core.csv_import import import_csv
 from core.curation import PublicationStatus
@@ -137,6 +138,7 @@ def test_an_editor_is_warned_on_save_and_the_reviewer_on_opening(client, editor,
     client.force_login(reviewer)
     page = client.get(url).content.decode()
     assert "may identify the witness" in page and "Алексей Петров" in page and "real name" in page
+    assert f"The public text of “{escape(str(testimony))}” may identify the witness" in page
 
 
 def test_publishing_in_the_form_is_blocked_until_a_reviewer_gives_a_reason(client, reviewer):
@@ -144,7 +146,9 @@ def test_publishing_in_the_form_is_blocked_until_a_reviewer_gives_a_reason(clien
     CitationFactory(testimony=testimony)  # publishing needs a public publication (core.curation.source_gaps)
     url = admin_url(Testimony, "change", testimony.pk)
     client.force_login(reviewer)
-    data = form_data(client.get(url), Testimony)
+    page = client.get(url)
+    assert 'name="publish_reason"' in page.content.decode()  # the field a reviewer writes the reason in
+    data = form_data(page, Testimony)
     data["status"] = ["published"]
     response = client.post(url, data)
     assert response.status_code == 200

@@ -131,6 +131,21 @@ def test_a_reviewer_publishes_the_whole_article_after_seeing_exactly_what_goes_p
     assert Testimony.objects.get(pk=article["unrelated"].pk).status == "draft"
 
 
+def test_publishing_all_lists_and_publishes_another_publication_a_record_needs(client, article):
+    """A link of the site rests on another draft publication: publishing the site publishes it and its source too,
+    so the confirmation page lists them among what goes public."""
+    login(client, REVIEWER, "reviewer")
+    other = PublicationFactory(status="draft", source=SourceFactory(status="draft"))
+    SiteUnitFactory(site=article["site"], unit=UnitFactory(status="published"), publication=other)
+    url = citing_url(article["publication"])
+    page = client.post(url, {"do": "publish"})
+    listed = {(type(r).__name__, r.pk) for r in page.context["records"]}
+    assert {("Publication", other.pk), ("Source", other.source_id), ("Site", article["site"].pk)} <= listed
+    confirmed = client.post(url, {"do": "publish", "confirm": "yes", "expected": page.context["expected"]})
+    assert confirmed.status_code == 302
+    assert Publication.objects.public().filter(pk=other.pk).exists()
+
+
 def test_a_stale_confirmation_publishes_nothing(client, article):
     login(client, REVIEWER, "reviewer")
     url = citing_url(article["publication"])

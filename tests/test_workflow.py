@@ -3,8 +3,10 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from core.curation import PublicationStatus, set_status
+from core.curation import PublicationStatus, StaleEdit, set_status
 from core.roles import EDITOR, REVIEWER, WITNESS_IDENTITIES
 from sites.models import Site
 from testimonies.models import Testimony
@@ -159,6 +161,59 @@ def test_a_stale_form_is_refused_and_nothing_is_overwritten(client, editor):
     assert "saved this record after you opened it" in page and "name" in page
     site.refresh_from_db()
     assert (site.name, site.settlement, site.version) == ("First curator's name", "Donetsk", 2)
+
+
+def test_a_stale_edit_says_which_version_who_saved_it_and_what_changed():
+    site = SiteFactory(name="Old name")
+    seen = site.version
+    other = UserFactory(username="other")
+    site.name = "New name"
+    site.stamp_save(other)
+    site._history_user = other
+    site.save()
+    assert site.stale_edit(seen + 1) is None
+    stale = site.stale_edit(seen)
+    assert (stale.current_version, stale.saved_by) == (seen + 1, other)
+    assert "name" in stale.changed_fields and "region" not in stale.changed_fields
+    # A record whose history was not kept (or cleared): the refusal stands, without who or what.
+    site.history.all().delete()
+    assert site.stale_edit(seen) == StaleEdit(seen + 1, None, [])
+
+
+def test_a_later_save_keeps_who_published_the_record_and_when(reviewer):
+    site = SiteFactory(status=PublicationStatus.DRAFT)
+    set_status(Site.objects.filter(pk=site.pk), PublicationStatus.PUBLISHED, reviewer)
+    site.refresh_from_db()
+    published = (site.published_at, site.published_by)
+    assert published[0] is not None and published[1] == reviewer
+    site.name = "Corrected"
+    site.stamp_save(UserFactory(username="another-reviewer"))
+    site.save()
+    site.refresh_from_db()
+    assert (site.published_at, site.published_by) == published
+
+
+def test_a_change_made_without_a_user_stamps_no_editor():
+    """A command run without a user (the import's management command, a script) may move drafts to review; the
+    audit stamps then name nobody rather than failing."""
+    site = SiteFactory(status=PublicationStatus.DRAFT)
+    assert set_status(Site.objects.filter(pk=site.pk), PublicationStatus.REVIEW, None) == 1
+    site.refresh_from_db()
+    assert (site.status, site.updated_by) == (PublicationStatus.REVIEW, None)
+
+
+def test_the_version_check_locks_the_row_until_the_save():
+    """No other save may slip in between the check of the version a form started from and the save (PostgreSQL;
+    SQLite locks the whole database for a write anyway)."""
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite has no row locks")
+    site = SiteFactory()
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert site.stale_edit(site.version) is None
+    assert "FOR UPDATE" in queries[0]["sql"]
+    with CaptureQueriesContext(connection) as queries:
+        site.stale_edit(site.version, lock=False)  # the import locks its rows beforehand
+    assert "FOR UPDATE" not in queries[0]["sql"]
 
 
 def test_restricted_fields_are_not_copied_into_history():
