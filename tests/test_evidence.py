@@ -30,6 +30,7 @@ from tests.factories import (
     staff_user,
     upload,
 )
+from tests.test_object_storage import refuse_thumbnail_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -739,16 +740,7 @@ def test_a_16_bit_greyscale_image_is_scaled_to_8_bits_not_clipped_to_white(revie
 
 def test_a_write_that_fails_half_way_deletes_what_it_wrote_in_the_folder(reviewer, monkeypatch, settings):
     """The same promise as with the object store (tests/test_object_storage.py), on the local folder."""
-    from core.storage import SwitchingStorage
-
-    real_save = SwitchingStorage.save
-
-    def refuse_thumbnails(self, name, *args, **kwargs):
-        if name.startswith("thumbnails/"):
-            raise StorageUnavailable("refused")
-        return real_save(self, name, *args, **kwargs)
-
-    monkeypatch.setattr(SwitchingStorage, "save", refuse_thumbnails)
+    refuse_thumbnail_writes(monkeypatch)
     with pytest.raises(StorageUnavailable):
         attach_evidence(TestimonyFactory(), upload(image_bytes(seed=11)), reviewer)
     assert not EvidenceImage.objects.exists()

@@ -230,8 +230,8 @@ def test_an_upload_the_store_refuses_leaves_no_record_and_no_file(store_down, re
     assert local_files(settings) == []
 
 
-def test_a_write_that_fails_half_way_deletes_what_it_wrote(store, reviewer, monkeypatch):
-    """The display image is written, the thumbnail is refused: the display image does not stay behind."""
+def refuse_thumbnail_writes(monkeypatch) -> None:
+    """The storage writes the display image and refuses the thumbnail, as a store that fails half-way does."""
     from core.storage import SwitchingStorage
 
     real_save = SwitchingStorage.save
@@ -242,6 +242,11 @@ def test_a_write_that_fails_half_way_deletes_what_it_wrote(store, reviewer, monk
         return real_save(self, name, *args, **kwargs)
 
     monkeypatch.setattr(SwitchingStorage, "save", refuse_thumbnails)
+
+
+def test_a_write_that_fails_half_way_deletes_what_it_wrote(store, reviewer, monkeypatch):
+    """The display image is written, the thumbnail is refused: the display image does not stay behind."""
+    refuse_thumbnail_writes(monkeypatch)
     with pytest.raises(StorageUnavailable):
         attach_evidence(TestimonyFactory(), upload(image_bytes(seed=10)), reviewer)
     assert not EvidenceImage.objects.exists() and keys(store, "public") == set()
