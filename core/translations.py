@@ -7,7 +7,7 @@ named by `PARENT_FIELD`, related name "translations", one row per record, field 
 its record's: a translation is shown exactly where its record is. Pages read the translations that the public
 queryset prefetched (`TranslatableQuerySet.with_translations`) through `TranslatableModel.text_in`, which never
 queries: without a prefetch it gives the original. Exports and the API give every language, a column or field per
-language (`translation_columns`, `translation_fields`).
+language (core.csv_export.record_translation_columns, core.json_api.translated_fields).
 """
 
 from dataclasses import dataclass
@@ -142,25 +142,32 @@ class TranslatableModel(models.Model):
         return self.text_in("name").text
 
 
+def model_at(model: type[models.Model], relation: str) -> type[models.Model]:
+    """The model that `model`'s `relation` ("unit", "publication__source"; "" for `model` itself) reaches."""
+    for step in filter(None, relation.split("__")):
+        model = related_model(model, step)
+    return model
+
+
+def translations_prefetch(model: type[models.Model], fields: tuple[str, ...], relation: str = "") -> models.Prefetch:
+    """Prefetch the translations (of `fields` only, when given) of `model`'s records, or of the records its
+    `relation` reaches."""
+    translations = related_model(model_at(model, relation), "translations").objects.all()
+    if fields:
+        translations = translations.filter(field__in=fields)
+    return models.Prefetch(f"{relation}__translations" if relation else "translations", queryset=translations)
+
+
 class TranslatableQuerySet(models.QuerySet):
     def with_translations(self, *fields: str):
         """Prefetch the records' translations (of `fields` only, when given): one query, whatever the rows."""
-        translations = related_model(self.model, "translations").objects.all()
-        if fields:
-            translations = translations.filter(field__in=fields)
-        return self.prefetch_related(models.Prefetch("translations", queryset=translations))
+        return self.prefetch_related(translations_prefetch(self.model, fields))
 
 
 def translations_of(model: type[models.Model], relation: str, *fields: str) -> models.Prefetch:
     """Prefetch the translations (of `fields` only, when given) of the records that `model`'s `relation` reaches
     ("unit", "publication__source"), for querysets that select those records with `select_related`."""
-    target = model
-    for step in relation.split("__"):
-        target = related_model(target, step)
-    translations = related_model(target, "translations").objects.all()
-    if fields:
-        translations = translations.filter(field__in=fields)
-    return models.Prefetch(f"{relation}__translations", queryset=translations)
+    return translations_prefetch(model, fields, relation)
 
 
 def reader_names(model: type[models.Model], path: str, keys) -> dict:
@@ -168,10 +175,8 @@ def reader_names(model: type[models.Model], path: str, keys) -> dict:
     those `keys`, {key: translated name}, for the records that have a translation of their name: one query, none
     for a reader of the original language."""
     language = reader_language()
-    *steps, key = path.split("__")
-    target = model
-    for step in steps:
-        target = related_model(target, step)
+    relation, _separator, key = path.rpartition("__")
+    target = model_at(model, relation)
     if language == ORIGINAL_LANGUAGE or not keys or not issubclass(target, TranslatableModel):
         return {}
     translation_model = related_model(target, "translations")
