@@ -432,7 +432,9 @@ class SiteUnit(PartialDatesModel, CitedLinkModel):
         return f"{self.unit} – {self.get_role_display()} – {self.site}"
 
 
-class SiteAliasQuerySet(PublicQuerySet):
+class SiteTextQuerySet(PublicQuerySet):
+    """A site's alias or translation: public exactly when the site is."""
+
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
         return SiteQuerySet.public_condition(f"{prefix}site__")
@@ -445,7 +447,7 @@ class SiteAlias(AliasModel):
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="aliases")
 
-    objects = SiteAliasQuerySet.as_manager()
+    objects = SiteTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(AliasModel.Meta):
@@ -460,12 +462,6 @@ class SiteAlias(AliasModel):
         ]
 
 
-class SiteTranslationQuerySet(PublicQuerySet):
-    @classmethod
-    def public_condition(cls, prefix: str = "") -> Q:
-        return SiteQuerySet.public_condition(f"{prefix}site__")
-
-
 class SiteTranslation(RecordTranslation):
     """The name or description of a site in another language (core.translations)."""
 
@@ -475,7 +471,7 @@ class SiteTranslation(RecordTranslation):
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="translations")
 
-    objects = SiteTranslationQuerySet.as_manager()
+    objects = SiteTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(RecordTranslation.Meta):

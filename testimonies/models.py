@@ -109,7 +109,9 @@ class Source(TranslatableModel, NamedModel, CuratedModel):
         return Testimony.objects.public().cited_by_source(self)
 
 
-class SourceAliasQuerySet(PublicQuerySet):
+class SourceTextQuerySet(PublicQuerySet):
+    """A source's alias or translation: public exactly when the source is."""
+
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
         return SourceQuerySet.public_condition(f"{prefix}source__")
@@ -122,7 +124,7 @@ class SourceAlias(AliasModel):
 
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.CASCADE, related_name="aliases")
 
-    objects = SourceAliasQuerySet.as_manager()
+    objects = SourceTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(AliasModel.Meta):
@@ -137,12 +139,6 @@ class SourceAlias(AliasModel):
         ]
 
 
-class SourceTranslationQuerySet(PublicQuerySet):
-    @classmethod
-    def public_condition(cls, prefix: str = "") -> Q:
-        return SourceQuerySet.public_condition(f"{prefix}source__")
-
-
 class SourceTranslation(RecordTranslation):
     """The name or description of a source in another language (core.translations)."""
 
@@ -152,7 +148,7 @@ class SourceTranslation(RecordTranslation):
 
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.CASCADE, related_name="translations")
 
-    objects = SourceTranslationQuerySet.as_manager()
+    objects = SourceTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(RecordTranslation.Meta):

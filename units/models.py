@@ -187,7 +187,9 @@ class Unit(TranslatableModel, NamedModel, CuratedModel):
         return self.parent if getattr(self, "parent_is_public", False) else None
 
 
-class UnitAliasQuerySet(PublicQuerySet):
+class UnitTextQuerySet(PublicQuerySet):
+    """A unit's alias or translation: public exactly when the unit is."""
+
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
         return UnitQuerySet.public_condition(f"{prefix}unit__")
@@ -200,7 +202,7 @@ class UnitAlias(AliasModel):
 
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="aliases")
 
-    objects = UnitAliasQuerySet.as_manager()
+    objects = UnitTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(AliasModel.Meta):
@@ -215,12 +217,6 @@ class UnitAlias(AliasModel):
         ]
 
 
-class UnitTranslationQuerySet(PublicQuerySet):
-    @classmethod
-    def public_condition(cls, prefix: str = "") -> Q:
-        return UnitQuerySet.public_condition(f"{prefix}unit__")
-
-
 class UnitTranslation(RecordTranslation):
     """The name or description of a unit in another language (core.translations)."""
 
@@ -230,7 +226,7 @@ class UnitTranslation(RecordTranslation):
 
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="translations")
 
-    objects = UnitTranslationQuerySet.as_manager()
+    objects = UnitTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(RecordTranslation.Meta):
@@ -304,7 +300,9 @@ class Person(NamedModel, PartialDatesModel, CuratedModel):
         return link_source_gaps(self, "postings", "unit", publishing) if self.pk else []
 
 
-class PersonAliasQuerySet(PublicQuerySet):
+class PersonTextQuerySet(PublicQuerySet):
+    """A person's alias or translation: public exactly when the person is."""
+
     @classmethod
     def public_condition(cls, prefix: str = "") -> Q:
         return PersonQuerySet.public_condition(f"{prefix}person__")
@@ -317,7 +315,7 @@ class PersonAlias(AliasModel):
 
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="aliases")
 
-    objects = PersonAliasQuerySet.as_manager()
+    objects = PersonTextQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta(AliasModel.Meta):
