@@ -84,8 +84,8 @@ def chains_of_command(
     for _level in range(MAX_LEVELS):
         expanded |= frontier
         found = set()
-        # Every public link of the level, in one query: those that may overlap [start, end] (UnitParentQuerySet's
-        # `during`, tested here) are the chain's; a unit with none at all has no dated parent.
+        # Every public link of the level, in one query: those whose period may overlap [start, end] are the chain's
+        # (the rule of core.dates.overlapping, tested here in Python); a unit with none at all has no dated parent.
         dated = set()
         for link in (
             UnitParent.objects.public()

@@ -391,9 +391,6 @@ class UnitParentQuerySet(CitedLinkQuerySet):
     def public_condition(cls, prefix: str = "") -> Q:
         return UnitQuerySet.public_condition(f"{prefix}unit__") & UnitQuerySet.public_condition(f"{prefix}parent__")
 
-    def during(self, start, end):
-        return self.filter(overlapping("period", start, end))
-
 
 class UnitParent(PartialDatesModel, CitedLinkModel):
     """A unit's place under a parent unit over a period, with the publication that says so.
