@@ -156,7 +156,15 @@ class Unit(TranslatableModel, NamedModel, CuratedModel):
         ]
 
     def __str__(self):
-        return f"{self.name} (#{self.unit_number})" if self.unit_number else self.name
+        return self.labelled(self.name)
+
+    def labelled(self, name: str) -> str:
+        return f"{name} (#{self.unit_number})" if self.unit_number else name
+
+    @property
+    def reader_label(self) -> str:
+        """As `str(unit)`, with the name in the reader's language (core.translations)."""
+        return self.labelled(self.reader_name)
 
     def get_absolute_url(self):
         return reverse("units:unit_detail", kwargs={"slug": self.slug})
