@@ -123,20 +123,29 @@ class PagePagination(BasePagination):
     the planner's estimate, flagged by `count_is_estimate`, instead of counting every public record (250 ms at
     1,000,000 testimonies). `next` and the 404 never rest on the estimate: a page reads one record more than it
     shows, so whether there is a next page is known exactly; and on the last page the count is exact again. Past
-    the first 10,000 records (a deep page) the count is exact: reading the records before the page costs as much."""
+    the first 10,000 records (a deep page) the count is exact: reading the records before the page costs as much.
+
+    Deep pages are linked by cursor instead (`after`, core.keyset): a `next` past the first 10,000 records reads the
+    records after the last one shown through the list's index, so following `next` to the end of 1,000,000 records
+    costs the same per page all the way. A page reached by a cursor links forward only (`previous` is null)."""
 
     page_query_param = "page"
     page_size_query_param = "per_page"
+    cursor_query_param = "after"
 
     def paginate_queryset(self, queryset, request, view=None):
         # Imported here: DRF imports this module while it defines its views, before the models are loaded.
-        from core import listing
+        from core import keyset, listing
 
         self.request = request
         per_page = positive_int(request.query_params.get(self.page_size_query_param), settings.PUBLIC_PAGE_SIZE)
         if per_page is None or per_page > settings.PUBLIC_MAX_PAGE_SIZE:
             message = _("Give a whole number from 1 to %(maximum)d.") % {"maximum": settings.PUBLIC_MAX_PAGE_SIZE}
             raise Problem(400, _("Invalid page size."), {self.page_size_query_param: [{"message": message}]})
+        self.next_cursor = None
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor is not None:
+            return self.paginate_after(queryset, cursor, per_page)
         number = positive_int(request.query_params.get(self.page_query_param), 1)
         if number is None:
             message = _("Give a whole number from 1.")
@@ -150,6 +159,8 @@ class PagePagination(BasePagination):
                 raise Problem(404, _("There is no page %(number)d.") % {"number": number})
             rows = list(queryset[offset : offset + per_page])
             self.number, self.has_next = number, offset + len(rows) < self.count
+            if self.has_next:
+                self.next_cursor = keyset.cursor_after(queryset, rows[-1])
             return rows
         rows = list(queryset[offset : offset + per_page + 1])
         if not rows and number > 1:
@@ -160,22 +171,63 @@ class PagePagination(BasePagination):
             count, self.count_is_estimate = listing.bounded_count(queryset)
             # An estimate below what the pages already show would contradict them.
             self.count = max(count, offset + per_page + 1)
+            if offset + per_page > listing.EXACT_COUNT_UP_TO:
+                self.next_cursor = keyset.cursor_after(queryset, rows[-1])
         else:
             self.count, self.count_is_estimate = offset + len(rows), False
         return rows
 
-    def page_url(self, number: int) -> str:
+    def paginate_after(self, queryset, cursor: str, per_page: int) -> list:
+        from core import keyset, listing
+
+        try:
+            rows = list(keyset.records_after(queryset, cursor)[: per_page + 1])
+        except keyset.MalformedCursor as error:
+            message = _("Give the cursor of a next link of this list, as it is.")
+            raise Problem(400, _("Invalid cursor."), {self.cursor_query_param: [{"message": message}]}) from error
+        except keyset.UnknownCursor as error:
+            # Like a page number past the last: no page of this list (with this sort) is there.
+            detail = _(
+                "No page of this list has this cursor: follow a next link of this list, with the same sort, or start "
+                "again from page 1."
+            )
+            raise Problem(404, detail) from error
+        if self.page_query_param in self.request.query_params:
+            message = _("Give either a page number or a cursor, not both.")
+            raise Problem(400, _("Invalid page number."), {self.page_query_param: [{"message": message}]})
+        self.number, self.has_next = None, len(rows) > per_page
+        rows = rows[:per_page]
+        self.count, self.count_is_estimate = listing.bounded_count(queryset)
+        if self.has_next:
+            self.next_cursor = keyset.cursor_after(queryset, rows[-1])
+        return rows
+
+    def page_url(self, **page: str) -> str:
         params = self.request.query_params.copy()
-        params[self.page_query_param] = str(number)
+        for name in (self.page_query_param, self.cursor_query_param):
+            params.pop(name, None)
+        params.update(page)
         return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
+
+    def next_url(self) -> str | None:
+        if not self.has_next:
+            return None
+        if self.next_cursor:
+            return self.page_url(**{self.cursor_query_param: self.next_cursor})
+        return self.page_url(**{self.page_query_param: str(self.number + 1)})
+
+    def previous_url(self) -> str | None:
+        if self.number is None or self.number == 1:
+            return None
+        return self.page_url(**{self.page_query_param: str(self.number - 1)})
 
     def get_paginated_response(self, data):
         return Response(
             {
                 "count": self.count,
                 "count_is_estimate": self.count_is_estimate,
-                "next": self.page_url(self.number + 1) if self.has_next else None,
-                "previous": self.page_url(self.number - 1) if self.number > 1 else None,
+                "next": self.next_url(),
+                "previous": self.previous_url(),
                 "results": data,
             }
         )
@@ -193,8 +245,14 @@ class PagePagination(BasePagination):
                 "description": "True when count is the database's estimate rather than an exact count (more than "
                 "10,000 matches, on PostgreSQL); next and the last page are exact either way.",
             },
-            "next": {**nullable_url, "description": "The next page, if any."},
-            "previous": {**nullable_url, "description": "The previous page, if any."},
+            "next": {
+                **nullable_url,
+                "description": "The next page, if any: by number, or past the first 10,000 records by cursor (after).",
+            },
+            "previous": {
+                **nullable_url,
+                "description": "The previous page, if any; null on a page reached by a cursor.",
+            },
             "results": schema,
         }
         return {
@@ -205,9 +263,18 @@ class PagePagination(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        from core import keyset
+
         return [
             parameter(
                 "page", {"type": "integer", "minimum": 1, "default": 1}, "Page number; past the last page: 404."
+            ),
+            parameter(
+                "after",
+                {"type": "string", "pattern": keyset.CURSOR_PATTERN},
+                "Cursor of a `next` link past the first 10,000 records: the records after the last one of that "
+                "page, in the same order, read through the list's index. Not with `page`. A cursor this list did "
+                "not make (with another sort, or another list's): 404.",
             ),
             parameter(
                 "per_page",

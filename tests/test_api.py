@@ -1,8 +1,11 @@
 """The read-only JSON API: public records and public fields only, pagination, filters, no writes, its schema."""
 
+import datetime
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 from django.test import Client
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as JsonSchemaValidationError
@@ -13,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from archive.api import RESOURCES, openapi_schema
 from core.curation import PublicationStatus
 from sites.models import Site
-from testimonies.models import Source, Testimony
+from testimonies.models import Consent, Source, Testimony
 from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
@@ -255,6 +258,114 @@ def test_a_page_past_the_first_records_counts_exactly_and_a_page_past_the_last_i
     get_json(client, "/api/testimonies/", {"per_page": 3, "page": 4}, status=404)
 
 
+def follow_next(client, first_url, params) -> list[dict]:
+    pages = [get_json(client, first_url, params)]
+    while pages[-1]["next"]:
+        pages.append(get_json(client, pages[-1]["next"]))
+    return pages
+
+
+def mixed_testimonies():
+    """Testimonies with equal dates, no date, and dates known to the public only as a month (limited consent)."""
+    same_day = datetime.date(2024, 3, 9)
+    TestimonyFactory.create_batch(3, given_on=same_day)
+    TestimonyFactory.create_batch(2, given_on=None)
+    TestimonyFactory(given_on=datetime.date(2024, 3, 20), consent=Consent.LIMITED)  # sorted as 1 March
+    TestimonyFactory.create_batch(4)
+    TestimonyFactory(given_on=same_day, status=PublicationStatus.DRAFT)
+    TestimonyFactory(given_on=None, consent=Consent.WITHDRAWN)
+
+
+@pytest.mark.parametrize("sort", [None, "date", "-date", "events", "witness", "-id"])
+def test_next_links_past_the_first_records_are_cursors_that_list_each_public_record_once(client, monkeypatch, sort):
+    mixed_testimonies()
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 4)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: None)  # exact counts on PostgreSQL too
+    params = {"per_page": 2, **({"sort": sort} if sort else {})}
+    whole = api_list(client, "testimonies", per_page=100, **({"sort": sort} if sort else {}))["results"]
+    pages = follow_next(client, "/api/testimonies/", params)
+    # Pages 1 and 2 by number (4 records), then by cursor: the order of the whole list, nothing twice or lost.
+    assert [page["next"].split("?")[1].split("&")[-1].split("=")[0] for page in pages[:-1]] == (
+        ["page", "page"] + ["after"] * (len(pages) - 3)
+    )
+    assert [record["id"] for page in pages for record in page["results"]] == [record["id"] for record in whole]
+    assert len(whole) == 10 and pages[-1]["next"] is None
+    assert all(page["previous"] is None and page["count"] == 10 for page in pages[3:])
+
+
+@pytest.mark.parametrize("name", ["sites", "units", "persons", "sources"])
+def test_every_list_can_be_followed_by_cursor(client, monkeypatch, name):
+    for number in range(7):
+        # Equal names: the primary key orders them.
+        {"sites": SiteFactory, "units": UnitFactory, "persons": PersonFactory, "sources": SourceFactory}[name](
+            name=f"Record {number % 3}"
+        )
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 1)
+    whole = api_list(client, name, per_page=100)["results"]
+    pages = follow_next(client, f"/api/{name}/", {"per_page": 2})
+    assert "after=" in pages[0]["next"]
+    key = "id" if "id" in whole[0] else "slug"
+    assert [record[key] for page in pages for record in page["results"]] == [record[key] for record in whole]
+    assert len(whole) >= 7
+
+
+def test_a_deep_page_by_number_links_on_by_cursor(client, monkeypatch):
+    TestimonyFactory.create_batch(7)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    whole = [record["id"] for record in api_list(client, "testimonies", per_page=100)["results"]]
+    second = api_list(client, "testimonies", per_page=3, page=2)
+    assert "after=" in second["next"] and second["previous"].endswith("page=1")
+    third = get_json(client, second["next"])
+    assert [record["id"] for record in third["results"]] == whole[6:]
+
+
+def test_a_cursor_holds_the_public_order_only(client, monkeypatch):
+    # Under limited consent the public knows the month a testimony was given, and a cursor is readable by anyone.
+    TestimonyFactory(given_on=datetime.date(2024, 3, 20), consent=Consent.LIMITED)
+    TestimonyFactory(given_on=datetime.date(2024, 1, 5))
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 0)
+    first = api_list(client, "testimonies", per_page=1)
+    cursor = parse_qs(urlsplit(first["next"]).query)["after"][0]
+    payload = signing.loads(cursor, salt="core.keyset")
+    assert "2024-03-01" in payload["after"] and "2024-03-20" not in json.dumps(payload)
+
+
+@pytest.mark.parametrize(
+    "cursor", ["", "garbage", "eyJhZnRlciI6WzFdfQ:1xYIxN:abc", "a:" + "b" * 43, "a:1:" + "b" * 42]
+)
+def test_what_is_not_a_cursor_is_refused_with_a_reason(client, cursor):
+    TestimonyFactory.create_batch(2)
+    body = get_json(client, "/api/testimonies/", {"after": cursor}, status=400)
+    assert body["detail"] == "Invalid cursor." and "after" in body["errors"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "eyJhZnRlciI6WzFdfQ:1xYIxN:" + "b" * 43,
+        signing.dumps({"order": ["-id"], "after": [1]}, salt="another salt"),
+        signing.dumps({"order": ["-id"], "after": [1]}, salt="core.keyset", key="another secret key"),
+    ],
+)
+def test_a_cursor_this_site_did_not_make_leads_nowhere(client, cursor):
+    TestimonyFactory.create_batch(2)
+    body = get_json(client, "/api/testimonies/", {"after": cursor}, status=404)
+    assert "cursor" in body["detail"]
+
+
+def test_a_cursor_of_another_sort_or_list_leads_nowhere_and_one_with_a_page_number_is_refused(client, monkeypatch):
+    TestimonyFactory.create_batch(3)
+    SiteFactory.create_batch(3)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 0)
+    next_url = api_list(client, "testimonies", per_page=1)["next"]
+    cursor = parse_qs(urlsplit(next_url).query)["after"][0]
+    assert len(get_json(client, next_url)["results"]) == 1
+    get_json(client, "/api/testimonies/", {"after": cursor, "sort": "witness"}, status=404)
+    get_json(client, "/api/sites/", {"after": cursor}, status=404)
+    body = get_json(client, "/api/testimonies/", {"after": cursor, "page": 2}, status=400)
+    assert "page" in body["errors"]
+
+
 def test_records_with_the_same_sort_key_never_jump_between_pages(client):
     SiteFactory.create_batch(6, name="Same name")
     slugs = [api_list(client, "sites", per_page=2, page=page)["results"] for page in (1, 2, 3)]
@@ -416,7 +527,7 @@ def test_every_documented_parameter_is_a_filter_the_list_accepts(client, world):
         form_fields = set(filterset.form.fields)
         for parameter in parameters:
             name = parameter["name"]
-            if name in ("page", "per_page"):
+            if name in ("page", "per_page", "after"):  # the pagination's, not filters
                 continue
             assert name in form_fields or name.rsplit("_", 1)[0] in form_fields, (resource.name, name)
             for value in parameter["schema"].get("enum", []):

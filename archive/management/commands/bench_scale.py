@@ -39,6 +39,8 @@ PAGES = [
     "map page",
     "map markers viewport",
     "API testimony list",
+    "API testimony list, middle page by number",
+    "API testimony list, middle page by cursor",
     "admin testimony changelist",
 ]
 PLAN_NODE = re.compile(
@@ -65,7 +67,9 @@ class Command(PagesCommand):
             raise CommandError("Generate data first: manage.py generate_data --testimonies 10000")
         call_command("collectstatic", interactive=False, verbosity=0)
         pages = self.pages()
-        pages["API testimony list"] = ("public", "/api/testimonies/", pages["testimony list"][2])
+        public_client = pages["testimony list"][2]
+        pages["API testimony list"] = ("public", "/api/testimonies/", public_client)
+        pages.update(self.middle_api_pages(public_client))
         self.stdout.write(f"Archive: {total:,} testimonies, {Testimony.objects.public().count():,} public")
         self.stdout.write(f"{'page':<34} {'median ms':>9} {'queries':>7}  scans of the slowest query")
         with override_settings(
@@ -87,6 +91,18 @@ class Command(PagesCommand):
         rows, _ = consume_export()
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{'full CSV export':<34} {rows / elapsed:>9,.0f} rows/s ({rows:,} rows in {elapsed:.1f} s)")
+
+    def middle_api_pages(self, client) -> dict:
+        """The page in the middle of the API's testimonies by number (offset: every record before it is read) and the
+        same page by the cursor of the page before it (core.keyset: read from the index)."""
+        middle = max(2, Testimony.objects.public().count() // 2 // 25)
+        by_number = f"/api/testimonies/?per_page=25&page={middle}"
+        with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
+            before = client.get(f"/api/testimonies/?per_page=25&page={middle - 1}").json()
+        pages = {"API testimony list, middle page by number": ("public", by_number, client)}
+        if before["next"] and "after=" in before["next"]:
+            pages["API testimony list, middle page by cursor"] = ("public", before["next"], client)
+        return pages
 
     def timed(self, client, url, requests) -> tuple[float, int, str]:
         response = client.get(url)  # warm-up: connections, Python's caches, the facet counts

@@ -1,0 +1,137 @@
+"""Keyset ("cursor") pages: the records after a given record in a queryset's order, found through the order's
+index instead of by reading and skipping every record before them (an offset grows with the depth of the page:
+page 40,000 of the API at 1,000,000 testimonies read 1,000,000 rows).
+
+A cursor is the sort key of the last record of a page (the values its order is made of, ending with the primary
+key), signed so that only cursors this site made are read back: a forged or garbled one is refused, never turned
+into a query. The values are those of the public order (a testimony's public date, never its exact day under
+limited consent), so a cursor carries nothing a public page does not show.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
+from django.db.models import Expression, F, OrderBy, Q
+
+SALT = "core.keyset"
+# What signing.dumps makes: a base64 payload ("." first when compressed), its base62 timestamp, a base64
+# HMAC-SHA256.
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}$"
+
+
+class MalformedCursor(ValueError):
+    """Not of the form of a cursor."""
+
+
+class UnknownCursor(ValueError):
+    """Of the form of a cursor, but not made by this site for this order (or made with another secret key)."""
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One term of a queryset's order, as an alias the keyset condition can compare."""
+
+    alias: str
+    expression: Expression
+    descending: bool
+    nulls_after: bool  # NULLs come after every value in this term's direction
+
+    def described(self) -> str:
+        return f"{'-' if self.descending else ''}{self.expression}"
+
+
+def order_digest(keys: list[SortKey]) -> str:
+    """A short name of an order, so that a cursor is read back only under the order it was made for."""
+    return hashlib.sha256("|".join(key.described() for key in keys).encode()).hexdigest()[:16]
+
+
+def sort_keys(queryset) -> list[SortKey]:
+    """The terms of `queryset`'s order (which must end with a unique key), with where each puts NULLs: as the
+    database does when the order does not say (PostgreSQL sorts NULL above every value, SQLite below)."""
+    nulls_largest = connections[queryset.db].features.nulls_order_largest
+    keys = []
+    for position, term in enumerate(queryset.query.order_by):
+        if isinstance(term, str):
+            descending = term.startswith("-")
+            term = OrderBy(F(term.removeprefix("-")), descending=descending)
+        elif not isinstance(term, OrderBy):
+            term = OrderBy(term)
+        if term.nulls_first or term.nulls_last:
+            nulls_after = bool(term.nulls_last)
+        else:
+            nulls_after = nulls_largest != term.descending
+        keys.append(SortKey(f"keyset_{position}", term.expression, term.descending, nulls_after))
+    return keys
+
+
+def cursor_after(queryset, record) -> str:
+    """The cursor of the records after `record` in `queryset`'s order (one query by primary key)."""
+    keys = sort_keys(queryset)
+    values = list(
+        queryset.filter(pk=record.pk)
+        .annotate(**{key.alias: key.expression for key in keys})
+        .values_list(*(key.alias for key in keys))
+        .get()
+    )
+    return signing.dumps(
+        {"order": order_digest(keys), "after": values},
+        salt=SALT,
+        compress=True,
+        serializer=CursorSerializer,
+    )
+
+
+def records_after(queryset, cursor: str):
+    """`queryset` from the record after the one `cursor` was made for, in the same order. The first term's bound
+    stands alone as well as in the condition, so that the database reads the order's index from that point."""
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise MalformedCursor(cursor)
+    keys = sort_keys(queryset)
+    try:
+        payload = signing.loads(cursor, salt=SALT, serializer=CursorSerializer)
+    except signing.BadSignature as error:
+        raise UnknownCursor("not a cursor of this site") from error
+    if not isinstance(payload, dict) or payload.get("order") != order_digest(keys):
+        raise UnknownCursor("a cursor of another order")
+    keyed = queryset.alias(**{key.alias: key.expression for key in keys})
+    values = [
+        None if value is None else keyed.query.annotations[key.alias].output_field.to_python(value)
+        for key, value in zip(keys, payload["after"], strict=True)
+    ]
+    condition = None
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        strictly = after_value(key, value)
+        condition = strictly if condition is None else strictly | (equal_to(key, value) & condition)
+    return keyed.filter(not_before(keys[0], values[0]) & condition)
+
+
+def equal_to(key: SortKey, value) -> Q:
+    return Q(**{f"{key.alias}__isnull": True}) if value is None else Q(**{key.alias: value})
+
+
+def after_value(key: SortKey, value) -> Q:
+    """The rows strictly after `value` in `key`'s direction."""
+    if value is None:
+        # Past the NULLs come the values, when the NULLs come first; nothing does when they come last.
+        return Q(pk__in=[]) if key.nulls_after else Q(**{f"{key.alias}__isnull": False})
+    beyond = Q(**{f"{key.alias}__{'lt' if key.descending else 'gt'}": value})
+    return beyond | Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else beyond
+
+
+def not_before(key: SortKey, value) -> Q:
+    """The rows at or after `value` in `key`'s direction: the index range the page is read from."""
+    if value is None:
+        return Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else Q()
+    from_value = Q(**{f"{key.alias}__{'lte' if key.descending else 'gte'}": value})
+    return from_value | Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else from_value
+
+
+class CursorSerializer(signing.JSONSerializer):
+    """JSON with dates, times and decimals (as Django's JSON encoder writes them: read back by the fields)."""
+
+    def dumps(self, obj):
+        return DjangoJSONEncoder(separators=(",", ":")).encode(obj).encode("latin-1")
