@@ -9,7 +9,6 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
@@ -41,7 +40,7 @@ from .curation import (
     related_model,
     set_status,
 )
-from .listing import bounded_count
+from .listing import BoundedCountPaginator, bounded_count
 from .merge import merge_records
 from .models import Redaction, ReviewComment
 from .redaction import redact_history, redactable_fields
@@ -318,10 +317,11 @@ def _status_action(status: PublicationStatus):
     return action
 
 
-class EstimatedCountPaginator(Paginator):
+class EstimatedCountPaginator(BoundedCountPaginator):
     """On PostgreSQL, an unfiltered changelist of a big table shows the table's row estimate instead of counting
     every row, and a filtered one the planner's estimate past 30,000 rows (core.listing.bounded_count); smaller
-    lists (and SQLite) are counted exactly."""
+    lists (and SQLite) are counted exactly. Deep pages (the admin links the last ones) are read by key, as the
+    public lists' (core.listing.records_between)."""
 
     EXACT_BELOW = 10_000
 

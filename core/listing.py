@@ -209,8 +209,24 @@ def bounded_count(queryset) -> tuple[int, bool]:
     return max(estimate, bounded), True
 
 
+# From this offset a page's records are chosen by key before they are read (records_between).
+KEYS_FIRST_FROM = 500
+
+
+def records_between(queryset, bottom: int, top: int):
+    """`queryset[bottom:top]`; past the first records, the keys of the page are read first (the order's index, and
+    only what the order needs) and then the page's records by key, so that the records skipped on the way are not
+    built: with OFFSET, the database computes every column of each skipped record (a testimony's corroboration is a
+    subquery), which made the middle page of the API's 85,000 public testimonies take 1.6 s."""
+    if bottom < KEYS_FIRST_FROM:
+        return queryset[bottom:top]
+    keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+    return queryset.filter(pk__in=keys)
+
+
 class BoundedCountPaginator(Paginator):
-    """A paginator whose count is `bounded_count`'s (`count_is_estimate` says when it is an estimate)."""
+    """A paginator whose count is `bounded_count`'s (`count_is_estimate` says when it is an estimate), and whose
+    deep pages are read by key (records_between)."""
 
     count_is_estimate = False
 
@@ -218,6 +234,15 @@ class BoundedCountPaginator(Paginator):
     def count(self):
         count, self.count_is_estimate = bounded_count(self.object_list)
         return count
+
+    def page(self, number):
+        # Django's Paginator.page, with records_between for the slice.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(records_between(self.object_list, bottom, top), number, self)
 
 
 def about(number: int) -> int:
@@ -260,6 +285,7 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         context["page_size"] = paginator.per_page
         context["result_count"] = about(paginator.count) if paginator.count_is_estimate else paginator.count
         context["result_count_is_estimate"] = paginator.count_is_estimate
+        context["page_count"] = about(paginator.num_pages) if paginator.count_is_estimate else paginator.num_pages
         context["export_url"] = self.export_url(filterset)
         context["xlsx_export_url"] = self.xlsx_export_url(filterset)
         context["charts_url"] = self.charts_url(filterset)

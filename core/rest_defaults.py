@@ -157,12 +157,12 @@ class PagePagination(BasePagination):
             self.count, self.count_is_estimate = queryset.order_by().values("pk").count(), False
             if offset >= self.count:
                 raise Problem(404, _("There is no page %(number)d.") % {"number": number})
-            rows = list(queryset[offset : offset + per_page])
+            rows = list(listing.records_between(queryset, offset, offset + per_page))
             self.number, self.has_next = number, offset + len(rows) < self.count
             if self.has_next:
                 self.next_cursor = keyset.cursor_after(queryset, rows[-1])
             return rows
-        rows = list(queryset[offset : offset + per_page + 1])
+        rows = list(listing.records_between(queryset, offset, offset + per_page + 1))
         if not rows and number > 1:
             raise Problem(404, _("There is no page %(number)d.") % {"number": number})
         self.number, self.has_next = number, len(rows) > per_page

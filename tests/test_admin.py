@@ -549,3 +549,16 @@ def test_a_hierarchy_of_more_years_than_it_probes_lists_them_the_usual_way(admin
         factories.TestimonyFactory(given_on=day)
     response = admin_client.get(admin_url(testimony_models.Testimony, "changelist"))
     assert hierarchy_links(response, "given_on__year") == [2010, 2024]
+
+
+def test_a_deep_changelist_page_reads_its_keys_first_and_lists_what_the_plain_slice_would(admin_client, monkeypatch):
+    # The admin links the last pages of a list; past the first records a page is read by key (core.listing).
+    factories.TestimonyFactory.create_batch(7)
+    whole = [record.pk for record in changelist_results(admin_client, testimony_models.Testimony)]
+    monkeypatch.setattr(admin.site._registry[testimony_models.Testimony], "list_per_page", 3)
+    monkeypatch.setattr("core.listing.KEYS_FIRST_FROM", 3)
+    with CaptureQueriesContext(connection) as queries:
+        second = changelist_results(admin_client, testimony_models.Testimony, p=2)
+    assert [record.pk for record in second] == whole[3:6]
+    pages = [query["sql"] for query in queries if "OFFSET 3" in query["sql"]]
+    assert len(pages) == 1 and pages[0].startswith('SELECT "testimonies_testimony"."id" AS "pk" FROM')

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.curation import PublicationStatus
@@ -203,6 +205,44 @@ def test_pagination_clamps_to_the_nearest_valid_page(client):
     assert response.context["paginator"].per_page == 100
     response, ten = listed(client, "testimonies:testimony_list", per_page="10", page="3")
     assert len(ten) == 10 and response.context["result_count"] == 30
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [
+        ("testimonies:testimony_list", {}),
+        ("testimonies:testimony_list", {"q": "underground"}),  # ranked by the search
+        ("testimonies:testimony_list", {"sort": "witness"}),
+        ("sites:site_list", {}),
+        ("units:unit_list", {}),
+    ],
+)
+def test_a_deep_page_reads_its_keys_first_and_lists_what_the_plain_slice_would(client, monkeypatch, url_name, params):
+    factory = {"testimonies": TestimonyFactory, "sites": SiteFactory, "units": UnitFactory}[url_name.split(":")[0]]
+    factory.create_batch(12)
+    whole = [record.pk for record in listed(client, url_name, per_page="100", **params)[1]]
+    monkeypatch.setattr("core.listing.KEYS_FIRST_FROM", 5)
+    _, third = listed(client, url_name, per_page="5", page="3", **params)
+    with CaptureQueriesContext(connection) as queries:
+        _, second = listed(client, url_name, per_page="5", page="2", **params)
+    assert len(whole) == 12 and [record.pk for record in second + third] == whole[5:]
+    # The page's keys alone (one column), then its records by key: the skipped records are never built.
+    table = factory._meta.model._meta.db_table
+    pages = [query["sql"] for query in queries if "OFFSET 5" in query["sql"]]
+    assert len(pages) == 1 and pages[0].startswith(f'SELECT "{table}"."id" AS "pk" FROM')
+
+
+def test_an_estimated_count_shows_about_how_many_pages_and_no_last_page(client, monkeypatch):
+    # What PostgreSQL's planner says of a list of 1,000,000 testimonies: the list says "about", and does not link
+    # a last page that rests on an estimate (it may not exist).
+    TestimonyFactory.create_batch(30)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 849_953)
+    html = client.get(reverse("testimonies:testimony_list")).content.decode()
+    assert "Page 1 of about 34,000" in html or "Page 1 of about 34000" in html
+    assert ">Last<" not in html and 'rel="next"' in html
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: None)
+    html = client.get(reverse("testimonies:testimony_list"), {"per_page": "10"}).content.decode()
+    assert "Page 1 of 3" in html and 'page=3">Last<' in html
 
 
 def test_pagination_links_keep_the_filters(client):

@@ -38,6 +38,7 @@ PAGES = [
     "site list",
     "map page",
     "map markers viewport",
+    "testimony list, middle page",
     "API testimony list",
     "API testimony list, middle page by number",
     "API testimony list, middle page by cursor",
@@ -93,13 +94,17 @@ class Command(PagesCommand):
         self.stdout.write(f"{'full CSV export':<34} {rows / elapsed:>9,.0f} rows/s ({rows:,} rows in {elapsed:.1f} s)")
 
     def middle_api_pages(self, client) -> dict:
-        """The page in the middle of the API's testimonies by number (offset: every record before it is read) and the
-        same page by the cursor of the page before it (core.keyset: read from the index)."""
+        """The page in the middle of the testimonies, on the list and in the API by number (its keys read through
+        every record before it, core.listing.records_between), and in the API by the cursor of the page before it
+        (core.keyset: read from the index)."""
         middle = max(2, Testimony.objects.public().count() // 2 // 25)
         by_number = f"/api/testimonies/?per_page=25&page={middle}"
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
             before = client.get(f"/api/testimonies/?per_page=25&page={middle - 1}").json()
-        pages = {"API testimony list, middle page by number": ("public", by_number, client)}
+        pages = {
+            "testimony list, middle page": ("public", f"/testimonies/?per_page=25&page={middle}", client),
+            "API testimony list, middle page by number": ("public", by_number, client),
+        }
         if before["next"] and "after=" in before["next"]:
             pages["API testimony list, middle page by cursor"] = ("public", before["next"], client)
         return pages
