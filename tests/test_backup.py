@@ -266,7 +266,32 @@ def count_as_text(name, data):
     return [(name, data)]
 
 
+def alter_manifest(alter):
+    """A change that passes the manifest (parsed) through `alter(manifest)`."""
+
+    def change(name, data):
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            alter(manifest)
+            return [(name, json.dumps(manifest).encode())]
+        return [(name, data)]
+
+    return change
+
+
 REFUSED_ARCHIVES = [
+    (alter_manifest(lambda manifest: manifest.update(format=3)), "Unknown backup format 3"),
+    (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), "row counts are not those"),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), "row counts are not those"),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Site": -1})), "row counts are not those"),
+    (
+        alter_manifest(lambda manifest: manifest["private_media"]["imports/preview.csv"].update(size="16")),
+        "list of private_media files is not readable",
+    ),
+    (
+        alter_manifest(lambda manifest: manifest["media"]["empty.bin"].update(sha256=None)),
+        "list of media files is not readable",
+    ),
     # The database member must be the one name a backup writes, inside the unpacked folder (issue 18, item 1);
     # the test adds an absolute path to a real SQLite file.
     (name_the_database("../../foreign.sqlite3"), "manifest names the database"),
@@ -311,6 +336,21 @@ def test_damaged_foreign_and_hostile_archives_are_refused_before_anything_change
         assert files(media_root) == files_before, match
         assert files(private_root) == private_before, match
         assert not (tmp_path / "outside.txt").exists() and not (tmp_path.parent / "outside.txt").exists()
+
+
+@pytest.mark.parametrize(("folder", "linked"), [("media", "file"), ("private", "folder")])
+def test_a_symbolic_link_in_a_media_folder_is_refused_not_followed(media_root, private_root, tmp_path, folder, linked):
+    """A link would carry into the archive (and so onto the restored site) whatever it points at outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not media")
+    root = {"media": media_root, "private": private_root}[folder]
+    link = root / "evidence" / "a-link"
+    link.symlink_to(outside / "secret.txt" if linked == "file" else outside)
+
+    with pytest.raises(BackupError, match=f"{link} is a symbolic link"):
+        create_backup(tmp_path / "linked.tar.gz")
+    assert not (tmp_path / "linked.tar.gz").exists()
 
 
 def test_backups_refuse_to_run_inside_a_transaction(media_root, tmp_path):
