@@ -415,3 +415,24 @@ def test_the_images_of_a_limited_consent_testimony_are_not_public(client, public
         reverse("testimonies:evidence_thumbnail", args=[image.public_id]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    ("factory", "parent"),
+    [
+        (SiteAliasFactory, "site"),
+        (SiteTranslationFactory, "site"),
+        (UnitAliasFactory, "unit"),
+        (UnitTranslationFactory, "unit"),
+        (PersonAliasFactory, "person"),
+        (SourceAliasFactory, "source"),
+        (SourceTranslationFactory, "source"),
+    ],
+)
+def test_a_records_aliases_and_translations_are_public_exactly_when_it_is(factory, parent):
+    """Their own `.public()`, which any code that lists them directly applies, follows their record's rule (the
+    pages above reach them through a public record, so they never meet it)."""
+    shown, hidden = factory(), factory(**{f"{parent}__status": PublicationStatus.WITHHELD})
+    public = type(shown).objects.public()
+    assert shown in public
+    assert hidden not in public
