@@ -279,34 +279,58 @@ def alter_manifest(alter):
     return change
 
 
+# Each refusal's whole message, from its start: the message is all the operator learns of what is wrong.
+COUNTS_REFUSED = r"^The manifest's row counts are not those of this version's tables\.$"
+DATABASE_NAMED = (
+    r"^The manifest names the database '.+'; a (postgresql|sqlite) backup holds 'database\.(pgdump|sqlite3)'\.$"
+)
+NOT_LISTED = r"^The archive has members its manifest does not list: \[.+\]$"
+UNSAFE = r"^The archive cannot be read safely: .+"
+
+
+def miscounted(label):
+    """PostgreSQL refuses the load, which rolls back; SQLite refuses the file before anything is replaced."""
+    return (
+        rf"(?s)^(Loading the database failed and was rolled back: .*row count of {label} differs from the manifest.*"
+        rf"Nothing was restored: the previous database and media files are in place\.|"
+        rf"The database in the archive does not have the backed-up row counts of \['{label}'\]\.)$"
+    )
+
+
 REFUSED_ARCHIVES = [
-    (alter_manifest(lambda manifest: manifest.update(format=3)), "Unknown backup format 3"),
-    (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), "row counts are not those"),
-    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), "row counts are not those"),
-    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Site": -1})), "row counts are not those"),
+    (alter_manifest(lambda manifest: manifest.update(format=3)), r"^Unknown backup format 3\.$"),
+    (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), COUNTS_REFUSED),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), COUNTS_REFUSED),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Site": -1})), COUNTS_REFUSED),
     (
         alter_manifest(lambda manifest: manifest["private_media"]["imports/preview.csv"].update(size="16")),
-        "list of private_media files is not readable",
+        r"^The manifest's list of private_media files is not readable\.$",
     ),
     (
         alter_manifest(lambda manifest: manifest["media"]["empty.bin"].update(sha256=None)),
-        "list of media files is not readable",
+        r"^The manifest's list of media files is not readable\.$",
     ),
     # The database member must be the one name a backup writes, inside the unpacked folder (issue 18, item 1);
     # the test adds an absolute path to a real SQLite file.
-    (name_the_database("../../foreign.sqlite3"), "manifest names the database"),
-    (garble_the_database, "database file in the archive cannot be read"),
-    (count_as_text, "row counts are not those"),
+    (name_the_database("../../foreign.sqlite3"), DATABASE_NAMED),
+    (garble_the_database, r"^The database file in the archive cannot be read: .+"),
+    (count_as_text, COUNTS_REFUSED),
     # Row counts that the dump does not have: refused before the database or the media are replaced (item 2).
-    (miscount("testimonies.Testimony"), "row count"),
-    (miscount("testimonies.HistoricalTestimony", by=-1), "row count"),
-    (damage_a_media_file, "does not match its checksum"),
-    (relabel_as_other_engine, "backup is of a (sqlite|postgresql) database"),
-    (smuggle_unlisted("../outside.txt"), "does not list"),
-    (smuggle_unlisted("/etc/cron.d/absolute"), "does not list"),
-    (smuggle_unlisted("media/../../outside.txt"), "does not list"),
-    (smuggle_listed("../../outside.txt"), "cannot be read safely"),
-    (smuggle_listed("evidence/../../../outside.txt"), "cannot be read safely"),
+    (miscount("testimonies.Testimony"), miscounted("testimonies.Testimony")),
+    (miscount("testimonies.HistoricalTestimony", by=-1), miscounted("testimonies.HistoricalTestimony")),
+    (
+        damage_a_media_file,
+        r"^The media file evidence/2025/witness-statement\.pdf does not match its checksum: the archive is damaged\.$",
+    ),
+    (
+        relabel_as_other_engine,
+        r"^This backup is of a (sqlite|postgresql) database; this site runs on (postgresql|sqlite)\.$",
+    ),
+    (smuggle_unlisted("../outside.txt"), NOT_LISTED),
+    (smuggle_unlisted("/etc/cron.d/absolute"), NOT_LISTED),
+    (smuggle_unlisted("media/../../outside.txt"), NOT_LISTED),
+    (smuggle_listed("../../outside.txt"), UNSAFE),
+    (smuggle_listed("evidence/../../../outside.txt"), UNSAFE),
 ]
 
 
@@ -322,10 +346,10 @@ def test_damaged_foreign_and_hostile_archives_are_refused_before_anything_change
     not_a_backup = tmp_path / "photo.tar.gz"
     with tarfile.open(not_a_backup, "w:gz") as archive:
         archive.addfile(tarfile.TarInfo("photo.jpg"), io.BytesIO(b""))
-    cases = [(not_a_backup, "no readable manifest")]
+    cases = [(not_a_backup, r"^This is not a Testimony DB backup: it has no readable manifest\.json\.$")]
     refused = [
         *REFUSED_ARCHIVES,
-        (name_the_database(tmp_path.parent / "foreign.sqlite3"), "manifest names the database"),
+        (name_the_database(tmp_path.parent / "foreign.sqlite3"), DATABASE_NAMED),
     ]
     cases += [(rewrite(archive_of_world, tmp_path, change), match) for change, match in refused]
 
