@@ -8,6 +8,7 @@ from core.curation import PublicationStatus
 from sites.models import Site
 from testimonies.models import EvidenceImage, Source, Testimony
 from tests.factories import (
+    AbuseTypeTranslationFactory,
     CitationFactory,
     EvidenceImageFactory,
     PersonAliasFactory,
@@ -427,6 +428,7 @@ def test_the_images_of_a_limited_consent_testimony_are_not_public(client, public
         (PersonAliasFactory, "person"),
         (SourceAliasFactory, "source"),
         (SourceTranslationFactory, "source"),
+        (AbuseTypeTranslationFactory, "abuse_type"),
     ],
 )
 def test_a_records_aliases_and_translations_are_public_exactly_when_it_is(factory, parent):
