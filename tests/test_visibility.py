@@ -285,6 +285,11 @@ def test_published_records_are_visible_as_a_control(client, public_world):
         assert text in public_text
     for model in (Testimony, Site, Unit, Source, Person):
         assert model.objects.public().count() == 1
+    # The testimony's own page shows its citation, the person it names and its image (the publication and the
+    # officer also appear in the chain of command, so the sections are what is looked for).
+    detail = fetch(client, public_world["testimony"].get_absolute_url())
+    for text in ("They kept us underground.", "Persons named", "Public image of a testimony"):
+        assert text in detail, text
 
 
 # --- Consent (testimonies.consent) ----------------------------------------------------------------------------------
