@@ -297,7 +297,12 @@ def miscounted(label):
     )
 
 
+def manifest_as_a_list(name, data):
+    return [(name, b"[]" if name == MANIFEST else data)]
+
+
 REFUSED_ARCHIVES = [
+    (manifest_as_a_list, r"^Unknown backup format None\.$"),
     (alter_manifest(lambda manifest: manifest.update(format=3)), r"^Unknown backup format 3\.$"),
     (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), COUNTS_REFUSED),
     (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), COUNTS_REFUSED),
