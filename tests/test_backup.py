@@ -303,6 +303,10 @@ def manifest_as_a_list(name, data):
 
 REFUSED_ARCHIVES = [
     (manifest_as_a_list, r"^Unknown backup format None\.$"),
+    (
+        lambda name, data: [] if name.startswith("database.") else [(name, data)],
+        r"^The archive has no database file\.$",
+    ),
     (alter_manifest(lambda manifest: manifest.update(format=3)), r"^Unknown backup format 3\.$"),
     (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), COUNTS_REFUSED),
     (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), COUNTS_REFUSED),
@@ -380,6 +384,30 @@ def test_a_symbolic_link_in_a_media_folder_is_refused_not_followed(media_root, p
     with pytest.raises(BackupError, match=f"{link} is a symbolic link"):
         create_backup(tmp_path / "linked.tar.gz")
     assert not (tmp_path / "linked.tar.gz").exists()
+
+
+def as_format_1(name, data):
+    """The archive as the first format wrote it: no private media (a restore of it leaves them as they are)."""
+    if name == MANIFEST:
+        manifest = json.loads(data)
+        del manifest["private_media"]
+        return [(name, json.dumps(manifest | {"format": 1}).encode())]
+    return [] if name.startswith("private_media/") else [(name, data)]
+
+
+def test_an_archive_of_the_first_format_restores_and_leaves_the_private_media_as_they_are(
+    archive_of_world, media_root, private_root, tmp_path
+):
+    before, files_before = snapshot(), files(media_root)
+    (private_root / "kept-since.jpg").write_bytes(b"an original kept after the backup")
+    private_before = files(private_root)
+    wipe(media_root)
+
+    restore(rewrite(archive_of_world, tmp_path, as_format_1))
+
+    assert snapshot() == before
+    assert files(media_root) == files_before
+    assert files(private_root) == private_before
 
 
 def test_backups_refuse_to_run_inside_a_transaction(media_root, tmp_path):
