@@ -220,13 +220,17 @@ def smuggle_unlisted(evil):
 
 
 def smuggle_listed(evil):
-    """A member that escapes the folder, listed in the manifest: only the safe unpacking stops it."""
+    """A member that escapes the folder, listed in the manifest: only the safe unpacking stops it. It comes after
+    a media file, once the folder it climbs out of exists (placed first, tarfile would fail to create that folder
+    through the `..` and refuse the archive whatever its filter)."""
 
     def change(name, data):
         if name == MANIFEST:
             manifest = json.loads(data)
             manifest["media"][evil] = {"size": 11, "sha256": "0" * 64}
-            return [(name, json.dumps(manifest).encode()), (f"media/{evil}", b"overwritten")]
+            return [(name, json.dumps(manifest).encode())]
+        if name == "media/evidence/2025/witness-statement.pdf":
+            return [(name, data), (f"media/{evil}", b"overwritten")]
         return [(name, data)]
 
     return change
