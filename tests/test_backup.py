@@ -136,7 +136,7 @@ def restore(archive):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root, private_root):
+def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root, private_root, settings):
     before, files_before = snapshot(), files(media_root)
     assert len(before["testimonies.Testimony_sites"]) == 1 and len(before["testimonies.Testimony_units"]) == 2
     assert before["testimonies.HistoricalTestimony"], "history is part of what is backed up"
@@ -144,8 +144,11 @@ def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_roo
     assert files(private_root) == PRIVATE
     assert_private_and_complete(archive_of_world)
 
-    wipe(media_root, private_root)
+    wipe(media_root)
     assert not Testimony.objects.exists()
+    # The private folder restored where none of its parents exists yet (a new machine): the restore creates them.
+    shutil.rmtree(private_root.parent)
+    settings.PRIVATE_MEDIA_ROOT = private_root = private_root.parent / "new disk" / "originals"
 
     output = restore(archive_of_world)
 
@@ -308,6 +311,10 @@ def manifest_as_a_list(name, data):
 REFUSED_ARCHIVES = [
     (manifest_as_a_list, r"^Unknown backup format None\.$"),
     (
+        alter_manifest(lambda manifest: manifest["media"].update({"lost.jpg": {"size": 1, "sha256": "0" * 64}})),
+        r"^The media files in the archive are not those its manifest lists\.$",
+    ),
+    (
         lambda name, data: [] if name.startswith("database.") else [(name, data)],
         r"^The archive has no database file\.$",
     ),
@@ -443,6 +450,10 @@ def test_a_failure_while_replacing_puts_the_previous_state_back(
 
     def failing_load(*args, **kwargs):
         assert files(media_root) == MEDIA, "the media folders are swapped before the database is loaded"
+        # Staged next to the folder each replaces, so that the swap is a rename on one file system.
+        assert list(media_root.parent.glob(".restore-media-*")) and list(
+            private_root.parent.glob(".restore-originals-*")
+        )
         raise BackupError("The disk is full.")
 
     monkeypatch.setattr("core.backups.load_database", failing_load)
