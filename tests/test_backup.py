@@ -443,10 +443,10 @@ def test_a_failure_while_replacing_puts_the_previous_state_back(
     archive_of_world, media_root, private_root, monkeypatch
 ):
     """Issue 18, item 2: if loading the database fails after the media folders were swapped, the previous media
-    folders come back and the command says that nothing was restored."""
+    folders come back and the command says that nothing was restored; a folder that did not exist is gone again."""
     (media_root / "new-since-the-backup.jpg").write_bytes(b"kept")
-    (private_root / "new-original.jpg").write_bytes(b"kept too")
-    before, files_before, private_before = snapshot(), files(media_root), files(private_root)
+    shutil.rmtree(private_root)
+    before, files_before = snapshot(), files(media_root)
 
     def failing_load(*args, **kwargs):
         assert files(media_root) == MEDIA, "the media folders are swapped before the database is loaded"
@@ -462,7 +462,7 @@ def test_a_failure_while_replacing_puts_the_previous_state_back(
 
     assert snapshot() == before
     assert files(media_root) == files_before
-    assert files(private_root) == private_before
+    assert not private_root.exists()
     assert not list(media_root.parent.glob(".restore-*")), "no staging folder is left behind"
 
 
