@@ -97,7 +97,9 @@ test: $(VENV)/.installed
 # module; a mutant that survives is a bug the tests would let through. Slow, so not part of CI: run it after changing
 # one of those modules, for that module only: `make mutate MODULE=core/curation.py`. On PostgreSQL with a database
 # of its own (DATABASE_URL=postgres://.../testimony_mutate), the test database is created once, not once per mutant.
-MUTATE_CHILDREN ?= 2
+# One child: mutmut's children share the one test database, and two of them at once disturb each other's tests (a
+# restore's dropped tables, a flush, row locks): a mutant killed that way is not killed by the tests.
+MUTATE_CHILDREN ?= 1
 mutate: $(VENV)/.installed
 	$(PY) bench/mutate.py --max-children $(MUTATE_CHILDREN) $(MODULE)
 

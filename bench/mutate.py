@@ -131,11 +131,59 @@ TARGETS: dict[str, Target] = {
             "core.admin_base.x_usable_key*",
         ),
     ),
-    # The import's single transaction, its checks and the previews' lifetime.
-    "core/csv_import.py": Target(tests=("tests/test_import.py",)),
-    "core/admin_import.py": Target(tests=("tests/test_import.py",)),
-    # Backups' confinement (no path leaves the restore's folders, counts checked).
-    "core/backups.py": Target(tests=("tests/test_backup.py",)),
+    # The import's single transaction and its checks: the file refused whole on any problem, restricted columns
+    # never imported, rows locked while written, the status and version rules, permissions, the reviewer rule,
+    # what goes public, the model's validation and constraints (and the cache of constraints passed). Not the
+    # bulk writing's mechanics nor the reading of relation cells, which the round-trip tests check as data.
+    "core/csv_import.py": Target(
+        tests=("tests/test_import.py",),
+        mutants=tuple(
+            f"core.csv_import.{function}__mutmut_*"
+            for function in (
+                "xǁCsvImporterǁrun",
+                "xǁCsvImporterǁload",
+                "xǁCsvImporterǁcheck_header",
+                "xǁCsvImporterǁplan_rows",
+                "xǁCsvImporterǁexisting_records",
+                "xǁCsvImporterǁplan_status_and_version",
+                "xǁCsvImporterǁcheck_record",
+                "xǁCsvImporterǁwrite",
+                "x_check_key",
+                "x_import_csv",
+            )
+        ),
+    ),
+    # The previews' lifetime (a previewed file waits at most a day, only for its session and kind) and the view
+    # that applies a preview only once.
+    "core/admin_import.py": Target(
+        tests=("tests/test_import.py",),
+        mutants=(
+            "core.admin_import.xǁPendingImportsǁ*",
+            "core.admin_import.xǁCsvImportAdminMixinǁimport_view__mutmut_*",
+        ),
+    ),
+    # Backups' confinement: no path leaves the restore's folders (the manifest's shape and database name, the
+    # members unpacked, the checksums, the folder swap and its undo; no symbolic link followed out of a media folder
+    # when backing up) and the row counts checked before anything is kept. Not the dump's and the tools' command
+    # lines, nor the object store's part (its tests need SeaweedFS). On PostgreSQL the SQLite functions have no test
+    # (and the reverse): run the entry on each to cover both.
+    "core/backups.py": Target(
+        tests=("tests/test_backup.py",),
+        mutants=tuple(
+            f"core.backups.{function}__mutmut_*"
+            for function in (
+                "x_media_files",
+                "x_read_manifest",
+                "x_unpack",
+                "xǁFolderSwapǁ*",
+                "x_check_database_file",
+                "x_check_sqlite_file",
+                "x_differ_from_counts",
+                "x_load_sqlite",
+                "x_row_count_check",
+            )
+        ),
+    ),
 }
 
 

@@ -267,6 +267,11 @@ def check_database_file(path: Path, vendor: str, counts: dict[str, int], setting
         except BackupError as error:
             raise BackupError(f"The database file in the archive cannot be read: {error}") from error
         return
+    check_sqlite_file(path, counts)
+
+
+def check_sqlite_file(path: Path, counts: dict[str, int]) -> None:
+    """Refuse an SQLite file that is damaged or whose rows are not those the manifest counts (read-only)."""
     try:
         database = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
@@ -349,6 +354,11 @@ def load_database(alias: str, source: Path, counts: dict[str, int]) -> None:
     if connection.vendor == "postgresql":
         load_postgresql(connection, source, counts)
         return
+    load_sqlite(connection, source, counts)
+
+
+def load_sqlite(connection, source: Path, counts: dict[str, int]) -> None:
+    """Copy `source` over the database; if its rows then differ from `counts`, copy the previous database back."""
     connection.ensure_connection()
     with tempfile.TemporaryDirectory(dir=source.parent) as aside:
         previous = sqlite3.connect(Path(aside) / "previous.sqlite3")
@@ -371,14 +381,8 @@ def load_database(alias: str, source: Path, counts: dict[str, int]) -> None:
 def load_postgresql(connection, source: Path, counts: dict[str, int]) -> None:
     """pg_restore's script piped into psql as one transaction that ends with a check of every table's row count:
     a dump whose rows differ from the manifest is rolled back and leaves the database as it was."""
-    # Labels and counts were checked by read_manifest (known models, non-negative integers).
-    checks = "\n".join(
-        f"  IF (SELECT count(*) FROM {connection.ops.quote_name(apps.get_model(label)._meta.db_table)}) <> {count} "  # noqa: S608
-        f"THEN RAISE EXCEPTION 'row count of % differs from the manifest', '{label}'; END IF;"
-        for label, count in sorted(counts.items())
-    )
     verify = source.parent / "verify.sql"
-    verify.write_text(f"RESET search_path;\nDO $$\nBEGIN\n{checks}\nEND\n$$;\n")
+    verify.write_text(row_count_check(connection, counts))
     environment = libpq_environment(connection.settings_dict)
     restore_log = (source.parent / "pg_restore.log").open("w+b")
     restore = subprocess.Popen(  # noqa: S603 (PostgreSQL's client tool with arguments built here)
@@ -415,6 +419,18 @@ def load_postgresql(connection, source: Path, counts: dict[str, int]) -> None:
         raise BackupError(f"pg_restore failed: {restore_errors}")
     if load.returncode != 0:
         raise BackupError(f"Loading the database failed and was rolled back: {load.stderr.strip()}")
+
+
+def row_count_check(connection, counts: dict[str, int]) -> str:
+    """The SQL that ends the restore's transaction: it raises (and so rolls back the load) unless every table
+    holds exactly the manifest's count of rows."""
+    # Labels and counts were checked by read_manifest (known models, non-negative integers).
+    checks = "\n".join(
+        f"  IF (SELECT count(*) FROM {connection.ops.quote_name(apps.get_model(label)._meta.db_table)}) <> {count} "  # noqa: S608
+        f"THEN RAISE EXCEPTION 'row count of % differs from the manifest', '{label}'; END IF;"
+        for label, count in sorted(counts.items())
+    )
+    return f"RESET search_path;\nDO $$\nBEGIN\n{checks}\nEND\n$$;\n"
 
 
 def restore_backup(archive_path: Path, alias: str = "default") -> dict:

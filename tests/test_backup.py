@@ -136,7 +136,7 @@ def restore(archive):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root, private_root):
+def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_root, private_root, settings):
     before, files_before = snapshot(), files(media_root)
     assert len(before["testimonies.Testimony_sites"]) == 1 and len(before["testimonies.Testimony_units"]) == 2
     assert before["testimonies.HistoricalTestimony"], "history is part of what is backed up"
@@ -144,8 +144,11 @@ def test_round_trip_loses_no_record_relation_or_file(archive_of_world, media_roo
     assert files(private_root) == PRIVATE
     assert_private_and_complete(archive_of_world)
 
-    wipe(media_root, private_root)
+    wipe(media_root)
     assert not Testimony.objects.exists()
+    # The private folder restored where none of its parents exists yet (a new machine): the restore creates them.
+    shutil.rmtree(private_root.parent)
+    settings.PRIVATE_MEDIA_ROOT = private_root = private_root.parent / "new disk" / "originals"
 
     output = restore(archive_of_world)
 
@@ -220,13 +223,17 @@ def smuggle_unlisted(evil):
 
 
 def smuggle_listed(evil):
-    """A member that escapes the folder, listed in the manifest: only the safe unpacking stops it."""
+    """A member that escapes the folder, listed in the manifest: only the safe unpacking stops it. It comes after
+    a media file, once the folder it climbs out of exists (placed first, tarfile would fail to create that folder
+    through the `..` and refuse the archive whatever its filter)."""
 
     def change(name, data):
         if name == MANIFEST:
             manifest = json.loads(data)
             manifest["media"][evil] = {"size": 11, "sha256": "0" * 64}
-            return [(name, json.dumps(manifest).encode()), (f"media/{evil}", b"overwritten")]
+            return [(name, json.dumps(manifest).encode())]
+        if name == "media/evidence/2025/witness-statement.pdf":
+            return [(name, data), (f"media/{evil}", b"overwritten")]
         return [(name, data)]
 
     return change
@@ -266,22 +273,84 @@ def count_as_text(name, data):
     return [(name, data)]
 
 
+def alter_manifest(alter):
+    """A change that passes the manifest (parsed) through `alter(manifest)`."""
+
+    def change(name, data):
+        if name == MANIFEST:
+            manifest = json.loads(data)
+            alter(manifest)
+            return [(name, json.dumps(manifest).encode())]
+        return [(name, data)]
+
+    return change
+
+
+# Each refusal's whole message, from its start: the message is all the operator learns of what is wrong.
+COUNTS_REFUSED = r"^The manifest's row counts are not those of this version's tables\.$"
+DATABASE_NAMED = (
+    r"^The manifest names the database '.+'; a (postgresql|sqlite) backup holds 'database\.(pgdump|sqlite3)'\.$"
+)
+NOT_LISTED = r"^The archive has members its manifest does not list: \[.+\]$"
+UNSAFE = r"^The archive cannot be read safely: .+"
+
+
+def miscounted(label):
+    """PostgreSQL refuses the load, which rolls back; SQLite refuses the file before anything is replaced."""
+    return (
+        rf"(?s)^(Loading the database failed and was rolled back: .*row count of {label} differs from the manifest.*"
+        rf"Nothing was restored: the previous database and media files are in place\.|"
+        rf"The database in the archive does not have the backed-up row counts of \['{label}'\]\.)$"
+    )
+
+
+def manifest_as_a_list(name, data):
+    return [(name, b"[]" if name == MANIFEST else data)]
+
+
 REFUSED_ARCHIVES = [
+    (manifest_as_a_list, r"^Unknown backup format None\.$"),
+    (
+        alter_manifest(lambda manifest: manifest["media"].update({"lost.jpg": {"size": 1, "sha256": "0" * 64}})),
+        r"^The media files in the archive are not those its manifest lists\.$",
+    ),
+    (
+        lambda name, data: [] if name.startswith("database.") else [(name, data)],
+        r"^The archive has no database file\.$",
+    ),
+    (alter_manifest(lambda manifest: manifest.update(format=3)), r"^Unknown backup format 3\.$"),
+    (alter_manifest(lambda manifest: manifest["counts"].pop("sites.Site")), COUNTS_REFUSED),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Gone": 0})), COUNTS_REFUSED),
+    (alter_manifest(lambda manifest: manifest["counts"].update({"sites.Site": -1})), COUNTS_REFUSED),
+    (
+        alter_manifest(lambda manifest: manifest["private_media"]["imports/preview.csv"].update(size="16")),
+        r"^The manifest's list of private_media files is not readable\.$",
+    ),
+    (
+        alter_manifest(lambda manifest: manifest["media"]["empty.bin"].update(sha256=None)),
+        r"^The manifest's list of media files is not readable\.$",
+    ),
     # The database member must be the one name a backup writes, inside the unpacked folder (issue 18, item 1);
     # the test adds an absolute path to a real SQLite file.
-    (name_the_database("../../foreign.sqlite3"), "manifest names the database"),
-    (garble_the_database, "database file in the archive cannot be read"),
-    (count_as_text, "row counts are not those"),
+    (name_the_database("../../foreign.sqlite3"), DATABASE_NAMED),
+    (garble_the_database, r"^The database file in the archive cannot be read: .+"),
+    (count_as_text, COUNTS_REFUSED),
     # Row counts that the dump does not have: refused before the database or the media are replaced (item 2).
-    (miscount("testimonies.Testimony"), "row count"),
-    (miscount("testimonies.HistoricalTestimony", by=-1), "row count"),
-    (damage_a_media_file, "does not match its checksum"),
-    (relabel_as_other_engine, "backup is of a (sqlite|postgresql) database"),
-    (smuggle_unlisted("../outside.txt"), "does not list"),
-    (smuggle_unlisted("/etc/cron.d/absolute"), "does not list"),
-    (smuggle_unlisted("media/../../outside.txt"), "does not list"),
-    (smuggle_listed("../../outside.txt"), "cannot be read safely"),
-    (smuggle_listed("evidence/../../../outside.txt"), "cannot be read safely"),
+    (miscount("testimonies.Testimony"), miscounted("testimonies.Testimony")),
+    (miscount("testimonies.HistoricalTestimony", by=-1), miscounted("testimonies.HistoricalTestimony")),
+    (
+        damage_a_media_file,
+        r"^The media file evidence/2025/witness-statement\.pdf does not match its checksum: the archive is damaged\.$",
+    ),
+    (
+        relabel_as_other_engine,
+        r"^This backup is of a (sqlite|postgresql) database; this site runs on (postgresql|sqlite)\.$",
+    ),
+    (smuggle_unlisted("../outside.txt"), NOT_LISTED),
+    (smuggle_unlisted("/etc/cron.d/absolute"), NOT_LISTED),
+    (smuggle_unlisted("media/../../outside.txt"), NOT_LISTED),
+    (smuggle_listed("../../outside.txt"), UNSAFE),
+    (smuggle_listed("evidence/../../../outside.txt"), UNSAFE),
 ]
 
 
@@ -297,10 +366,10 @@ def test_damaged_foreign_and_hostile_archives_are_refused_before_anything_change
     not_a_backup = tmp_path / "photo.tar.gz"
     with tarfile.open(not_a_backup, "w:gz") as archive:
         archive.addfile(tarfile.TarInfo("photo.jpg"), io.BytesIO(b""))
-    cases = [(not_a_backup, "no readable manifest")]
+    cases = [(not_a_backup, r"^This is not a Testimony DB backup: it has no readable manifest\.json\.$")]
     refused = [
         *REFUSED_ARCHIVES,
-        (name_the_database(tmp_path.parent / "foreign.sqlite3"), "manifest names the database"),
+        (name_the_database(tmp_path.parent / "foreign.sqlite3"), DATABASE_NAMED),
     ]
     cases += [(rewrite(archive_of_world, tmp_path, change), match) for change, match in refused]
 
@@ -311,6 +380,45 @@ def test_damaged_foreign_and_hostile_archives_are_refused_before_anything_change
         assert files(media_root) == files_before, match
         assert files(private_root) == private_before, match
         assert not (tmp_path / "outside.txt").exists() and not (tmp_path.parent / "outside.txt").exists()
+
+
+@pytest.mark.parametrize(("folder", "linked"), [("media", "file"), ("private", "folder")])
+def test_a_symbolic_link_in_a_media_folder_is_refused_not_followed(media_root, private_root, tmp_path, folder, linked):
+    """A link would carry into the archive (and so onto the restored site) whatever it points at outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not media")
+    root = {"media": media_root, "private": private_root}[folder]
+    link = root / "evidence" / "a-link"
+    link.symlink_to(outside / "secret.txt" if linked == "file" else outside)
+
+    with pytest.raises(BackupError, match=f"{link} is a symbolic link"):
+        create_backup(tmp_path / "linked.tar.gz")
+    assert not (tmp_path / "linked.tar.gz").exists()
+
+
+def as_format_1(name, data):
+    """The archive as the first format wrote it: no private media (a restore of it leaves them as they are)."""
+    if name == MANIFEST:
+        manifest = json.loads(data)
+        del manifest["private_media"]
+        return [(name, json.dumps(manifest | {"format": 1}).encode())]
+    return [] if name.startswith("private_media/") else [(name, data)]
+
+
+def test_an_archive_of_the_first_format_restores_and_leaves_the_private_media_as_they_are(
+    archive_of_world, media_root, private_root, tmp_path
+):
+    before, files_before = snapshot(), files(media_root)
+    (private_root / "kept-since.jpg").write_bytes(b"an original kept after the backup")
+    private_before = files(private_root)
+    wipe(media_root)
+
+    restore(rewrite(archive_of_world, tmp_path, as_format_1))
+
+    assert snapshot() == before
+    assert files(media_root) == files_before
+    assert files(private_root) == private_before
 
 
 def test_backups_refuse_to_run_inside_a_transaction(media_root, tmp_path):
@@ -335,13 +443,17 @@ def test_a_failure_while_replacing_puts_the_previous_state_back(
     archive_of_world, media_root, private_root, monkeypatch
 ):
     """Issue 18, item 2: if loading the database fails after the media folders were swapped, the previous media
-    folders come back and the command says that nothing was restored."""
+    folders come back and the command says that nothing was restored; a folder that did not exist is gone again."""
     (media_root / "new-since-the-backup.jpg").write_bytes(b"kept")
-    (private_root / "new-original.jpg").write_bytes(b"kept too")
-    before, files_before, private_before = snapshot(), files(media_root), files(private_root)
+    shutil.rmtree(private_root)
+    before, files_before = snapshot(), files(media_root)
 
     def failing_load(*args, **kwargs):
         assert files(media_root) == MEDIA, "the media folders are swapped before the database is loaded"
+        # Staged next to the folder each replaces, so that the swap is a rename on one file system.
+        assert list(media_root.parent.glob(".restore-media-*")) and list(
+            private_root.parent.glob(".restore-originals-*")
+        )
         raise BackupError("The disk is full.")
 
     monkeypatch.setattr("core.backups.load_database", failing_load)
@@ -350,7 +462,7 @@ def test_a_failure_while_replacing_puts_the_previous_state_back(
 
     assert snapshot() == before
     assert files(media_root) == files_before
-    assert files(private_root) == private_before
+    assert not private_root.exists()
     assert not list(media_root.parent.glob(".restore-*")), "no staging folder is left behind"
 
 

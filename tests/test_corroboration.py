@@ -156,6 +156,40 @@ def test_a_site_unit_link_counts_the_independent_sources_of_every_role(client):
     }
 
 
+def test_a_links_count_is_of_sources_and_only_citations_of_another_of_them_leave_one_out():
+    """Two links resting on two articles of one source count one source; a publication that cites its own source's
+    earlier article, or a source that backs no link of the pair, still counts (it reports none of the others); two
+    sources that only cite each other count as one."""
+    astra, raam = SourceFactory(slug="astra"), SourceFactory(slug="raam")
+    finding, second_finding = PublicationFactory(source=astra), PublicationFactory(source=astra)
+    finding.cites.add(PublicationFactory(source=astra, title="ASTRA's earlier note"))
+    report = PublicationFactory(source=raam)
+    report.cites.add(PublicationFactory(source=SourceFactory(slug="elsewhere"), title="Backs no link of the pair"))
+    echo, mirror = PublicationFactory(source=SourceFactory(slug="echo")), PublicationFactory(source=SourceFactory())
+    echo.cites.add(mirror)
+    mirror.cites.add(echo)
+    site, twice_by_astra, by_both, by_each_other = SiteFactory(), UnitFactory(), UnitFactory(), UnitFactory()
+    SiteUnitFactory(site=site, unit=twice_by_astra, role=SiteUnit.Role.OPERATED, publication=finding)
+    SiteUnitFactory(site=site, unit=twice_by_astra, role=SiteUnit.Role.GUARDED, publication=second_finding)
+    SiteUnitFactory(site=site, unit=by_both, role=SiteUnit.Role.OPERATED, publication=finding)
+    SiteUnitFactory(site=site, unit=by_both, role=SiteUnit.Role.GUARDED, publication=report)
+    SiteUnitFactory(site=site, unit=by_each_other, role=SiteUnit.Role.OPERATED, publication=echo)
+    SiteUnitFactory(site=site, unit=by_each_other, role=SiteUnit.Role.GUARDED, publication=mirror)
+
+    counts = {
+        (link.unit_id, link.role): link.independent_sources
+        for link in SiteUnit.objects.public().with_corroboration().filter(site=site)
+    }
+    assert counts == {
+        (twice_by_astra.pk, "operated"): 1,
+        (twice_by_astra.pk, "guarded"): 1,
+        (by_both.pk, "operated"): 2,
+        (by_both.pk, "guarded"): 2,
+        (by_each_other.pk, "operated"): 1,
+        (by_each_other.pk, "guarded"): 1,
+    }
+
+
 def test_the_counts_per_number_of_sources_agree_with_each_testimonys_count(sources):
     """The overview's chart counts in one grouped query (testimonies.models.independent_sources_counts) what each
     testimony's `independent_sources` says, hidden publications and sources citing each other included."""

@@ -8,6 +8,7 @@ from core.curation import PublicationStatus
 from sites.models import Site
 from testimonies.models import EvidenceImage, Source, Testimony
 from tests.factories import (
+    AbuseTypeTranslationFactory,
     CitationFactory,
     EvidenceImageFactory,
     PersonAliasFactory,
@@ -284,6 +285,11 @@ def test_published_records_are_visible_as_a_control(client, public_world):
         assert text in public_text
     for model in (Testimony, Site, Unit, Source, Person):
         assert model.objects.public().count() == 1
+    # The testimony's own page shows its citation, the person it names and its image (the publication and the
+    # officer also appear in the chain of command, so the sections are what is looked for).
+    detail = fetch(client, public_world["testimony"].get_absolute_url())
+    for text in ("They kept us underground.", "Persons named", "Public image of a testimony"):
+        assert text in detail, text
 
 
 # --- Consent (testimonies.consent) ----------------------------------------------------------------------------------
@@ -415,3 +421,25 @@ def test_the_images_of_a_limited_consent_testimony_are_not_public(client, public
         reverse("testimonies:evidence_thumbnail", args=[image.public_id]),
     ):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    ("factory", "parent"),
+    [
+        (SiteAliasFactory, "site"),
+        (SiteTranslationFactory, "site"),
+        (UnitAliasFactory, "unit"),
+        (UnitTranslationFactory, "unit"),
+        (PersonAliasFactory, "person"),
+        (SourceAliasFactory, "source"),
+        (SourceTranslationFactory, "source"),
+        (AbuseTypeTranslationFactory, "abuse_type"),
+    ],
+)
+def test_a_records_aliases_and_translations_are_public_exactly_when_it_is(factory, parent):
+    """Their own `.public()`, which any code that lists them directly applies, follows their record's rule (the
+    pages above reach them through a public record, so they never meet it)."""
+    shown, hidden = factory(), factory(**{f"{parent}__status": PublicationStatus.WITHHELD})
+    public = type(shown).objects.public()
+    assert shown in public
+    assert hidden not in public
