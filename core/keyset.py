@@ -104,30 +104,26 @@ def records_after(queryset, cursor: str):
     ]
     condition = None
     for key, value in reversed(list(zip(keys, values, strict=True))):
-        strictly = after_value(key, value)
+        strictly = beyond(key, value)
         condition = strictly if condition is None else strictly | (equal_to(key, value) & condition)
-    return keyed.filter(not_before(keys[0], values[0]) & condition)
+    return keyed.filter(beyond(keys[0], values[0], inclusive=True) & condition)
 
 
 def equal_to(key: SortKey, value) -> Q:
     return Q(**{f"{key.alias}__isnull": True}) if value is None else Q(**{key.alias: value})
 
 
-def after_value(key: SortKey, value) -> Q:
-    """The rows strictly after `value` in `key`'s direction."""
+def beyond(key: SortKey, value, inclusive: bool = False) -> Q:
+    """The rows after `value` in `key`'s direction, and those equal to it when `inclusive`."""
+    is_null = Q(**{f"{key.alias}__isnull": True})
     if value is None:
         # Past the NULLs come the values, when the NULLs come first; nothing does when they come last.
-        return Q(pk__in=[]) if key.nulls_after else Q(**{f"{key.alias}__isnull": False})
-    beyond = Q(**{f"{key.alias}__{'lt' if key.descending else 'gt'}": value})
-    return beyond | Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else beyond
-
-
-def not_before(key: SortKey, value) -> Q:
-    """The rows at or after `value` in `key`'s direction: the index range the page is read from."""
-    if value is None:
-        return Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else Q()
-    from_value = Q(**{f"{key.alias}__{'lte' if key.descending else 'gte'}": value})
-    return from_value | Q(**{f"{key.alias}__isnull": True}) if key.nulls_after else from_value
+        if inclusive:
+            return is_null if key.nulls_after else Q()
+        return Q(pk__in=[]) if key.nulls_after else ~is_null
+    lookup = ("lt" if key.descending else "gt") + ("e" if inclusive else "")
+    past_value = Q(**{f"{key.alias}__{lookup}": value})
+    return past_value | is_null if key.nulls_after else past_value
 
 
 class CursorSerializer(signing.JSONSerializer):
