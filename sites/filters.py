@@ -4,9 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
+from core.generation import cached
 from units.models import Unit
 
 from .models import Region, Site, SiteUnit
+from .regions import region_key
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
@@ -26,10 +28,21 @@ class RegionField(OpenChoiceField):
 
     def canonical(self, value: str) -> str:
         if value and not self.offered(value):
-            region = Region.objects.public().matching(value)
-            if region is not None:
-                return region.slug
+            return public_region_slug(value) or value
         return value
+
+
+def public_region_slug(text: str) -> str | None:
+    """The slug of the one public region that `text` names (RegionQuerySet.matching), from an index of the public
+    regions' names kept per publication generation: a list page reads it for its form, each facet and each link."""
+    key = region_key(text or "")
+    if not key:
+        return None
+    index = cached(
+        "sites:public-region-slugs",
+        lambda: {key: region.slug for key, region in Region.objects.public().index().items()},
+    )
+    return index.get(key)
 
 
 class RegionFilter(OpenChoiceFilter):

@@ -59,7 +59,11 @@ class RegionQuerySet(CuratedQuerySet):
         key = region_data.region_key(text or "")
         if not key:
             return None
-        return region_data.region_index((region, region.name_variants()) for region in self).get(key)
+        return self.index().get(key)
+
+    def index(self) -> dict:
+        """{key: region} for every name of these regions (sites.regions.region_index)."""
+        return region_data.region_index((region, region.name_variants()) for region in self)
 
     def named(self, term):
         return self.filter(names_condition(term))
