@@ -85,14 +85,39 @@ LIVE_SERVER_FIXTURES = {"browser", "browser_page", "live_server"}
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last. While Playwright's browser is open its event loop runs in the test thread, so
-    Django's async-safety check has to be lifted for the ORM calls of those tests; running them last keeps every
-    other test under that check, and lets one browser serve them all. Under pytest-xdist (`make test`) the tests
-    that use the browser or the live server form one group, so that one worker starts them once."""
+    """Under pytest-xdist (`make test`) the tests that use the browser or the live server form one group, so that
+    one worker starts them once; the long tests and the groups go first, the browser tests last among them. While
+    Playwright's browser is open its event loop runs in the test thread, so Django's async-safety check is lifted
+    for the ORM calls of those tests (the `browser` fixture, per module): the tests after them run under it again."""
     for item in items:
         if LIVE_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("live_server"))
-    items.sort(key=lambda item: "browser_page" in getattr(item, "fixturenames", ()))
+
+    def order(item):
+        # pytest-xdist hands out tests (a group as one) in this order: the long ones go first, so that the other
+        # worker takes the short ones meanwhile instead of waiting for one worker's last long test at the end.
+        long = item.get_closest_marker("slow") or item.get_closest_marker("xdist_group")
+        return (not long, "browser_page" in getattr(item, "fixturenames", ()))
+
+    items.sort(key=order)
+
+
+def pytest_collection_finish(session):
+    """Under `--dist loadgroup` each worker names a grouped test `<id>@<group>`, and the controller sends a group to
+    one worker. pytest 9.2 keeps node ids where pytest-xdist 3.8 no longer writes that suffix, and every group was
+    silently split across the workers (two live servers, two S3 stores, two tests of one Redis database at once):
+    the run stops instead, saying so."""
+    config = session.config
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    ungrouped = [
+        item.nodeid for item in session.items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        raise pytest.UsageError(
+            f"pytest-xdist's loadgroup did not group {ungrouped[0]} (and {len(ungrouped) - 1} more): this pytest "
+            "and pytest-xdist do not work together (requirements.txt)"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -204,11 +229,6 @@ def seaweedfs(tmp_path_factory):
     """`weed server -s3` on free loopback ports (every server of it, and their gRPC ports), with one S3 identity;
     its endpoint once it answers a signed request, and stopped at the end of the session."""
     import json
-    import subprocess
-    import time
-
-    import boto3
-    from botocore.config import Config
 
     binary = weed_binary()
     if binary is None:
@@ -230,7 +250,40 @@ def seaweedfs(tmp_path_factory):
             }
         )
     )
-    (root / "data").mkdir()
+    # A port picked free may be taken before weed binds it (an outgoing connection's ephemeral port is drawn from
+    # the same range): weed then stops saying so, and is started again on other ports.
+    for attempt in range(3):
+        process, endpoint, client, log_path = start_weed_server(binary, root / f"attempt-{attempt}", config)
+        try:
+            wait_for_buckets(process, client, log_path)
+            break
+        except WeedStoppedError as stopped:
+            stop_process(process)
+            if not (stopped.port_taken and attempt < 2):
+                pytest.fail(str(stopped))
+    try:
+        yield {"endpoint": endpoint, "client": client}
+    finally:
+        stop_process(process)
+
+
+class WeedStoppedError(Exception):
+    """weed server stopped, or did not answer, before its buckets could be written."""
+
+    def __init__(self, message: str, log: str):
+        super().__init__(f"{message}: {log[-2000:]}")
+        self.port_taken = "address already in use" in log
+
+
+def start_weed_server(binary, root, config):
+    """`weed server -s3` with its data in `root`, on free loopback ports (every server of it, and their gRPC
+    ports): (process, S3 endpoint, an S3 client of it, the path of its log)."""
+    import subprocess
+
+    import boto3
+    from botocore.config import Config
+
+    (root / "data").mkdir(parents=True)
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
     command = [
         binary,
@@ -255,8 +308,9 @@ def seaweedfs(tmp_path_factory):
         "-master.volumeSizeLimitMB=64",
         "-volume.max=0",
     ]
-    log = (root / "weed.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our own command line)
+    log_path = root / "weed.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our own command line)
     endpoint = f"http://127.0.0.1:{s3}"
     client = boto3.client(
         "s3",
@@ -266,28 +320,38 @@ def seaweedfs(tmp_path_factory):
         region_name="us-east-1",
         config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
     )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"weed server stopped at once: {(root / 'weed.log').read_text()[-2000:]}")
-            try:
-                # A bucket can be written once the volume server has joined the master.
-                for bucket in S3_BUCKETS:
-                    client.create_bucket(Bucket=bucket)
-                    client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
-                    client.delete_object(Bucket=bucket, Key="probe")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"weed server did not answer in 90 s: {(root / 'weed.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield {"endpoint": endpoint, "client": client}
-    finally:
-        process.terminate()
+    return process, endpoint, client, log_path
+
+
+def wait_for_buckets(process, client, log_path, seconds: int = 90) -> None:
+    """Until every bucket can be written (once the volume server has joined the master); WeedStoppedError if the
+    server stops first or does not answer within `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise WeedStoppedError("weed server stopped at once", log_path.read_text(errors="replace"))
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            for bucket in S3_BUCKETS:
+                client.create_bucket(Bucket=bucket)
+                client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+                client.delete_object(Bucket=bucket, Key="probe")
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise WeedStoppedError(
+                    f"weed server did not answer in {seconds} s", log_path.read_text(errors="replace")
+                ) from None
+            time.sleep(0.5)
+
+
+def stop_process(process) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

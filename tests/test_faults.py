@@ -31,6 +31,9 @@ from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
 from tests.test_production_settings import production_env
 from tests.test_serve import request, start_gunicorn, stop_gunicorn
 
+# One worker runs the module: its private PostgreSQL cluster and gunicorn start once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("faults")
+
 REQUIRE_SYSTEM_TOOLS = os.environ.get("REQUIRE_SYSTEM_TOOLS") == "1"
 
 

@@ -26,7 +26,8 @@ BEFORE_LAYERS = [
     ("units", "0003_unit_search_vector"),
 ]
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Each test takes the database back through many migrations and forward again: about a minute.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def migrate_to(targets):

@@ -15,6 +15,9 @@ from django.conf import settings
 
 from tests.test_production_settings import production_env
 
+# One worker runs the module: `make serve` (collectstatic, gunicorn) starts once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("serve")
+
 HOST = "testimony.example.org"
 PROXY_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
 

@@ -226,6 +226,7 @@ def test_the_admin_offers_regions_by_autocomplete_and_lists_the_sites_whose_regi
 # --- The data migration -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_maps_free_text_regions_to_one_term_and_keeps_the_unreadable_ones_for_curators():
     executor = MigrationExecutor(connection)
