@@ -40,7 +40,7 @@ def public_region_slug(text: str) -> str | None:
         return None
     index = cached(
         "sites:public-region-slugs",
-        lambda: {key: region.slug for key, region in Region.objects.public().index().items()},
+        lambda: {name_key: region.slug for name_key, region in Region.objects.public().index().items()},
     )
     return index.get(key)
 

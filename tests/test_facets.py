@@ -156,3 +156,26 @@ def test_a_count_past_the_exact_bound_is_an_estimate_on_postgresql(client, world
     assert bool(re.search(r"about [\d,]+ results", response.content.decode())) is estimated
     if not estimated:
         assert response.context["result_count"] == 4
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"abuse_type": "cold-water"},
+        {"site": "mine", "abuse_type": "beating"},
+        {"q": "mine", "witness_role": "relative"},
+        {"region": "Donetsk", "unit": "5th", "abuse_type": "nonsense"},
+        {"q": "coal", "region": "luhansk", "date_after": "2020-01-01", "sort": "-date"},
+    ],
+)
+def test_facets_count_what_a_filter_set_without_the_facets_own_filter_lists(client, world, params):
+    """The facets clean the page's form once and share the filters no facet owns (core.listing): each count is
+    the one a filter set of the page's parameters minus the facet's own would give, built afresh per facet."""
+    from testimonies.filters import TestimonyFilter
+
+    response = client.get(reverse("testimonies:testimony_list"), params)
+    for declared in TestimonyFilter.facets:
+        others = {key: value for key, value in params.items() if key != declared.name}
+        expected = declared.choices(TestimonyFilter(others or None, queryset=Testimony.objects.public()).qs)
+        assert facet(response, declared.name) == {choice.value: choice.count for choice in expected}, declared.name
