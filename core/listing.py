@@ -27,9 +27,10 @@ def clamp_page_size(raw, default: int, maximum: int) -> int:
     return min(max(size, 1), maximum)
 
 
-def owned_by_facet(filter_name: str, facet_name: str) -> bool:
-    """Whether a filter is a facet's own: its name, or a part of it (a range's `<name>_after`)."""
-    return filter_name == facet_name or filter_name.startswith(f"{facet_name}_")
+def of_field(key: str, field_name: str) -> bool:
+    """Whether a query parameter or filter belongs to a filter field: its name, or a part of it (a range's
+    `<name>_after` and `<name>_before`)."""
+    return key == field_name or key.startswith(f"{field_name}_")
 
 
 def apply_filters(filterset, queryset, keep):
@@ -44,26 +45,20 @@ def apply_filters(filterset, queryset, keep):
     return queryset
 
 
-def records_but_facets(filterset, facet_names):
-    """The public records under every filter of `filterset` that none of `facet_names` owns."""
-    return apply_filters(
-        filterset,
-        filterset.queryset.model.objects.public(),
-        lambda name: not any(owned_by_facet(name, facet) for facet in facet_names),
-    )
+def records_per_facet(filterset) -> dict:
+    """{facet name: the public records under every filter of `filterset` but the facet's own}: what a facet counts,
+    so that each choice it offers gives results under the other filters. The form is cleaned once, and the filters
+    no facet owns (a search among them) narrow the records once for all the facets."""
+    facets = [facet.name for facet in filterset.facets]
 
+    def owners(name: str) -> set[str]:
+        return {facet for facet in facets if of_field(name, facet)}
 
-def records_but_facet(filterset, facet_name: str, shared):
-    """`shared` (records_but_facets) under the other facets' filters: the records a facet counts, which its own
-    filter does not narrow, so that every choice it offers gives results."""
-    facet_names = [facet.name for facet in filterset.facets]
-    return apply_filters(
-        filterset,
-        shared,
-        lambda name: (
-            any(owned_by_facet(name, facet) for facet in facet_names) and not owned_by_facet(name, facet_name)
-        ),
-    )
+    def of_other_facets(facet: str):
+        return lambda name: bool(owners(name)) and facet not in owners(name)
+
+    shared = apply_filters(filterset, filterset.queryset.model.objects.public(), lambda name: not owners(name))
+    return {facet: apply_filters(filterset, shared, of_other_facets(facet)) for facet in facets}
 
 
 class PublicFilterMixin:
@@ -103,7 +98,7 @@ class PublicFilterMixin:
 
     def parameter_keys(self, field_name: str) -> list[str]:
         """The query parameters of a filter field (a range field has `<name>_after` and `<name>_before`)."""
-        return [key for key in self.request.GET if key == field_name or key.startswith(f"{field_name}_")]
+        return [key for key in self.request.GET if of_field(key, field_name)]
 
     def querystring(self, exclude=()) -> str:
         params = self.request.GET.copy()
@@ -150,13 +145,10 @@ class PublicFilterMixin:
             return {}
 
         def count():
-            # The page's form is cleaned once, and the filters that no facet owns (a search among them) narrow the
-            # records once: each facet then adds the other facets' filters, instead of a filter set of its own
-            # cleaning every value and building the search again (eight times a page, for the testimonies).
-            shared = records_but_facets(filterset, [facet.name for facet in declared])
             counted = {}
+            records = records_per_facet(filterset)
             for facet in declared:
-                narrowed = records_but_facet(filterset, facet.name, shared)
+                narrowed = records[facet.name]
                 # Counts read every match: a common word's as the list of its matches (core.search.EitherForm).
                 with counted_as_listed():
                     counted[facet.name] = facet.choices(narrowed)

@@ -8,7 +8,7 @@ from core.generation import cached
 from units.models import Unit
 
 from .models import Region, Site, SiteUnit
-from .regions import region_key
+from .regions import find_region
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
@@ -35,14 +35,11 @@ class RegionField(OpenChoiceField):
 def public_region_slug(text: str) -> str | None:
     """The slug of the one public region that `text` names (RegionQuerySet.matching), from an index of the public
     regions' names kept per publication generation: a list page reads it for its form, each facet and each link."""
-    key = region_key(text or "")
-    if not key:
-        return None
-    index = cached(
-        "sites:public-region-slugs",
-        lambda: {name_key: region.slug for name_key, region in Region.objects.public().index().items()},
-    )
-    return index.get(key)
+
+    def slugs():
+        return {key: region.slug for key, region in Region.objects.public().index().items()}
+
+    return find_region(cached("sites:public-region-slugs", slugs), text)
 
 
 class RegionFilter(OpenChoiceFilter):

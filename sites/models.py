@@ -56,10 +56,7 @@ class RegionQuerySet(CuratedQuerySet):
     def matching(self, text: str):
         """The one region that free text such as "Donetsk region", "Донецкая обл." or "DNR" names, or None
         (no region, or a name two regions share)."""
-        key = region_data.region_key(text or "")
-        if not key:
-            return None
-        return self.index().get(key)
+        return region_data.find_region(self.index(), text) if region_data.region_key(text or "") else None
 
     def index(self) -> dict:
         """{key: region} for every name of these regions (sites.regions.region_index)."""

@@ -421,6 +421,12 @@ def region_key(text: str) -> str:
     return " ".join(word for word in fold(text).split() if word not in GENERIC_WORDS)
 
 
+def find_region(index: dict, text: str):
+    """The entry of `index` (region_index) for the region that free text names, or None."""
+    key = region_key(text or "")
+    return index.get(key) if key else None
+
+
 def region_names(row) -> list[str]:
     """Every name of a region row (REGIONS): English, Russian, Ukrainian and the others, and its code."""
     _country, code, _slug, _kind, name, name_ru, name_uk, others = row
