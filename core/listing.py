@@ -10,8 +10,10 @@ from django.utils import formats
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.views import FilterView
 
+from .facets import count_facets
 from .generation import cached
 from .search import counted_as_listed, planner_estimate
 from .security import ReadOnlyViewMixin
@@ -47,18 +49,29 @@ def apply_filters(filterset, queryset, keep):
 
 def records_per_facet(filterset) -> dict:
     """{facet name: the public records under every filter of `filterset` but the facet's own}: what a facet counts,
-    so that each choice it offers gives results under the other filters. The form is cleaned once, and the filters
-    no facet owns (a search among them) narrow the records once for all the facets."""
+    so that each choice it offers gives results under the other filters. The form is cleaned once; the filters
+    no facet owns (a search among them) narrow the records once for all the facets, and facets under the same
+    filters share one queryset (every facet, when no facet's filter is active: core.facets.count_facets reads its
+    records once)."""
     facets = [facet.name for facet in filterset.facets]
 
     def owners(name: str) -> set[str]:
         return {facet for facet in facets if of_field(name, facet)}
 
-    def of_other_facets(facet: str):
-        return lambda name: bool(owners(name)) and facet not in owners(name)
-
     shared = apply_filters(filterset, filterset.queryset.model.objects.public(), lambda name: not owners(name))
-    return {facet: apply_filters(filterset, shared, of_other_facets(facet)) for facet in facets}
+    active = [
+        name
+        for name, value in (filterset.form.cleaned_data.items() if filterset.is_bound else ())
+        if owners(name) and value not in EMPTY_VALUES
+    ]
+    under_filters = {}
+    records = {}
+    for facet in facets:
+        others = frozenset(name for name in active if facet not in owners(name))
+        if others not in under_filters:
+            under_filters[others] = apply_filters(filterset, shared, others.__contains__)
+        records[facet] = under_filters[others]
+    return records
 
 
 class PublicFilterMixin:
@@ -136,42 +149,47 @@ class PublicFilterMixin:
             for value in values
         )
         digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        return f"facets:{type(self).__name__}:{get_language()}:{digest}"
+        return f"facet-counts:{type(self).__name__}:{get_language()}:{digest}"
 
     def facets(self, filterset) -> dict:
-        """Each facet's choices under the other active filters: {filter name: [FacetChoice, ...]}."""
+        """Each facet's choices under the other active filters: {filter name: core.facets.FacetCounts}."""
         declared = getattr(filterset, "facets", ())
         if not declared:
             return {}
-
-        def count():
-            counted = {}
-            records = records_per_facet(filterset)
-            for facet in declared:
-                narrowed = records[facet.name]
-                # Counts read every match: a common word's as the list of its matches (core.search.EitherForm).
-                with counted_as_listed():
-                    counted[facet.name] = facet.choices(narrowed)
-            return counted
-
-        return cached(self.facet_key(), count)
+        return cached(self.facet_key(), lambda: count_facets(declared, records_per_facet(filterset)))
 
     def filter_fields(self, filterset) -> list[dict]:
         """The form's fields with their facet, for the filter form: a select of the choices that give results
-        (with their counts), or a text box with suggestions and the most frequent choices as links."""
+        (with their counts), or a text box with suggestions and the most frequent choices as links. A select whose
+        facet counted a sample (core.facets.SAMPLE_SIZE) also offers, without a count, the choices the sample
+        did not hold."""
         counted = self.facets(filterset)
         by_name = {facet.name: facet for facet in getattr(filterset, "facets", ())}
         fields = []
         for field in filterset.form:
             facet = by_name.get(field.name)
-            entry = {"field": field, "facet": facet, "choices": counted.get(field.name, [])}
+            counts = counted.get(field.name)
+            entry = {"field": field, "facet": facet, "choices": counts.choices if counts else []}
             if facet is not None:
                 current = str(field.value() or "")
                 if hasattr(field.field, "canonical"):
                     # A field that reads several spellings of a choice (a region's name) selects the choice.
                     current = field.field.canonical(current)
                 entry["current"] = current
-                entry["current_listed"] = any(choice.value == current for choice in entry["choices"])
+                entry["sample"] = counts.sample
+                counted_values = {choice.value for choice in entry["choices"]}
+                entry["uncounted"] = (
+                    [
+                        (str(value), label)
+                        for value, label in field.field.choices
+                        if value not in EMPTY_VALUES and str(value) not in counted_values
+                    ]
+                    if counts.sample and not facet.suggests
+                    else []
+                )
+                entry["current_listed"] = current in counted_values or any(
+                    value == current for value, _label in entry["uncounted"]
+                )
                 if current and not entry["current_listed"] and not facet.suggests:
                     entry["current_label"] = dict(field.field.choices).get(current, current)
                 entry["links"] = [
@@ -179,6 +197,17 @@ class PublicFilterMixin:
                 ]
             fields.append(entry)
         return fields
+
+    def filter_context(self, filterset) -> dict:
+        """What the filter form (includes/list_controls.html) shows: the ignored filters, the applied ones as chips,
+        the fields with their facets, and `facet_sample`: the sample size when a facet counted a sample."""
+        fields = self.filter_fields(filterset)
+        return {
+            "filter_errors": self.filter_errors(filterset),
+            "active_filters": self.active_filters(filterset),
+            "filter_fields": fields,
+            "facet_sample": max((entry.get("sample") or 0 for entry in fields), default=0) or None,
+        }
 
     def querystring_with(self, name: str, value: str) -> str:
         params = self.request.GET.copy()
@@ -309,9 +338,7 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
         paginator = context["paginator"]
-        context["filter_errors"] = self.filter_errors(filterset)
-        context["active_filters"] = self.active_filters(filterset)
-        context["filter_fields"] = self.filter_fields(filterset)
+        context.update(self.filter_context(filterset))
         context["page_size_choices"] = PAGE_SIZE_CHOICES
         context["page_size"] = paginator.per_page
         context["result_count"] = about(paginator.count) if paginator.count_is_estimate else paginator.count

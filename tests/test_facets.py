@@ -179,3 +179,57 @@ def test_facets_count_what_a_filter_set_without_the_facets_own_filter_lists(clie
         others = {key: value for key, value in params.items() if key != declared.name}
         expected = declared.choices(TestimonyFilter(others or None, queryset=Testimony.objects.public()).qs)
         assert facet(response, declared.name) == {choice.value: choice.count for choice in expected}, declared.name
+
+
+def test_past_the_sample_size_facets_count_the_records_added_last_and_say_so(client, world, monkeypatch):
+    monkeypatch.setattr("core.facets.SAMPLE_SIZE", 3)
+    hidden = SiteFactory(name="Hidden quarry", slug="hidden-quarry", status=PublicationStatus.DRAFT)
+    TestimonyFactory(sites=[world["pit"], hidden], status=PublicationStatus.REVIEW)  # added last, never counted
+    response = client.get(reverse("testimonies:testimony_list"))
+    # The three public testimonies added last: the first one (the brigade's) is not counted.
+    assert facet(response, "site") == {"mine": 2, "pit": 1}
+    assert facet(response, "unit") == {}
+    assert facet(response, "witness_role") == {"former_detainee": 2, "relative": 1}
+    assert response.context["facet_sample"] == 3
+    assert response.context["result_count"] == 4
+    html = response.content.decode()
+    assert "Where a filter has more results than 3, its counts are of the 3 added last." in html
+    # A select still offers every choice: those the sample did not hold, without a count.
+    assert '<option value="former_detainee">Former detainee (2)</option>' in html
+    assert '<option value="volunteer">Volunteer</option>' in html
+    assert "hidden-quarry" not in html
+
+
+def test_up_to_the_sample_size_facets_count_every_record(client, world, monkeypatch):
+    monkeypatch.setattr("core.facets.SAMPLE_SIZE", 4)
+    response = client.get(reverse("testimonies:testimony_list"))
+    assert facet(response, "site") == {"mine": 3, "pit": 1}
+    assert facet(response, "unit") == {"5th": 1}
+    assert response.context["facet_sample"] is None
+    html = response.content.decode()
+    assert "added last" not in html
+    assert 'value="volunteer"' not in html
+
+
+def test_a_sampled_facet_keeps_the_chosen_value_selected_without_a_count(client, world, monkeypatch):
+    monkeypatch.setattr("core.facets.SAMPLE_SIZE", 1)
+    response = client.get(reverse("testimonies:testimony_list"), {"witness_role": "volunteer"})
+    html = response.content.decode()
+    assert '<option value="volunteer" selected>Volunteer</option>' in html
+    assert "Volunteer (0)" not in html
+    assert response.context["result_count"] == 0
+
+
+def test_facets_under_the_same_filters_share_their_records_and_read_them_once(world):
+    from core.listing import records_per_facet
+    from testimonies.filters import TestimonyFilter
+
+    def distinct_records(params):
+        filterset = TestimonyFilter(params, queryset=Testimony.objects.public())
+        return len({id(records) for records in records_per_facet(filterset).values()})
+
+    assert distinct_records({}) == 1
+    assert distinct_records({"q": "mine", "page": "2"}) == 1
+    # Each facet but the site's is counted under the site filter; the site's, without it.
+    assert distinct_records({"site": "mine"}) == 2
+    assert distinct_records({"site": "mine", "abuse_type": "beating"}) == 3
