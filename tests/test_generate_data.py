@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from sites.models import Site, SiteUnit
-from testimonies.models import Citation, Publication, Source, Testimony
+from testimonies.models import AbuseType, Citation, Publication, Source, Testimony
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,7 @@ def test_generator_creates_the_requested_counts_with_valid_relations():
     assert not Testimony.objects.filter(sites=None).exists()
     assert not Testimony.objects.filter(citations=None).exists()
     assert not Testimony.objects.filter(abuse_types=None).exists()
+    assert AbuseType.objects.public().count() == AbuseType.objects.count() > 0
     assert SiteUnit.objects.count() >= Site.objects.count()
     assert Citation.objects.filter(testimony__in=Testimony.objects.all()).count() >= 200
     assert Unit.objects.filter(kind=Unit.Kind.BATTALION, parent__kind=Unit.Kind.BRIGADE).exists()
