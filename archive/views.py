@@ -90,7 +90,7 @@ class OverviewView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
     queryset = Testimony.objects.public()
     template_name = "archive/overview.html"
     # Parameters that change nothing that is counted.
-    presentation_parameters = ("page", "per_page", "sort", "format", "bom")
+    presentation_parameters = ("page", "after", "per_page", "sort", "format", "bom")
 
     def get(self, request, *args, **kwargs):
         output = request.GET.get("format") or "html"

@@ -68,8 +68,9 @@ def sort_keys(queryset) -> list[SortKey]:
     return keys
 
 
-def cursor_after(queryset, record) -> str:
-    """The cursor of the records after `record` in `queryset`'s order (one query by primary key)."""
+def cursor_after(queryset, record, page: int | None = None) -> str:
+    """The cursor of the records after `record` in `queryset`'s order (one query by primary key); `page`, the
+    number of the page it leads to, is kept in it for the HTML lists to show (`page_number`)."""
     keys = sort_keys(queryset)
     values = list(
         queryset.filter(pk=record.pk)
@@ -77,8 +78,11 @@ def cursor_after(queryset, record) -> str:
         .values_list(*(key.alias for key in keys))
         .get()
     )
+    payload = {"order": order_digest(keys), "after": values}
+    if page is not None:
+        payload["page"] = page
     return signing.dumps(
-        {"order": order_digest(keys), "after": values},
+        payload,
         salt=SALT,
         compress=True,
         serializer=CursorSerializer,
@@ -107,6 +111,13 @@ def records_after(queryset, cursor: str):
         strictly = beyond(key, value)
         condition = strictly if condition is None else strictly | (equal_to(key, value) & condition)
     return keyed.filter(beyond(keys[0], values[0], inclusive=True) & condition)
+
+
+def page_number(cursor: str) -> int | None:
+    """The page number a cursor was made with (`cursor_after`), if any: read after `records_after` accepted it."""
+    payload = signing.loads(cursor, salt=SALT, serializer=CursorSerializer)
+    page = payload.get("page")
+    return page if isinstance(page, int) and page > 1 else None
 
 
 def equal_to(key: SortKey, value) -> Q:

@@ -1,6 +1,9 @@
 """Public list pages: each filter narrows, bad input never fails, pagination and page sizes stay in bounds."""
 
 import datetime
+import html
+import re
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
@@ -243,6 +246,83 @@ def test_an_estimated_count_shows_about_how_many_pages_and_no_last_page(client, 
     monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: None)
     html = client.get(reverse("testimonies:testimony_list"), {"per_page": "10"}).content.decode()
     assert "Page 1 of 3" in html and 'page=3">Last<' in html
+
+
+def next_link(response) -> dict[str, str] | None:
+    """The query of the page's Next link, if it has one."""
+    found = re.search(r'<a href="\?([^"]*)" rel="next">', response.content.decode())
+    return dict(parse_qsl(html.unescape(found.group(1)))) if found else None
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [
+        ("testimonies:testimony_list", {}),
+        ("testimonies:testimony_list", {"sort": "-witness", "q": "underground"}),
+        ("sites:site_list", {}),
+        ("units:unit_list", {}),
+    ],
+)
+def test_past_the_exact_count_next_is_a_cursor_and_following_it_lists_every_record_once(
+    client, monkeypatch, url_name, params
+):
+    factory = {"testimonies": TestimonyFactory, "sites": SiteFactory, "units": UnitFactory}[url_name.split(":")[0]]
+    factory.create_batch(11)
+    whole = [record.pk for record in listed(client, url_name, per_page="100", **params)[1]]
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 5)
+    first = client.get(reverse(url_name), {**params, "per_page": "3"})
+    assert next_link(first) == {**params, "per_page": "3", "page": "2"}  # records 1-3: within the exact count
+    second = client.get(reverse(url_name), next_link(first))
+    query = next_link(second)  # records 4-6 pass the fifth: the next page is read from the sixth by cursor
+    assert set(query) == {*params, "per_page", "after"}
+    seen = [record.pk for page in (first, second) for record in page.context["object_list"]]
+    numbers = []
+    while query:
+        page = client.get(reverse(url_name), query)
+        assert page.context["page_obj"].by_cursor and not page.context["page_obj"].has_previous()
+        seen += [record.pk for record in page.context["object_list"]]
+        numbers.append(page.context["page_obj"].number)
+        query = next_link(page)
+    assert seen == whole and numbers == [3, 4]
+    last = page.content.decode()
+    assert "Page 4 of 4" in last and ">First<" in last and 'rel="prev"' not in last and ">Last<" not in last
+
+
+def test_a_cursor_this_list_did_not_make_shows_the_first_page_with_a_notice(client, monkeypatch):
+    TestimonyFactory.create_batch(8)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    url = reverse("testimonies:testimony_list")
+    cursor = next_link(client.get(url, {"per_page": "3"}))["after"]
+    notice = "The link to a later page was not made by this list with this order: here is the first page."
+    for query in (
+        {"after": "not-a-cursor"},
+        {"after": cursor[:-3] + ("AAA" if not cursor.endswith("AAA") else "BBB")},  # a forged signature
+        {"after": cursor, "sort": "witness"},  # made for another order
+        {"after": cursor, "per_page": "2", "page": "x"},
+    ):
+        response = client.get(url, query)
+        assert response.status_code == 200
+        if query.get("per_page") == "2":
+            # Another page size keeps the cursor's order: the records after it, as many as asked for.
+            assert response.context["page_obj"].by_cursor and len(response.context["object_list"]) == 2
+            continue
+        assert response.context["page_obj"].number == 1, query
+        assert notice in response.content.decode(), query
+
+
+def test_links_that_change_the_filters_drop_the_cursor(client, monkeypatch):
+    TestimonyFactory.create_batch(8, abuse_types=[AbuseTypeFactory(slug="beating", name="Beating")])
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    url = reverse("testimonies:testimony_list")
+    cursor = next_link(client.get(url, {"abuse_type": "beating", "per_page": "3"}))["after"]
+    response = client.get(url, {"abuse_type": "beating", "per_page": "3", "after": cursor})
+    page = response.content.decode()
+    chip = response.context["active_filters"][0]["remove_query"]
+    assert "after" not in chip and "after=" not in response.context["export_url"]
+    links = re.findall(r'<a href="\?([^"]*)"([^>]*)>', html.unescape(page))
+    assert links and cursor not in html.unescape(page)
+    # The facets' links, the chips' and First start the list again; only Next carries a cursor, its own.
+    assert [attributes for query, attributes in links if "after=" in query] == [' rel="next"']
 
 
 def test_pagination_links_keep_the_filters(client):

@@ -13,6 +13,7 @@ given in rows per second. Run it on 10,000, 100,000 and 1,000,000 testimonies an
 (bench/RESULTS.md).
 """
 
+import html
 import re
 import statistics
 import time
@@ -41,6 +42,7 @@ PAGES = [
     "map page",
     "map markers viewport",
     "testimony list, middle page",
+    "testimony list, middle page by cursor",
     "API testimony list",
     "API testimony list, middle page by number",
     "API testimony list, middle page by cursor",
@@ -104,18 +106,24 @@ class Command(PagesCommand):
 
     def middle_api_pages(self, client) -> dict:
         """The page in the middle of the testimonies, on the list and in the API by number (its keys read through
-        every record before it, core.listing.records_between), and in the API by the cursor of the page before it
+        every record before it, core.listing.records_between), and on both by the cursor of the page before it
         (core.keyset: read from the index)."""
         middle = max(2, Testimony.objects.public().count() // 2 // 25)
         by_number = f"/api/testimonies/?per_page=25&page={middle}"
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
             before = client.get(f"/api/testimonies/?per_page=25&page={middle - 1}").json()
+            listed_before = client.get(f"/testimonies/?per_page=25&page={middle - 1}")
         pages = {
             "testimony list, middle page": ("public", f"/testimonies/?per_page=25&page={middle}", client),
             "API testimony list, middle page by number": ("public", by_number, client),
         }
         if before["next"] and "after=" in before["next"]:
             pages["API testimony list, middle page by cursor"] = ("public", before["next"], client)
+        next_page = re.search(r'<a href="(\?[^"]*after=[^"]*)" rel="next">', listed_before.content.decode())
+        if next_page:
+            # The list's Next link, as a reader or a crawler follows it.
+            url = "/testimonies/" + html.unescape(next_page.group(1))
+            pages["testimony list, middle page by cursor"] = ("public", url, client)
         return pages
 
     def timed(self, client, url, requests, first_reader: bool = False) -> tuple[float, int, str]:
