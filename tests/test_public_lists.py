@@ -285,7 +285,9 @@ def test_past_the_exact_count_next_is_a_cursor_and_following_it_lists_every_reco
         query = next_link(page)
     assert seen == whole and numbers == [3, 4]
     last = page.content.decode()
-    assert "Page 4 of 4" in last and ">First<" in last and 'rel="prev"' not in last and ">Last<" not in last
+    # Past the exact count PostgreSQL's is an estimate: "Page 4 of about ...".
+    assert re.search(r"Page 4 of (about )?\d+", last) and ">First<" in last
+    assert 'rel="prev"' not in last and ">Last<" not in last
 
 
 def test_a_cursor_this_list_did_not_make_shows_the_first_page_with_a_notice(client, monkeypatch):
