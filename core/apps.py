@@ -33,6 +33,7 @@ class CoreConfig(ProjectAppConfig):
     def ready(self):
         # Not at the top: these modules define or import models, which cannot be imported before the app
         # registry is ready.
+        from . import lookups  # noqa: F401 - registers `__any_of` (core.lookups)
         from .generation import install_triggers
         from .names import refresh_alias_parent
         from .public_ids import PublicIdConverter

@@ -80,7 +80,7 @@ def count_facets(facets, records_per_facet: dict) -> dict[str, FacetCounts]:
         if id(records) not in keys_of:
             keys_of[id(records)] = counted_keys(records)
         keys, sampled = keys_of[id(records)]
-        among = records.model.objects.public().filter(pk__in=keys)
+        among = records.model.objects.public().filter(pk__any_of=keys)
         counted[facet.name] = FacetCounts(facet.choices(among), len(keys) if sampled else None)
     return counted
 

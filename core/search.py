@@ -308,7 +308,7 @@ class SearchableQuerySet(models.QuerySet):
         # The few matches by their keys: the count and the page read them through the primary key instead of
         # listing every match again from the indexes (a rare word at 1,000,000 testimonies listed them three times).
         # `self` keeps every condition it had, `.public()` first among them.
-        matches = self.filter(pk__in=keys)
+        matches = self.filter(pk__any_of=keys)
         ranks = {"search_rank": text_rank(self, terms)}
         if self.has_names():
             ranks["name_rank"] = name_rank(" ".join(term.text for term in terms))

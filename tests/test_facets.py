@@ -233,3 +233,16 @@ def test_facets_under_the_same_filters_share_their_records_and_read_them_once(wo
     # Each facet but the site's is counted under the site filter; the site's, without it.
     assert distinct_records({"site": "mine"}) == 2
     assert distinct_records({"site": "mine", "abuse_type": "beating"}) == 3
+
+
+def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records_everywhere(world):
+    from django.test.utils import CaptureQueriesContext
+
+    keys = list(Testimony.objects.order_by("pk").values_list("pk", flat=True))
+    chosen = [keys[0], keys[2], 10**9]
+    with CaptureQueriesContext(connection) as queries:
+        found = list(Testimony.objects.filter(pk__any_of=chosen).values_list("pk", flat=True))
+    assert sorted(found) == [keys[0], keys[2]]
+    assert list(Testimony.objects.filter(pk__any_of=[])) == []
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
