@@ -219,3 +219,29 @@ def test_names_line_up_with_slugs(client, records):
     )
     site_names = dict(Site.objects.values_list("slug", "name"))
     assert names == [site_names[slug] for slug in slugs]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_reads_its_rows_in_a_transaction_of_its_own_that_ends_with_the_response():
+    """On PostgreSQL a server-side cursor outside a transaction is declared WITH HOLD, and the whole result is then
+    computed before the first row (core.csv_export.export_rows): the rows are read within a transaction, which a
+    reader who goes away ends too."""
+    from django.db import connection
+    from django.test import Client
+
+    TestimonyFactory.create_batch(3)
+    on_postgresql = connection.vendor == "postgresql"
+    for read_to_the_end in (True, False):
+        response = Client().get(reverse("testimonies:testimony_export"))
+        lines = iter(response.streaming_content)
+        next(lines)  # the header, before any row is read
+        next(lines)
+        assert connection.in_atomic_block is on_postgresql
+        if on_postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW idle_in_transaction_session_timeout")
+                assert cursor.fetchone()[0] == "10min"
+        if read_to_the_end:
+            assert len(list(lines)) == 2
+        response.close()
+        assert not connection.in_atomic_block
