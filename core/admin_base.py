@@ -324,6 +324,8 @@ class EstimatedCountPaginator(BoundedCountPaginator):
     public lists' (core.listing.records_between)."""
 
     EXACT_BELOW = 10_000
+    # The admin pages by number (its links are Django's): no cursor is made, and a page's records stay a queryset.
+    links_by_cursor = False
 
     @cached_property
     def count(self):

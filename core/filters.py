@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
+from django_filters.constants import EMPTY_VALUES
 
 from .search import query_terms
 
@@ -83,6 +84,14 @@ class NamedRecordFilter(django_filters.CharFilter):
 class OrderingFilter(django_filters.OrderingFilter):
     """Sorting that puts records without a value last in either direction (undated events after the dated ones),
     as PostgreSQL and SQLite otherwise disagree about where NULL goes."""
+
+    def filter(self, qs, value):
+        # A sort of empty names only ("?sort=,") keeps the list's own order. Cleared, the model's default order would
+        # apply: for testimonies the exact day given, which limited consent keeps to the month (a page's order, and
+        # the cursor of its Next link, would give it away).
+        if value and all(param in EMPTY_VALUES for param in value):
+            return qs
+        return super().filter(qs, value)
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")

@@ -318,8 +318,11 @@ class ApiListView(ResourceMixin, PublicApiView, generics.ListAPIView):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        # The primary key breaks ties, so that records with the same sort key never jump between pages.
-        return queryset.order_by(*(queryset.query.order_by or queryset.model._meta.ordering), "pk")
+        # The primary key breaks ties, so that records with the same sort key never jump between pages. The list's
+        # own order comes before the model's, which for a testimony is the exact day given (core.listing).
+        from core.listing import in_unique_order
+
+        return in_unique_order(queryset, default=self.get_queryset().query.order_by)
 
 
 class ApiDetailView(ResourceMixin, PublicApiView, generics.RetrieveAPIView):

@@ -68,9 +68,10 @@ def sort_keys(queryset) -> list[SortKey]:
     return keys
 
 
-def cursor_after(queryset, record, page: int | None = None) -> str:
+def cursor_after(queryset, record, page: int | None = None, per_page: int | None = None) -> str:
     """The cursor of the records after `record` in `queryset`'s order (one query by primary key); `page`, the
-    number of the page it leads to, is kept in it for the HTML lists to show (`page_number`)."""
+    number of the page it leads to with `per_page` records a page, is kept in it for the HTML lists to show
+    (`page_number`)."""
     keys = sort_keys(queryset)
     values = list(
         queryset.filter(pk=record.pk)
@@ -80,7 +81,7 @@ def cursor_after(queryset, record, page: int | None = None) -> str:
     )
     payload = {"order": order_digest(keys), "after": values}
     if page is not None:
-        payload["page"] = page
+        payload["page"], payload["per_page"] = page, per_page
     return signing.dumps(
         payload,
         salt=SALT,
@@ -113,10 +114,13 @@ def records_after(queryset, cursor: str):
     return keyed.filter(beyond(keys[0], values[0], inclusive=True) & condition)
 
 
-def page_number(cursor: str) -> int | None:
-    """The page number a cursor was made with (`cursor_after`), if any: read after `records_after` accepted it."""
+def page_number(cursor: str, per_page: int) -> int | None:
+    """The page number a cursor was made with (`cursor_after`), if any and if its pages had `per_page` records
+    (another page size starts elsewhere): read after `records_after` accepted it."""
     payload = signing.loads(cursor, salt=SALT, serializer=CursorSerializer)
     page = payload.get("page")
+    if payload.get("per_page") != per_page:
+        return None
     return page if isinstance(page, int) and page > 1 else None
 
 

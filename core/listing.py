@@ -288,11 +288,12 @@ def records_between(queryset, bottom: int, top: int):
     return queryset.filter(pk__in=keys)
 
 
-def in_unique_order(queryset):
-    """`queryset` in its order (the model's default when it has none: an empty sort parameter, "?sort=,", clears
-    it) with the primary key last, so that records that tie (two sites of the same name) keep one place: pages
-    neither overlap nor skip a record, and a cursor (core.keyset) names one place in the order."""
-    order = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+def in_unique_order(queryset, default=()):
+    """`queryset` in its order (`default`, the list's own, when it has none; else the model's) with the primary key
+    last, so that records that tie (two sites of the same name) keep one place: pages neither overlap nor skip a
+    record, and a cursor (core.keyset) names one place in the order. The model's order is the last resort: a
+    testimony's is the exact day given, which limited consent keeps to the month."""
+    order = list(queryset.query.order_by) or list(default) or list(queryset.model._meta.ordering)
     if not order or order[-1] not in ("pk", "-pk", "id", "-id"):
         order.append("pk")
     return queryset.order_by(*order)
@@ -305,6 +306,7 @@ class BoundedCountPaginator(Paginator):
     page all the way, where each numbered page read every record before it (1.7 s for the middle one)."""
 
     count_is_estimate = False
+    links_by_cursor = True
 
     @cached_property
     def count(self):
@@ -316,7 +318,7 @@ class BoundedCountPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top > EXACT_COUNT_UP_TO:
+        if self.links_by_cursor and top > EXACT_COUNT_UP_TO:
             # The next page is linked by cursor: one record more says whether there is one, the count may be an
             # estimate.
             rows = list(records_between(self.object_list, bottom, top + 1))
@@ -329,7 +331,7 @@ class BoundedCountPaginator(Paginator):
         """The page of the records after the one `cursor` was made for (keyset.MalformedCursor or
         keyset.UnknownCursor when this list did not make it, with this order)."""
         rows = list(keyset.records_after(self.object_list, cursor)[: self.per_page + 1])
-        return self.keyed_page(rows, keyset.page_number(cursor), by_cursor=True)
+        return self.keyed_page(rows, keyset.page_number(cursor, self.per_page), by_cursor=True)
 
     def keyed_page(self, rows: list, number: int | None, by_cursor: bool) -> "KeyedPage":
         """The page of the first `per_page` of `rows`, with the cursor of the next when there is a record more."""
@@ -337,7 +339,7 @@ class BoundedCountPaginator(Paginator):
         next_cursor = None
         if len(rows) > self.per_page:
             following = number + 1 if number else None
-            next_cursor = keyset.cursor_after(self.object_list, shown[-1], page=following)
+            next_cursor = keyset.cursor_after(self.object_list, shown[-1], page=following, per_page=self.per_page)
         return KeyedPage(shown, number, self, next_cursor, by_cursor)
 
 
@@ -385,7 +387,7 @@ class PublicFilterListView(ReadOnlyViewMixin, PublicFilterMixin, FilterView):
         )
 
     def paginate_queryset(self, queryset, page_size):
-        queryset = in_unique_order(queryset)
+        queryset = in_unique_order(queryset, default=self.get_queryset().query.order_by)
         paginator = self.paginator_class(queryset, page_size)
         page = None
         cursor = self.request.GET.get(self.cursor_kwarg)

@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -562,3 +563,9 @@ def test_a_deep_changelist_page_reads_its_keys_first_and_lists_what_the_plain_sl
     assert [record.pk for record in second] == whole[3:6]
     pages = [query["sql"] for query in queries if "OFFSET 3" in query["sql"]]
     assert len(pages) == 1 and pages[0].startswith('SELECT "testimonies_testimony"."id" AS "pk" FROM')
+    # Past the public lists' exact count the admin still pages by number: no cursor, the page a queryset.
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 0)
+    response = admin_client.get(reverse("admin:testimonies_testimony_changelist"), {"p": 2})
+    assert response.status_code == 200
+    assert not hasattr(response.context["cl"].paginator.page(2), "next_cursor")
+    assert isinstance(response.context["cl"].result_list, QuerySet)

@@ -160,3 +160,34 @@ def test_the_form_withdraws_and_restores_nothing_by_itself(client, editor, revie
     assert (
         response.status_code == 200 and "restored by a reviewer with a new consent record" in response.content.decode()
     )
+
+
+@pytest.mark.parametrize("sort", [",", ",,", ""])
+def test_a_cleared_sort_keeps_the_public_date_order_and_cursors_hold_the_month_only(client, monkeypatch, sort):
+    """`?sort=,` once cleared the order, and the model's (the exact day given) applied: the page's order and the
+    cursor of its Next link (a signed, not an encrypted, payload) gave away the day that limited consent keeps."""
+    import json
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core import signing
+    from django.urls import reverse
+
+    from core import keyset
+
+    TestimonyFactory(given_on=datetime.date(2024, 3, 20), consent=Consent.LIMITED)
+    TestimonyFactory(given_on=datetime.date(2024, 3, 10))
+    TestimonyFactory(given_on=datetime.date(2023, 1, 5))
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 0)
+    response = client.get(reverse("testimonies:testimony_list"), {"sort": sort})
+    # In the public order the limited testimony is of March 2024 (the 1st), after the 10th.
+    assert [testimony.given_on.day for testimony in response.context["object_list"]] == [10, 20, 5]
+    page = client.get(reverse("testimonies:testimony_list"), {"sort": sort, "per_page": "1"}).content.decode()
+    html_cursor = parse_qs(unescape(re.search(r'<a href="\?([^"]*)" rel="next">', page).group(1)))["after"][0]
+    api = client.get("/api/testimonies/", {"sort": sort, "per_page": "1"}).json()
+    api_cursor = parse_qs(urlsplit(api["next"]).query)["after"][0]
+    assert api["results"][0]["given_on"] == "2024-03-10"
+    for cursor in (html_cursor, api_cursor):
+        payload = json.dumps(signing.loads(cursor, salt=keyset.SALT))
+        assert "2024-03-20" not in payload and "2024-03-10" in payload

@@ -305,8 +305,11 @@ def test_a_cursor_this_list_did_not_make_shows_the_first_page_with_a_notice(clie
         response = client.get(url, query)
         assert response.status_code == 200
         if query.get("per_page") == "2":
-            # Another page size keeps the cursor's order: the records after it, as many as asked for.
+            # Another page size keeps the cursor's order: the records after it, as many as asked for, on a page
+            # without a number (its number was of pages of three).
             assert response.context["page_obj"].by_cursor and len(response.context["object_list"]) == 2
+            assert response.context["page_obj"].number is None
+            assert "A later page" in response.content.decode()
             continue
         assert response.context["page_obj"].number == 1, query
         assert notice in response.content.decode(), query
