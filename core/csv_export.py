@@ -218,18 +218,23 @@ def export_queryset(queryset: models.QuerySet, columns: list[Column]) -> models.
 
 
 def export_rows(queryset: models.QuerySet, columns: list[Column]) -> Iterator[dict]:
-    """The export rows, read in chunks from a server-side cursor (PostgreSQL) as the response streams.
-
-    The cursor is read within a transaction of its own: under autocommit, Django declares it WITH HOLD, and
-    PostgreSQL then computes the whole result before it hands over the first row (the first byte of the full
-    export waited 129 s at 1,000,000 testimonies, longer than a proxy waits). The transaction ends when the last
-    row is read or the response is closed (a reader who goes away)."""
+    """The export rows, read in chunks from a server-side cursor (PostgreSQL) as the response streams
+    (`read_in_a_transaction`). The query is built here, before the response starts: a column that cannot be
+    computed is an error page, not a download cut short."""
     rows = export_queryset(queryset, columns).iterator(chunk_size=EXPORT_CHUNK_SIZE)
-    connection = connections[queryset.db]
+    return read_in_a_transaction(rows, queryset.db)
+
+
+def read_in_a_transaction(rows: Iterator[dict], using: str) -> Iterator[dict]:
+    """`rows` read within a transaction of their own: under autocommit, Django declares a server-side cursor WITH
+    HOLD, and PostgreSQL then computes the whole result before it hands over the first row (the first byte of the
+    full export waited 129 s at 1,000,000 testimonies, longer than a proxy waits). The transaction ends when the
+    last row is read or the response is closed (a reader who goes away)."""
+    connection = connections[using]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield from rows
         return
-    with transaction.atomic(using=queryset.db):
+    with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SET LOCAL idle_in_transaction_session_timeout = %s", [f"{EXPORT_IDLE_IN_TRANSACTION_TIMEOUT}s"]

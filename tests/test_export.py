@@ -245,3 +245,18 @@ def test_an_export_reads_its_rows_in_a_transaction_of_its_own_that_ends_with_the
             assert len(list(lines)) == 2
         response.close()
         assert not connection.in_atomic_block
+
+
+def test_an_export_whose_query_cannot_be_built_fails_before_it_streams(client, monkeypatch):
+    """The query is built in the view (core.csv_export.export_rows), so a column that cannot be computed is an error
+    page (500), not a download of a header and nothing after a 200."""
+    from django.core.exceptions import FieldError
+    from django.db.models import F
+
+    from core.csv_export import Column
+    from testimonies.views import TestimonyExportView
+
+    broken = [*TESTIMONY_COLUMNS, Column("broken", "A column of no field.", expression=F("no_such_field"))]
+    monkeypatch.setattr(TestimonyExportView, "columns", broken)
+    with pytest.raises(FieldError):
+        client.get(reverse("testimonies:testimony_export"))
