@@ -39,7 +39,7 @@ def public_region_slug(text: str) -> str | None:
     def slugs():
         return {key: region.slug for key, region in Region.objects.public().index().items()}
 
-    return find_region(cached("sites:public-region-slugs", slugs), text)
+    return find_region(lambda: cached("sites:public-region-slugs", slugs), text)
 
 
 class RegionFilter(OpenChoiceFilter):

@@ -56,7 +56,7 @@ class RegionQuerySet(CuratedQuerySet):
     def matching(self, text: str):
         """The one region that free text such as "Donetsk region", "Донецкая обл." or "DNR" names, or None
         (no region, or a name two regions share)."""
-        return region_data.find_region(self.index(), text) if region_data.region_key(text or "") else None
+        return region_data.find_region(self.index, text)
 
     def index(self) -> dict:
         """{key: region} for every name of these regions (sites.regions.region_index)."""

@@ -8,6 +8,8 @@ the same reading maps the free text sites had before (and a CSV import's cell) t
 This module knows no models: migrations import it.
 """
 
+from collections.abc import Callable
+
 from core.search import fold, name_index
 
 # Kinds of region (Region.Kind's values).
@@ -421,10 +423,11 @@ def region_key(text: str) -> str:
     return " ".join(word for word in fold(text).split() if word not in GENERIC_WORDS)
 
 
-def find_region(index: dict, text: str):
-    """The entry of `index` (region_index) for the region that free text names, or None."""
+def find_region(index: Callable[[], dict], text: str):
+    """The entry of `index()` (a region_index) for the region that free text names, or None; the index is not
+    built for a text that names nothing."""
     key = region_key(text or "")
-    return index.get(key) if key else None
+    return index().get(key) if key else None
 
 
 def region_names(row) -> list[str]:
