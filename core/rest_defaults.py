@@ -181,7 +181,8 @@ class PagePagination(BasePagination):
         from core import keyset, listing
 
         try:
-            rows = list(keyset.records_after(queryset, cursor)[: per_page + 1])
+            # The HTML lists' page after a cursor: the records after it, one more saying whether there is a next.
+            page = listing.BoundedCountPaginator(queryset, per_page).page_after(cursor)
         except keyset.MalformedCursor as error:
             message = _("Give the cursor of a next link of this list, as it is.")
             raise Problem(400, _("Invalid cursor."), {self.cursor_query_param: [{"message": message}]}) from error
@@ -195,12 +196,9 @@ class PagePagination(BasePagination):
         if self.page_query_param in self.request.query_params:
             message = _("Give either a page number or a cursor, not both.")
             raise Problem(400, _("Invalid page number."), {self.page_query_param: [{"message": message}]})
-        self.number, self.has_next = None, len(rows) > per_page
-        rows = rows[:per_page]
+        self.number, self.has_next, self.next_cursor = None, page.has_next(), page.next_cursor
         self.count, self.count_is_estimate = listing.bounded_count(queryset)
-        if self.has_next:
-            self.next_cursor = keyset.cursor_after(queryset, rows[-1])
-        return rows
+        return list(page.object_list)
 
     def page_url(self, **page: str) -> str:
         params = self.request.query_params.copy()
