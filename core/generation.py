@@ -2,7 +2,8 @@
 
 Database triggers, installed after every `migrate` on each table of the project's apps (their history tables
 excepted), bump it in the writing transaction: a reader sees the new number only together with the new data.
-`cached(key, compute)` keeps a value computed from public records under the current generation.
+`cached(key, compute)` keeps a value computed from public records under the current generation, `cached_many` a
+set of them computed together.
 """
 
 from django.core.cache import cache
@@ -38,6 +39,20 @@ def cached(key: str, compute, using: str | None = None):
         value = compute()
         cache.set(full_key, value, CACHE_SECONDS)
     return value
+
+
+def cached_many(keys: list[str], compute_missing, using: str | None = None) -> dict:
+    """{key: value} for each of `keys`, kept per publication generation like `cached`: the keys not in the cache are
+    computed together, by one call of `compute_missing(missing keys)` returning {key: value} for each of them."""
+    prefix = f"public:{current_generation(using)}:"
+    found = cache.get_many([prefix + key for key in keys])
+    values = {key: found[prefix + key] for key in keys if prefix + key in found}
+    missing = [key for key in keys if key not in values]
+    if missing:
+        computed = compute_missing(missing)
+        cache.set_many({prefix + key: computed[key] for key in missing}, CACHE_SECONDS)
+        values.update(computed)
+    return values
 
 
 def watched_tables() -> list[str]:

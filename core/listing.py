@@ -75,6 +75,14 @@ def records_per_facet(filterset) -> dict:
     return records
 
 
+def filters_key(params, ignored: tuple[str, ...] = ()) -> str:
+    """What names the records of a request's filters in a cache key: the reader's language (names are matched and
+    shown in it) and a digest of the query parameters but `ignored` (paging, the order, a map's box), whatever
+    their order."""
+    pairs = sorted((key, value) for key, values in params.lists() if key not in ignored for value in values)
+    return f"{get_language()}:{hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:32]}"
+
+
 class PublicFilterMixin:
     """For a FilterView that never fails on what a reader types into the address bar.
 
@@ -145,14 +153,7 @@ class PublicFilterMixin:
         return f"{reverse('archive:overview')}?{query}" if query else reverse("archive:overview")
 
     def facet_key(self) -> str:
-        params = sorted(
-            (key, value)
-            for key, values in self.request.GET.lists()
-            if key not in self.presentation_parameters
-            for value in values
-        )
-        digest = hashlib.sha256(json.dumps(params).encode()).hexdigest()[:32]
-        return f"facet-counts:{type(self).__name__}:{get_language()}:{digest}"
+        return f"facet-counts:{type(self).__name__}:{filters_key(self.request.GET, self.presentation_parameters)}"
 
     def facets(self, filterset) -> dict:
         """Each facet's choices under the other active filters: {filter name: core.facets.FacetCounts}."""

@@ -8,6 +8,11 @@ into. At the map's closest zoom the sites are shown one by one (those at the sam
 holds no more than MARKER_LIMIT of them. Whatever the size of the archive, the answer has at most
 (GRID_CELLS + 1)² features and takes at most three queries.
 
+The map's script asks for boxes of whole tiles, so that nearby views share their addresses (and the page cache's
+answers). Such a box is answered tile by tile from the cache, each tile's features kept per publication generation
+(core.generation.cached_many) and the missing tiles computed together: a moved map computes its new tiles only, and
+a box holding thousands of sites costs a cache read, not a grid query over them all.
+
 What is public is only ever `Site.objects.public()` filtered by `SiteFilter`, as on the map page and in the GeoJSON
 export: a withheld or draft site is in no cluster's count and has no marker.
 """
@@ -17,6 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext, ngettext
+
+from core.generation import cached_many
 
 from .geo import point
 from .models import Site
@@ -81,12 +88,29 @@ class Viewport:
     def cell_size(self) -> float:
         """The side of a grid cell in degrees: a quarter of a tile at this zoom, larger for a box far larger than
         a screen at this zoom."""
-        tile = 360 / 2**self.zoom
+        tile = tile_size(self.zoom)
         return max(tile / CELLS_PER_TILE, (self.east - self.west) / GRID_CELLS, (self.north - self.south) / GRID_CELLS)
 
     @property
     def closest(self) -> bool:
         return self.zoom >= max_zoom()
+
+    def tiles(self) -> list[tuple[int, int]] | None:
+        """The tiles of this zoom (x, y: degrees over the tile's side) that the box is made of, when it is made of
+        whole tiles (the map's script widens its box to them) on the grid of the tiles' cells; else None."""
+        tile = tile_size(self.zoom)
+        if self.cell_size != tile / CELLS_PER_TILE:
+            return None  # a box of more than GRID_CELLS cells, on a coarser grid
+        edges = [edge / tile for edge in (self.west, self.south, self.east, self.north)]
+        if any(abs(edge - round(edge)) > 1e-9 for edge in edges):
+            return None
+        west, south, east, north = (round(edge) for edge in edges)
+        return [(x, y) for y in range(south, north) for x in range(west, east)] or None
+
+
+def tile_size(zoom: int) -> float:
+    """The side of a tile of `zoom` in degrees."""
+    return 360 / 2**zoom
 
 
 def site_marker(site: Site) -> dict:
@@ -127,21 +151,65 @@ def cluster_feature(cell: dict) -> dict:
     }
 
 
-def single_markers(ids: list[int]) -> list[dict]:
+def markers_by_id(ids: list[int]) -> dict[int, dict]:
     sites = Site.objects.public().with_public_region().with_translations("name").filter(pk__in=ids).order_by("pk")
-    return [site_marker(site) for site in sites]
+    return {site.pk: site_marker(site) for site in sites}
 
 
-def viewport_markers(sites, viewport: Viewport) -> dict:
-    """The GeoJSON FeatureCollection of `sites` (public, filtered) in `viewport`: single sites and clusters."""
+def single_markers(ids: list[int]) -> list[dict]:
+    return list(markers_by_id(ids).values())
+
+
+def viewport_markers(sites, viewport: Viewport, tiles_key: str | None = None) -> dict:
+    """The GeoJSON FeatureCollection of `sites` (public, filtered) in `viewport`: single sites and clusters.
+
+    With `tiles_key` (what sets `sites` apart from other filtered sites, and the language), a box of whole tiles is
+    answered tile by tile, each tile's features kept per publication generation: a map moved by a tile computes the
+    new tiles only, however many sites the others hold."""
     in_view = sites.with_coordinates().within(viewport.west, viewport.south, viewport.east, viewport.north)
     if viewport.closest:
         ids = list(in_view.order_by("pk").values_list("pk", flat=True)[: MARKER_LIMIT + 1])
         if len(ids) <= MARKER_LIMIT:
             return feature_collection(single_markers(ids))
-    cells = in_view.grid_cells(viewport.cell_size)
+    tiles = viewport.tiles() if tiles_key is not None else None
+    if tiles is None:
+        return feature_collection(cell_features(in_view.grid_cells(viewport.cell_size)))
+    keys = {f"map-tile:{tiles_key}:{viewport.zoom}:{x}:{y}": (x, y) for x, y in tiles}
+
+    def compute(missing: list[str]) -> dict:
+        features = tiles_features(sites, viewport.zoom, [keys[key] for key in missing])
+        return {key: features[keys[key]] for key in missing}
+
+    by_tile = cached_many(list(keys), compute)
+    features = [feature for key in keys for feature in by_tile[key]]
+    # Single sites first, then the clusters, as without tiles.
+    return feature_collection(sorted(features, key=lambda feature: bool(feature["properties"].get("cluster"))))
+
+
+def cell_features(cells: list[dict]) -> list[dict]:
+    """The features of grid cells: a cell of one site is that site's marker, a cell of more a cluster."""
     singles = single_markers([cell["first"] for cell in cells if cell["count"] == 1])
-    return feature_collection(singles + [cluster_feature(cell) for cell in cells if cell["count"] > 1])
+    return singles + [cluster_feature(cell) for cell in cells if cell["count"] > 1]
+
+
+def tiles_features(sites, zoom: int, tiles: list[tuple[int, int]]) -> dict[tuple[int, int], list[dict]]:
+    """{tile: its features} for `tiles` of `zoom`, in one grid query over the box around them."""
+    side = tile_size(zoom)
+    xs, ys = [x for x, _ in tiles], [y for _, y in tiles]
+    box = sites.with_coordinates().within(min(xs) * side, min(ys) * side, (max(xs) + 1) * side, (max(ys) + 1) * side)
+    by_tile = {tile: [] for tile in tiles}
+    for cell in box.grid_cells(side / CELLS_PER_TILE):
+        # A site on the box's east or north edge is in a cell of the next tile, which is not asked for.
+        tile = (int(cell["cell_x"]) // CELLS_PER_TILE, int(cell["cell_y"]) // CELLS_PER_TILE)
+        if tile in by_tile:
+            by_tile[tile].append(cell)
+    markers = markers_by_id([cell["first"] for cells in by_tile.values() for cell in cells if cell["count"] == 1])
+    # A site withheld between the two queries has no marker.
+    return {
+        tile: [markers[cell["first"]] for cell in cells if cell["count"] == 1 and cell["first"] in markers]
+        + [cluster_feature(cell) for cell in cells if cell["count"] > 1]
+        for tile, cells in by_tile.items()
+    }
 
 
 def feature_collection(features: list[dict]) -> dict:

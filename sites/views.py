@@ -8,7 +8,8 @@ from django.views import View
 from django.views.generic import DetailView
 
 from core.csv_export import CsvExportView
-from core.listing import PublicFilterListView
+from core.generation import cached
+from core.listing import PublicFilterListView, filters_key
 from core.merge import RedirectMergedMixin
 from core.rest_defaults import error_response
 from core.security import ReadOnlyViewMixin
@@ -63,7 +64,11 @@ class SiteMapView(PublicFilterListView):
         kwargs["object_list"] = self.object_list.with_coordinates()
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
-        extent = self.object_list.map_extent()
+        # The box of every matching site: kept per publication generation, as it reads them all.
+        extent = cached(
+            f"site-map-extent:{filters_key(self.request.GET, self.presentation_parameters)}",
+            self.object_list.map_extent,
+        )
         context.update(
             bounds=extent,
             unmapped_count=extent["unmapped"],
@@ -92,7 +97,8 @@ class SiteMapMarkersView(ReadOnlyViewMixin, View):
             return error_response(
                 400, refusal.message, {refusal.parameter: [{"message": refusal.message, "code": "invalid"}]}
             )
-        response = JsonResponse(viewport_markers(filterset.qs, viewport), json_dumps_params={"ensure_ascii": False})
+        markers = viewport_markers(filterset.qs, viewport, tiles_key=filters_key(request.GET, ("bbox", "zoom")))
+        response = JsonResponse(markers, json_dumps_params={"ensure_ascii": False})
         response["Content-Type"] = GEOJSON_CONTENT_TYPE
         return response
 

@@ -4,10 +4,12 @@ import re
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
+from django.utils import translation
 
 from core.curation import PublicationStatus, set_status
-from core.listing import EXACT_COUNT_UP_TO, about
+from core.listing import EXACT_COUNT_UP_TO, about, filters_key
 from testimonies.models import Testimony
 from tests.factories import (
     AbuseTypeFactory,
@@ -246,3 +248,13 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
     assert list(Testimony.objects.filter(pk__any_of=[])) == []
     if connection.vendor == "postgresql":
         assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+
+
+def test_the_cache_key_of_a_filter_set_ignores_their_order_and_the_presentation_but_not_the_language():
+    def key(query: str, language: str = "en") -> str:
+        with translation.override(language):
+            return filters_key(QueryDict(query), ignored=("page", "sort"))
+
+    assert key("q=mine&region=donetsk&page=3") == key("region=donetsk&sort=name&q=mine")
+    assert key("unit=a&unit=b") == key("unit=b&unit=a")
+    assert len({key("q=mine"), key("q=mine", "ru"), key("q=mines"), key("")}) == 4

@@ -2,6 +2,7 @@
 (/export/sites.geojson)."""
 
 import json
+import math
 import re
 from decimal import Decimal
 
@@ -126,6 +127,17 @@ def test_map_page_lists_the_public_sites_with_coordinates_and_embeds_no_marker(c
     # The site without coordinates is counted, not placed.
     assert response.context["unmapped_count"] == 1
     assert "1 more site matches these filters but has no known location." in html
+
+
+def test_map_page_box_is_kept_per_filters_and_follows_a_publication_change(client, sites):
+    def box(**params) -> str:
+        match = re.search(r'data-bounds="([^"]+)"', client.get(reverse("sites:site_map"), params).content.decode())
+        return match.group(1) if match else ""
+
+    assert box() == box(page=1) == "37.802800,48.015900,44.005900,56.326900"
+    assert box(territory="russia") == "44.005900,56.326900,44.005900,56.326900"
+    set_status(Site.objects.filter(slug="store"), PublicationStatus.WITHHELD, UserFactory(is_superuser=True))
+    assert box() == "37.802800,48.015900,37.802800,48.015900" and box(territory="russia") == ""
 
 
 def test_map_page_box_is_empty_without_a_mapped_site(client):
@@ -308,6 +320,63 @@ def test_markers_take_the_same_queries_for_3_and_30_sites(client, django_assert_
         # The publication generation (the page cache's key), the cells or the ids, the single sites, their names'
         # translations.
         assert len(small) == 4
+
+
+def tiled(zoom: int, west: float, south: float, east: float, north: float) -> str:
+    """The box the map's script asks for when it shows this one: widened to whole tiles of its zoom."""
+    side = 360 / 2**zoom
+    edges = (
+        math.floor(west / side) * side,
+        math.floor(south / side) * side,
+        math.ceil(east / side) * side,
+        math.ceil(north / side) * side,
+    )
+    return ",".join(str(round(edge, 6)) for edge in edges)
+
+
+def by_content(collection: dict) -> list[str]:
+    return sorted(json.dumps(feature, sort_keys=True) for feature in collection["features"])
+
+
+def parse(box: str, zoom: int):
+    return clusters.Viewport.parse(box, str(zoom))
+
+
+@pytest.mark.parametrize("zoom", [MIN_ZOOM, 6, 9])
+def test_a_box_of_whole_tiles_is_answered_tile_by_tile_as_a_box(client, donbas, zoom):
+    box = tiled(zoom, 36, 47, 39, 49)
+    assert parse(box, zoom).tiles(), "the box is made of tiles"
+    answer = viewport(client, bbox=box, zoom=zoom)
+    assert by_content(answer) == by_content(clusters.viewport_markers(Site.objects.public(), parse(box, zoom)))
+    assert placed(answer) == (13 if zoom == MIN_ZOOM else 12) and "hidden" not in json.dumps(answer)  # store too
+    # Again, from the tiles kept for this generation.
+    assert by_content(viewport(client, bbox=box, zoom=zoom)) == by_content(answer)
+
+
+def test_a_moved_map_computes_only_its_new_tiles(client, donbas, monkeypatch):
+    asked = []
+    compute = clusters.tiles_features
+
+    def counted(sites, zoom, tiles):
+        asked.append(sorted(tiles))
+        return compute(sites, zoom, tiles)
+
+    monkeypatch.setattr(clusters, "tiles_features", counted)
+    side = 360 / 2**6
+    first = viewport(client, bbox=f"{6 * side},{8 * side},{8 * side},{9 * side}", zoom=6)  # tiles (6, 8) and (7, 8)
+    moved = viewport(client, bbox=f"{7 * side},{8 * side},{9 * side},{9 * side}", zoom=6)  # (7, 8) and (8, 8)
+    assert asked == [[(6, 8), (7, 8)], [(8, 8)]]
+    assert (placed(first), placed(moved)) == (12, 0)  # the sites around Donetsk are in tile (6, 8)
+
+
+def test_kept_tiles_follow_a_publication_change_and_the_filters(client, donbas):
+    box = tiled(6, 36, 47, 39, 49)
+    assert placed(viewport(client, bbox=box, zoom=6)) == 12
+    set_status(Site.objects.filter(slug="donbas-0"), PublicationStatus.WITHHELD, UserFactory(is_superuser=True))
+    answer = viewport(client, bbox=box, zoom=6)
+    assert placed(answer) == 11 and "donbas-0" not in json.dumps(answer)
+    assert viewport(client, bbox=box, zoom=6, territory="russia")["features"] == []
+    assert placed(viewport(client, bbox=box, zoom=6, q="Donbas")) == 11
 
 
 @pytest.mark.parametrize(

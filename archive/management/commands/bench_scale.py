@@ -50,6 +50,8 @@ PAGES = [
     "testimony list, first reader after a change",
     "testimony list ?q=<common term>, first reader after a change",
     "site list, first reader after a change",
+    "map page, first reader after a change",
+    "map markers viewport, first reader after a change",
 ]
 # A page measured with every cache emptied before each request: as its first reader sees it after any write to the
 # archive (a new publication generation), or with filters nobody asked for yet (its facet counts computed anew).
