@@ -140,11 +140,13 @@ DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT") or 30)
 DB_IDLE_IN_TRANSACTION_TIMEOUT = float(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT") or 60)
 DB_COMMAND_LOCK_TIMEOUT = float(os.environ.get("DB_COMMAND_LOCK_TIMEOUT") or 60)
 DB_COMMAND_STATEMENT_TIMEOUT = float(os.environ.get("DB_COMMAND_STATEMENT_TIMEOUT") or 3600)
+# Server-side prepared statements; turn them off behind a pooler in transaction mode (PgBouncer before 1.21).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 
 def postgresql_limits(database: dict, read_only: bool = False) -> None:
     """The connection time-out and the server settings of every connection, given at connection start (libpq's
-    `options`): no extra round trip."""
+    `options`): no extra round trip; and prepared statements (DB_PREPARED_STATEMENTS)."""
     options = database.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
     limits = {
@@ -156,6 +158,12 @@ def postgresql_limits(database: dict, read_only: bool = False) -> None:
     if read_only:
         server_settings.append("-c default_transaction_read_only=on")
     options["options"] = " ".join([options.get("options", ""), *server_settings]).strip()
+    if DB_PREPARED_STATEMENTS:
+        # Parameters bound on the server, so that the same query has the same text whatever its values, and
+        # psycopg prepares a query at its second run on a connection: PostgreSQL then parses it once, and plans it
+        # once when a generic plan serves (a page's many prefetch queries spent longer in planning than running).
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 2)
 
 
 # SQLite waits this long for another connection's write lock before "database is locked".

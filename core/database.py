@@ -36,8 +36,9 @@ def set_limits(connection, limits: dict[str, float]) -> None:
     with connection.cursor() as cursor:
         for name, seconds in limits.items():
             assert name in LIMITS
-            # SET (for the session), not SET LOCAL: the command's own transactions come and go.
-            cursor.execute(f"SET {name} = %s", [f"{int(seconds * 1000)}ms"])
+            # For the session (is_local false), not the transaction: the command's own transactions come and go.
+            # set_config, not SET: a parameter of SET cannot be bound on the server (settings.DB_PREPARED_STATEMENTS).
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, f"{int(seconds * 1000)}ms"])
 
 
 def reset_limits(connection) -> None:

@@ -28,6 +28,7 @@ from django.test import Client
 
 from core.database import IMPORT_LOCK_KEY, longer_limits
 from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
+from sites.models import Site
 from tests.test_production_settings import production_env
 from tests.test_serve import request, start_gunicorn, stop_gunicorn
 
@@ -425,3 +426,22 @@ def test_web_requests_wait_briefly_and_the_long_commands_longer():
     with longer_limits():
         assert (show("lock_timeout"), show("statement_timeout")) == ("1min", "1h")
     assert (show("lock_timeout"), show("statement_timeout")) == ("3s", "30s")
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_on_a_connection_is_prepared_on_postgresql():
+    """Parameters are bound on the server, so that a page's queries keep their text whatever the values, and a
+    query run a second time is prepared (parsed once); DB_PREPARED_STATEMENTS=0 goes back to client-side binding,
+    for a pooler in transaction mode."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for slug in ("first", "second", "third"):
+        list(Site.objects.public().filter(slug=slug))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "sites_site"' in statement and "$1" in statement for statement in prepared), prepared
+    shown = "from django.db import connection as c; print(c.settings_dict['OPTIONS'].get('prepare_threshold'))"
+    env = script_env(os.environ["DATABASE_URL"])
+    assert shell(env, shown).stdout.split() == ["2"]
+    assert shell(env, shown, DB_PREPARED_STATEMENTS="0").stdout.split() == ["None"]
