@@ -132,7 +132,7 @@ class TranslatedTextField(serializers.Field):
         super().__init__(source="*", read_only=True, allow_null=True, help_text=help_text, **kwargs)
 
     def to_representation(self, record):
-        for translation in record.translations.all():
+        for translation in record.prefetched_translations():
             if translation.field == self.translated_field and translation.language == self.language:
                 return translation.text
         return None
@@ -156,6 +156,7 @@ class RecordTranslationSerializer(serializers.Serializer):
 
 def record_translations_field() -> RecordTranslationSerializer:
     return RecordTranslationSerializer(
+        source="prefetched_translations",
         many=True,
         read_only=True,
         help_text="Every translation of the name and description, one per field and language, each with its "
