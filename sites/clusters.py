@@ -186,9 +186,13 @@ def viewport_markers(sites, viewport: Viewport, tiles_key: str | None = None) ->
     return feature_collection(sorted(features, key=lambda feature: bool(feature["properties"].get("cluster"))))
 
 
-def cell_features(cells: list[dict]) -> list[dict]:
-    """The features of grid cells: a cell of one site is that site's marker, a cell of more a cluster."""
-    singles = single_markers([cell["first"] for cell in cells if cell["count"] == 1])
+def cell_features(cells: list[dict], markers: dict[int, dict] | None = None) -> list[dict]:
+    """The features of grid cells: a cell of one site is that site's marker (from `markers`, by id, when they were
+    read already), a cell of more a cluster."""
+    if markers is None:
+        markers = markers_by_id([cell["first"] for cell in cells if cell["count"] == 1])
+    # A site withheld between the grid's query and the markers' has no marker.
+    singles = [markers[cell["first"]] for cell in cells if cell["count"] == 1 and cell["first"] in markers]
     return singles + [cluster_feature(cell) for cell in cells if cell["count"] > 1]
 
 
@@ -204,12 +208,7 @@ def tiles_features(sites, zoom: int, tiles: list[tuple[int, int]]) -> dict[tuple
         if tile in by_tile:
             by_tile[tile].append(cell)
     markers = markers_by_id([cell["first"] for cells in by_tile.values() for cell in cells if cell["count"] == 1])
-    # A site withheld between the two queries has no marker.
-    return {
-        tile: [markers[cell["first"]] for cell in cells if cell["count"] == 1 and cell["first"] in markers]
-        + [cluster_feature(cell) for cell in cells if cell["count"] > 1]
-        for tile, cells in by_tile.items()
-    }
+    return {tile: cell_features(cells, markers) for tile, cells in by_tile.items()}
 
 
 def feature_collection(features: list[dict]) -> dict:
