@@ -426,6 +426,8 @@ def test_web_requests_wait_briefly_and_the_long_commands_longer():
     with longer_limits():
         assert (show("lock_timeout"), show("statement_timeout")) == ("1min", "1h")
     assert (show("lock_timeout"), show("statement_timeout")) == ("3s", "30s")
+    # Nor is a query JIT-compiled (longer than the lists' and exports' queries run).
+    assert show("jit") == "off"
 
 
 @pytest.mark.django_db
