@@ -144,6 +144,10 @@ DB_COMMAND_STATEMENT_TIMEOUT = float(os.environ.get("DB_COMMAND_STATEMENT_TIMEOU
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 
+# Django's PostgreSQL backend, with its bulk statements cut to the parameters a statement may bind.
+POSTGRESQL_ENGINE = "core.postgresql"
+
+
 def postgresql_limits(database: dict, read_only: bool = False) -> None:
     """The connection time-out and the server settings of every connection, given at connection start (libpq's
     `options`): no extra round trip; and prepared statements (DB_PREPARED_STATEMENTS)."""
@@ -182,6 +186,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": SQLITE_BUSY_TIMEOUT,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
     postgresql_limits(DATABASES["default"])
 
 # A read replica (PostgreSQL streaming replication, README "Read replicas"): readers' GET requests read from it
@@ -192,8 +197,11 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
     )
-    if {DATABASES[alias]["ENGINE"] for alias in DATABASES} != {"django.db.backends.postgresql"}:
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != (
+        POSTGRESQL_ENGINE
+    ):
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for it and for DATABASE_URL.")
+    DATABASES["replica"]["ENGINE"] = POSTGRESQL_ENGINE
     postgresql_limits(DATABASES["replica"], read_only=True)
     # The tests' database of the replica is the tests' database of the primary (pytest-django creates none for it).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

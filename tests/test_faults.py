@@ -28,7 +28,8 @@ from django.test import Client
 
 from core.database import IMPORT_LOCK_KEY, longer_limits
 from core.errors import BUSY, DOWN, DatabaseOutageFilter, unavailability
-from sites.models import Site
+from sites.models import Site, SiteAlias
+from tests.factories import SiteFactory
 from tests.test_production_settings import production_env
 from tests.test_serve import request, start_gunicorn, stop_gunicorn
 
@@ -447,3 +448,17 @@ def test_a_query_run_again_on_a_connection_is_prepared_on_postgresql():
     env = script_env(os.environ["DATABASE_URL"])
     assert shell(env, shown).stdout.split() == ["2"]
     assert shell(env, shown, DB_PREPARED_STATEMENTS="0").stdout.split() == ["None"]
+
+
+@pytest.mark.django_db
+def test_a_bulk_statement_binds_no_more_parameters_than_postgresql_takes():
+    """Bound on the server, a statement takes at most 65,535 parameters: a bulk insert of 17,000 records of four
+    columns goes in batches (core.postgresql), and so does a bulk update of them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the limit is PostgreSQL's protocol's")
+    site = SiteFactory()
+    aliases = SiteAlias.objects.bulk_create(SiteAlias(site=site, name=f"Alias {n}") for n in range(17_000))
+    for alias in aliases:
+        alias.language = "ru"
+    SiteAlias.objects.bulk_update(aliases, ["language", "kind"])
+    assert SiteAlias.objects.filter(site=site, language="ru").count() == 17_000
