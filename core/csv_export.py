@@ -236,7 +236,7 @@ def read_in_a_transaction(rows: Iterator[dict], using: str) -> Iterator[dict]:
         return
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
-            # SET LOCAL, as set_config(..., true) says it so that the value can be bound on the server.
+            # SET LOCAL, written as set_config(..., true), whose value can be bound on the server.
             cursor.execute(
                 "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
                 [f"{EXPORT_IDLE_IN_TRANSACTION_TIMEOUT}s"],
