@@ -3,7 +3,7 @@
 With parameters bound on the server (settings.DB_PREPARED_STATEMENTS), one statement takes at most 65,535 of them,
 where a statement with its values in its text has no such limit: Django's own backend sends a `bulk_create`,
 `bulk_update` or a deletion's batch in one statement however many records it holds (generate_data's 5,000
-testimonies of 20 columns failed).
+testimonies of 29 columns failed).
 """
 
 from django.db.backends.postgresql import base, operations
