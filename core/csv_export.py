@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views import View
 
 from .curation import RESTRICTED_FIELDS_PERMISSION
+from .database import set_limits
 from .security import ReadOnlyViewMixin
 from .translations import LANGUAGE_NAMES, TranslationLanguage
 from .xlsx_export import XLSX_CONTENT_TYPE, xlsx_chunks
@@ -235,12 +236,11 @@ def read_in_a_transaction(rows: Iterator[dict], using: str) -> Iterator[dict]:
         yield from rows
         return
     with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
-            # SET LOCAL, written as set_config(..., true), whose value can be bound on the server.
-            cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
-                [f"{EXPORT_IDLE_IN_TRANSACTION_TIMEOUT}s"],
-            )
+        set_limits(
+            connection,
+            {"idle_in_transaction_session_timeout": EXPORT_IDLE_IN_TRANSACTION_TIMEOUT},
+            transaction_only=True,
+        )
         yield from rows
 
 

@@ -30,15 +30,16 @@ def command_limits() -> dict[str, float]:
     }
 
 
-def set_limits(connection, limits: dict[str, float]) -> None:
+def set_limits(connection, limits: dict[str, float], transaction_only: bool = False) -> None:
+    """Set `limits` (seconds) for the session, where a command's own transactions come and go, or, with
+    `transaction_only`, until the current transaction ends (SET LOCAL)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for name, seconds in limits.items():
             assert name in LIMITS
-            # For the session (is_local false), not the transaction: the command's own transactions come and go.
             # set_config, not SET: a parameter of SET cannot be bound on the server (settings.DB_PREPARED_STATEMENTS).
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, f"{int(seconds * 1000)}ms"])
+            cursor.execute("SELECT set_config(%s, %s, %s)", [name, f"{int(seconds * 1000)}ms", transaction_only])
 
 
 def reset_limits(connection) -> None:
