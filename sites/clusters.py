@@ -156,10 +156,6 @@ def markers_by_id(ids: list[int]) -> dict[int, dict]:
     return {site.pk: site_marker(site) for site in sites}
 
 
-def single_markers(ids: list[int]) -> list[dict]:
-    return list(markers_by_id(ids).values())
-
-
 def viewport_markers(sites, viewport: Viewport, tiles_key: str | None = None) -> dict:
     """The GeoJSON FeatureCollection of `sites` (public, filtered) in `viewport`: single sites and clusters.
 
@@ -170,7 +166,7 @@ def viewport_markers(sites, viewport: Viewport, tiles_key: str | None = None) ->
     if viewport.closest:
         ids = list(in_view.order_by("pk").values_list("pk", flat=True)[: MARKER_LIMIT + 1])
         if len(ids) <= MARKER_LIMIT:
-            return feature_collection(single_markers(ids))
+            return feature_collection(list(markers_by_id(ids).values()))
     tiles = viewport.tiles() if tiles_key is not None else None
     if tiles is None:
         return feature_collection(cell_features(in_view.grid_cells(viewport.cell_size)))
