@@ -36,13 +36,16 @@ URL_PLACEHOLDER = "zzzzzzzzzzzz"
 
 # What a spreadsheet may trim before it decides that a cell is a formula: whitespace of every kind (space, no-break
 # space, ideographic space, ...), the byte-order mark and the zero-width characters.
-IGNORABLE_PREFIX = re.compile(r"^[\s\ufeff\u200b\u200c\u200d\u2060\u180e]+")
+IGNORABLE = r"[\s\ufeff\u200b\u200c\u200d\u2060\u180e]"
+TRIGGER = "[" + "".join(re.escape(trigger) for trigger in FORMULA_TRIGGERS) + "]"
+# After any apostrophes, a trigger at once or after the whole run of ignorable characters (possessive: a tab inside
+# the run is trimmed with it, not taken for a trigger). One match per cell: the export tests every text cell.
+FORMULA = re.compile(rf"'*+(?:{TRIGGER}|{IGNORABLE}++{TRIGGER})")
 
 
 def runs_as_formula(text: str) -> bool:
     """Whether a spreadsheet could run `text` (after any apostrophes this module added) as a formula."""
-    text = text.lstrip("'")
-    return text.startswith(FORMULA_TRIGGERS) or IGNORABLE_PREFIX.sub("", text).startswith(FORMULA_TRIGGERS)
+    return FORMULA.match(text) is not None
 
 
 def neutralise_formula(value):

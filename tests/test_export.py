@@ -3,13 +3,16 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.csv_export import MULTI_VALUE_SEPARATOR, neutralise_formula
+from core.csv_export import FORMULA_TRIGGERS, MULTI_VALUE_SEPARATOR, neutralise_formula, runs_as_formula
 from sites.models import Site
 from testimonies.exports import TESTIMONY_COLUMNS
 from tests.factories import (
@@ -134,6 +137,20 @@ def test_neutralise_adds_exactly_one_apostrophe_and_looks_only_past_leading_apos
     # (Survivors of `make mutate`: rstrip for lstrip, and other characters stripped before the check.)
     assert neutralise_formula("'=1+1") == "''=1+1"
     assert neutralise_formula("X=1") == "X=1" and neutralise_formula("=1'") == "'=1'"
+
+
+def trimmed_then_trigger(text: str) -> bool:
+    """The rule spelled out step by step: past the apostrophes, a trigger at once or once every leading
+    ignorable character is trimmed."""
+    text = text.lstrip("'")
+    trimmed = re.sub(r"^[\s\ufeff\u200b\u200c\u200d\u2060\u180e]+", "", text)
+    return text.startswith(FORMULA_TRIGGERS) or trimmed.startswith(FORMULA_TRIGGERS)
+
+
+@given(st.text(alphabet=st.sampled_from("'=+-@\t\r\n \u00a0\u3000\ufeff\u200bx1"), max_size=8))
+def test_the_one_pattern_follows_the_rule_step_by_step(text):
+    # The export tests every text cell with one match (core.csv_export.FORMULA); " \tx" is plain text, "\tx" not.
+    assert runs_as_formula(text) == trimmed_then_trigger(text), repr(text)
 
 
 def test_neutralise_leaves_numbers_and_plain_text_alone():
