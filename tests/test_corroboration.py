@@ -213,3 +213,9 @@ def test_the_counts_per_number_of_sources_agree_with_each_testimonys_count(sourc
     sources["finding"].cites.add(sources["report"])
     expected = Counter(public.with_corroboration().values_list("independent_sources", flat=True))
     assert independent_sources_counts(public) == dict(expected)
+
+
+def test_the_count_is_computed_for_a_testimony_s_page_not_for_lists():
+    # A subquery per row: the lists (and the testimonies of a site's or unit's page) do not show the count.
+    assert "independent_sources" not in Testimony.objects.for_public_list().query.annotations
+    assert "independent_sources" in Testimony.objects.for_public_detail().query.annotations
