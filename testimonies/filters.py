@@ -4,35 +4,38 @@ from django.utils.translation import gettext_lazy as _
 from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
 from sites.filters import RegionFilter, by_region, public_site_regions
-from sites.models import Region, Site
-from units.models import Person, Unit
+from sites.models import RegionQuerySet, Site, SiteQuerySet
+from units.models import Person, Unit, UnitQuerySet
 
-from .models import AbuseType, Citation, Consent, Source, Testimony
+from .models import AbuseType, AbuseTypeQuerySet, Citation, Consent, Source, Testimony
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
 
 
 def public_site_links(testimonies):
-    # Limited consent: the site is not public, only its region.
+    # Limited consent: the site is not public, only its region. The related records' rules as conditions on the
+    # link's join (their `public_condition`), not as a subquery joined a second time: a facet's first count over
+    # 2,000 testimonies reads each site once.
     return Testimony.sites.through.objects.filter(
-        testimony__in=testimonies.exclude(consent=Consent.LIMITED), site__in=Site.objects.public()
+        SiteQuerySet.public_condition("site__"), testimony__in=testimonies.exclude(consent=Consent.LIMITED)
     )
 
 
 def public_region_links(testimonies):
     return Testimony.sites.through.objects.filter(
-        testimony__in=testimonies, site__in=Site.objects.public(), site__region__in=Region.objects.public()
+        SiteQuerySet.public_condition("site__") & RegionQuerySet.public_condition("site__region__"),
+        testimony__in=testimonies,
     )
 
 
 def public_unit_links(testimonies):
-    return Testimony.units.through.objects.filter(testimony__in=testimonies, unit__in=Unit.objects.public())
+    return Testimony.units.through.objects.filter(UnitQuerySet.public_condition("unit__"), testimony__in=testimonies)
 
 
 def public_abuse_links(testimonies):
     return Testimony.abuse_types.through.objects.filter(
-        testimony__in=testimonies, abusetype__in=AbuseType.objects.public()
+        AbuseTypeQuerySet.public_condition("abusetype__"), testimony__in=testimonies
     )
 
 

@@ -15,6 +15,7 @@ from tests.factories import (
     AbuseTypeFactory,
     CitationFactory,
     PublicationFactory,
+    RegionFactory,
     SiteFactory,
     SiteUnitFactory,
     SourceFactory,
@@ -78,6 +79,16 @@ def test_hidden_records_never_count_nor_appear_as_choices(client, world, status)
     assert facet(response, "source") == {}
     html = response.content.decode()
     assert "hidden-quarry" not in html and "Hidden quarry" not in html and "Hidden outlet" not in html
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_a_hidden_region_of_a_public_site_is_never_a_choice(client, world, status):
+    region = RegionFactory(name="Secretregion", slug="secretregion", status=status)
+    TestimonyFactory(sites=[SiteFactory(name="Quarry", slug="quarry", region=region)])
+    response = client.get(reverse("testimonies:testimony_list"))
+    assert facet(response, "site")["quarry"] == 1
+    assert facet(response, "region") == {"donetsk": 3, "luhansk": 1}
+    assert "Secretregion" not in response.content.decode()
 
 
 def test_counts_follow_a_withholding_at_the_next_request(client, world):
