@@ -575,15 +575,22 @@ class Testimony(PublicIdModel, PartialDatesModel, CuratedModel):
             models.Index(fields=["status", "-given_on", "-id"], name="testimony_public_order"),
             # The admin changelist's order over every status, and its date hierarchy's first and last day.
             models.Index(fields=["-given_on", "-id"], name="testimony_staff_order"),
-            # The public lists' and exports' orders (TestimonyQuerySet.with_public_date): the first page is read from
-            # the index instead of sorting every public testimony.
+            # The public lists' and exports' orders (TestimonyQuerySet.with_public_date), over the public testimonies
+            # alone: the first page is read from the index instead of sorting every public testimony, and the keys
+            # before a later page by number from the index alone (it holds the columns of the sort's expression):
+            # the middle page at 100,000 testimonies read them in 5 ms instead of 100.
             models.Index(
-                "status", public_sort_day("given_on").desc(), models.F("id").desc(), name="testimony_public_given_sort"
+                public_sort_day("given_on").desc(),
+                models.F("id").desc(),
+                condition=TestimonyQuerySet.public_condition(),
+                include=["consent", "given_on"],
+                name="testimony_public_given_sort",
             ),
             models.Index(
-                "status",
                 public_sort_day("events_earliest").desc(),
                 models.F("id").desc(),
+                condition=TestimonyQuerySet.public_condition(),
+                include=["consent", "events_earliest"],
                 name="testimony_public_events_sort",
             ),
             models.Index(fields=["events_earliest"], name="testimony_events_earliest"),
