@@ -13,10 +13,13 @@ from .models import AbuseType, AbuseTypeQuerySet, Citation, Consent, Source, Tes
 TOP_CHOICES = 8
 
 
+# The link rows the facets count. A linked record's visibility is its model's `public_condition` on the link's own
+# join, as the link models write their rules, not `__in=Model.objects.public()`, a subquery that PostgreSQL joined a
+# second time: a facet's first count over 2,000 testimonies reads each linked record once.
+
+
 def public_site_links(testimonies):
-    # Limited consent: the site is not public, only its region. The related records' rules as conditions on the
-    # link's join (their `public_condition`), not as a subquery joined a second time: a facet's first count over
-    # 2,000 testimonies reads each site once.
+    # Limited consent: the site is not public, only its region.
     return Testimony.sites.through.objects.filter(
         SiteQuerySet.public_condition("site__"), testimony__in=testimonies.exclude(consent=Consent.LIMITED)
     )

@@ -5,14 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter
 
-from .models import Person, Posting, Unit
+from .models import Person, Posting, Unit, UnitQuerySet
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
 TOP_CHOICES = 8
 
 
 def public_parents(units):
-    return units.filter(parent__in=Unit.objects.public())
+    # The parent's rule on the units' own join (as testimonies.filters counts links), not a second join.
+    return units.filter(UnitQuerySet.public_condition("parent__"))
 
 
 class UnitFilter(django_filters.FilterSet):
