@@ -261,6 +261,33 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
         assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
 
 
+def test_link_facets_bound_the_link_rows_by_the_counted_keys_and_nothing_is_counted_without_records(world):
+    from django.test.utils import CaptureQueriesContext
+
+    from core.facets import count_facets
+    from core.listing import records_per_facet
+    from testimonies.filters import TestimonyFilter
+
+    def counted(params):
+        filterset = TestimonyFilter(params, queryset=Testimony.objects.public())
+        with CaptureQueriesContext(connection) as queries:
+            facets = count_facets(TestimonyFilter.facets, records_per_facet(filterset))
+        return facets, [query["sql"] for query in queries]
+
+    facets, queries = counted({})
+    keys = sorted(Testimony.objects.public().values_list("pk", flat=True))
+    site_facet = next(sql for sql in queries if "COUNT(DISTINCT" in sql and '"sites_site"."slug"' in sql)
+    # The smallest and largest key, on the link table's own column (core.facets.within).
+    assert f'"testimonies_testimony_sites"."testimony_id" >= {keys[0]}' in site_facet
+    assert f'"testimonies_testimony_sites"."testimony_id" <= {keys[-1]}' in site_facet
+    assert {choice.value: choice.count for choice in facets["site"].choices} == {"mine": 3, "pit": 1}
+
+    facets, queries = counted({"q": "nothing matches this"})
+    # The keys only (one read per set of records), none found: no facet counts anything.
+    assert queries and not any("COUNT(" in sql for sql in queries)
+    assert all(counts.choices == [] and counts.sample is None for counts in facets.values())
+
+
 def test_the_cache_key_of_a_filter_set_ignores_their_order_and_the_presentation_but_not_the_language():
     def key(query: str, language: str = "en") -> str:
         with translation.override(language):
