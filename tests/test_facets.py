@@ -10,6 +10,7 @@ from django.utils import translation
 
 from core.curation import PublicationStatus, set_status
 from core.listing import EXACT_COUNT_UP_TO, about, filters_key
+from core.lookups import BinaryArray
 from testimonies.models import Testimony
 from tests.factories import (
     AbuseTypeFactory,
@@ -259,6 +260,12 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
     assert list(Testimony.objects.filter(pk__any_of=[])) == []
     if connection.vendor == "postgresql":
         assert "= ANY(" in queries[0]["sql"] and " IN (" not in queries[0]["sql"]
+        # Integers go as a binary array (core.lookups.BinaryArray); other values as psycopg writes a list.
+        _sql, params = Testimony.objects.filter(pk__any_of=chosen).query.sql_with_params()
+        assert type(params[-1]) is BinaryArray and params[-1] == chosen
+        _sql, params = Testimony.objects.filter(witness_label__any_of=["a", "b"]).query.sql_with_params()
+        assert type(params[-1]) is list
+        assert list(Testimony.objects.filter(witness_label__any_of=["a"])) == []
 
 
 def test_link_facets_bound_the_link_rows_by_the_counted_keys_and_nothing_is_counted_without_records(world):
