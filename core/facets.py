@@ -33,9 +33,9 @@ class FacetChoice:
 class Facet:
     """How to count the choices of the filter `name` over a queryset of the list's public records.
 
-    `count(queryset, limit, key_range)` returns (value, label, count) rows, most frequent first (`key_range`: see
-    `within`). `top` limits a large vocabulary (sites, units, sources) to its most frequent choices: those are shown
-    as links beside a text box with suggestions, never as a select box of thousands of options.
+    `count(queryset, limit)` returns (value, label, count) rows, most frequent first. `top` limits a large vocabulary
+    (sites, units, sources) to its most frequent choices: those are shown as links beside a text box with
+    suggestions, never as a select box of thousands of options.
     """
 
     name: str
@@ -46,8 +46,8 @@ class Facet:
     def suggests(self) -> bool:
         return self.top is not None
 
-    def choices(self, queryset: models.QuerySet, key_range: tuple | None = None) -> list[FacetChoice]:
-        rows = self.count(queryset.order_by(), self.top, key_range)
+    def choices(self, queryset: models.QuerySet) -> list[FacetChoice]:
+        rows = self.count(queryset.order_by(), self.top)
         return [FacetChoice(str(value), str(label), count) for value, label, count in rows if count]
 
 
@@ -84,31 +84,15 @@ def count_facets(facets, records_per_facet: dict) -> dict[str, FacetCounts]:
             counted[facet.name] = FacetCounts([])  # no record, no choice: nothing to ask the database
             continue
         among = records.model.objects.public().filter(pk__any_of=keys)
-        counted[facet.name] = FacetCounts(facet.choices(among, (min(keys), max(keys))), len(keys) if sampled else None)
+        counted[facet.name] = FacetCounts(facet.choices(among), len(keys) if sampled else None)
     return counted
-
-
-def within(linked: models.QuerySet, record: str, key_range: tuple | None) -> models.QuerySet:
-    """The link rows `linked` whose listed record (`record`, the field naming it) has a key in `key_range`, the
-    smallest and largest key counted: a bound the counted keys imply, written on the link rows' own column.
-
-    PostgreSQL does not carry the counted keys (a semi-join) over to the link rows. Planned for the keys at hand (the
-    first five runs of a prepared query on a connection, every run without prepared statements), the site facet at
-    100,000 testimonies read every link row (a sequential scan and a hash join, 18 ms) where 2,000 probes of the link
-    index take 8 ms. The keys themselves as an array on that column (= ANY) did as well until the generic plan of the
-    prepared query tested the whole array at each probe (570 ms); a range is two comparisons in any plan."""
-    if key_range is None:
-        return linked
-    smallest, largest = key_range
-    # __gte and __lte: a foreign key has no __range lookup.
-    return linked.filter(**{f"{record}__gte": smallest, f"{record}__lte": largest})
 
 
 def by_field(field: str, choices=None) -> Callable:
     """Count records per value of their own `field`; labels from `choices` (a TextChoices class) if given."""
     labels = dict(choices.choices) if choices is not None else {}
 
-    def count(queryset, limit, key_range=None):
+    def count(queryset, limit):
         rows = queryset.exclude(**{field: ""}).values_list(field).annotate(records=Count("pk")).order_by()
         ordered = sorted(
             ((value, labels.get(value, value), records) for value, records in rows), key=lambda row: (-row[2], row[1])
@@ -133,8 +117,8 @@ def by_link(
     for counts cached per language, as the list pages' facets are)."""
     labels = dict(choices.choices) if choices is not None else {}
 
-    def count(queryset, limit, key_range=None):
-        linked = within(links(queryset), record, key_range)
+    def count(queryset, limit):
+        linked = links(queryset)
         rows = (
             linked.order_by()
             .values_list(value, label)

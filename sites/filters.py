@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from core.facets import Facet, by_field, by_link, within
+from core.facets import Facet, by_field, by_link
 from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
 from core.generation import cached
 from units.models import Unit
@@ -55,13 +55,9 @@ def by_region(links, region: str, record: str):
     """A facet's count of records per public region through `links(queryset)` (core.facets.by_link), each
     region named in the reader's language (the facets are cached per language)."""
 
-    def count(queryset, limit, key_range=None):
+    def count(queryset, limit):
         rows = list(
-            within(links(queryset), record, key_range)
-            .order_by()
-            .values_list(region)
-            .annotate(records=Count(record, distinct=True))
-            .order_by()
+            links(queryset).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
         )
         regions = Region.objects.in_bulk([pk for pk, _records in rows])
         counted = sorted(
