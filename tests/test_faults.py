@@ -427,8 +427,10 @@ def test_web_requests_wait_briefly_and_the_long_commands_longer():
     with longer_limits():
         assert (show("lock_timeout"), show("statement_timeout")) == ("1min", "1h")
     assert (show("lock_timeout"), show("statement_timeout")) == ("3s", "30s")
-    # Nor is a query JIT-compiled (longer than the lists' and exports' queries run).
+    # Nor is a query JIT-compiled (longer than the lists' and exports' queries run), and an index is costed as
+    # for an SSD (settings.DB_RANDOM_PAGE_COST).
     assert show("jit") == "off"
+    assert show("random_page_cost") == "1.1"
 
 
 @pytest.mark.django_db
