@@ -142,9 +142,23 @@ DB_COMMAND_LOCK_TIMEOUT = float(os.environ.get("DB_COMMAND_LOCK_TIMEOUT") or 60)
 DB_COMMAND_STATEMENT_TIMEOUT = float(os.environ.get("DB_COMMAND_STATEMENT_TIMEOUT") or 3600)
 # Server-side prepared statements; turn them off behind a pooler in transaction mode (PgBouncer before 1.21).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+
+
+def random_page_cost(value: str) -> float | None:
+    if not value.strip():
+        return None
+    try:
+        cost = float(value)
+    except ValueError:
+        cost = -1
+    if not 0 < cost < float("inf"):  # NaN too
+        raise ImproperlyConfigured(f"DB_RANDOM_PAGE_COST must be a positive number (1.1 for SSDs) or empty: {value!r}")
+    return cost
+
+
 # The planner's cost of reading a page out of order, against 1 in order: PostgreSQL's 4 is for spinning disks, 1.1
 # for SSDs and an archive that stays in memory. Empty: the server's own.
-DB_RANDOM_PAGE_COST = os.environ.get("DB_RANDOM_PAGE_COST", "1.1").strip()
+DB_RANDOM_PAGE_COST = random_page_cost(os.environ.get("DB_RANDOM_PAGE_COST", "1.1"))
 
 
 # Django's PostgreSQL backend, with its bulk statements cut to the parameters a statement may bind.
@@ -166,10 +180,10 @@ def postgresql_limits(database: dict, read_only: bool = False) -> None:
     # to set it off, and it then compiled for longer than the query ran (2.7 s before an export's first row at 1M
     # testimonies, 200 ms of a common word's facets).
     server_settings.append("-c jit=off")
-    if DB_RANDOM_PAGE_COST:
+    if DB_RANDOM_PAGE_COST is not None:
         # At 4, a facet's 2,000 keys read every row of a link table rather than probe its index 2,000 times (at
         # 100,000 testimonies, the first reader of the list 137 -> 105 ms; nothing slower at 1,000,000).
-        server_settings.append(f"-c random_page_cost={float(DB_RANDOM_PAGE_COST)}")
+        server_settings.append(f"-c random_page_cost={DB_RANDOM_PAGE_COST}")
     if read_only:
         server_settings.append("-c default_transaction_read_only=on")
     options["options"] = " ".join([options.get("options", ""), *server_settings]).strip()

@@ -271,3 +271,24 @@ def test_admin_pages_need_no_inline_script_or_style(admin_client):
         assert response.status_code == 200, url
         # templates/simple_history/object_history_list.html drops the paginator's inline style too.
         assert inline_code(response.content.decode()) == [], url
+
+
+def test_the_random_page_cost_is_a_positive_number_or_left_to_the_server(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config import settings as project_settings
+
+    assert project_settings.random_page_cost("1.1") == 1.1
+    assert project_settings.random_page_cost(" ") is None
+    for wrong in ("fast", "0", "-1", "nan", "inf"):
+        with pytest.raises(ImproperlyConfigured, match="DB_RANDOM_PAGE_COST"):
+            project_settings.random_page_cost(wrong)
+
+    def options(cost):
+        monkeypatch.setattr(project_settings, "DB_RANDOM_PAGE_COST", cost)
+        database = {}
+        project_settings.postgresql_limits(database)
+        return database["OPTIONS"]["options"]
+
+    assert "-c random_page_cost=1.1" in options(1.1)
+    assert "random_page_cost" not in options(None)
