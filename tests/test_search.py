@@ -230,3 +230,26 @@ def test_the_admin_date_hierarchy_stands_aside_while_searching_until_a_year_is_p
     assert in_a_year.context["cl"].date_hierarchy == "given_on"
     assert [t.pk for t in in_a_year.context["cl"].result_list] == [accounts["mine"].pk]
     assert client.get(admin_url(Testimony, "changelist")).context["cl"].date_hierarchy == "given_on"
+
+
+def test_a_planner_estimate_is_asked_once_per_publication_generation():
+    from core.search import planner_estimate
+
+    TestimonyFactory.create_batch(3)
+    searched = Testimony.objects.public().filter(quote__icontains="a")
+
+    def explained(queryset=searched):
+        with CaptureQueriesContext(connection) as queries:
+            estimate = planner_estimate(queryset)
+        return estimate, sum("EXPLAIN" in query["sql"] for query in queries)
+
+    if connection.vendor != "postgresql":
+        assert explained() == (None, 0)
+        return
+    estimate, plans = explained()
+    assert estimate >= 0 and plans == 1
+    assert explained() == (estimate, 0)  # the same query and values: kept
+    assert explained(Testimony.objects.public().filter(quote__icontains="b"))[1] == 1  # other values: asked
+    TestimonyFactory()  # a write moves the publication generation on
+    assert explained()[1] == 1
+    assert planner_estimate(Testimony.objects.none()) == 0
