@@ -86,7 +86,8 @@ class JoinedText(models.Func):
         value_sql, value_params = compiler.compile(self.source_expressions[0])
         key_sql, key_params = compiler.compile(self.source_expressions[1])
         return (
-            f"STRING_AGG(CAST({value_sql} AS TEXT), '{MULTI_VALUE_SEPARATOR}' ORDER BY CAST({key_sql} AS TEXT))",
+            # The key in its own type: record numbers cast to text sorted 100 before 99.
+            f"STRING_AGG(CAST({value_sql} AS TEXT), '{MULTI_VALUE_SEPARATOR}' ORDER BY {key_sql})",
             (*value_params, *key_params),
         )
 

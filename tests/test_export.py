@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -277,3 +278,20 @@ def test_an_export_whose_query_cannot_be_built_fails_before_it_streams(client, m
     monkeypatch.setattr(TestimonyExportView, "columns", broken)
     with pytest.raises(FieldError):
         client.get(reverse("testimonies:testimony_export"))
+
+
+def test_record_numbers_in_a_cell_are_in_numeric_order(client):
+    # 999999 before 1000000, which sort the other way as text.
+    testimony = TestimonyFactory()
+    smaller, larger = PublicationFactory(pk=999_999), PublicationFactory(pk=1_000_000)
+    CitationFactory(pk=1_000_000, testimony=testimony, publication=smaller, locator="p. 1")
+    CitationFactory(pk=999_999, testimony=testimony, publication=larger, locator="p. 2")
+    _, _, (row,) = export(client, "testimonies:testimony_export")
+    assert row["publication_ids"] == "999999; 1000000"
+    # One item per citation, in the same order in each of their columns: by citation on PostgreSQL (SQLite joins
+    # values in the order it reads the rows).
+    ids, locators = row["citation_publication_ids"].split("; "), row["citation_locators"].split("; ")
+    citations = list(zip(ids, locators, strict=True))
+    assert sorted(citations) == [("1000000", "p. 2"), ("999999", "p. 1")]
+    if connection.vendor == "postgresql":
+        assert citations == [("1000000", "p. 2"), ("999999", "p. 1")]
