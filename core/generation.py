@@ -31,13 +31,14 @@ def current_generation(using: str | None = None) -> int:
     return row[0] if row else 0
 
 
-def cached(key: str, compute, using: str | None = None):
-    """`compute()`, computed once per publication generation (and `key`)."""
+def cached(key: str, compute, using: str | None = None, seconds: int = CACHE_SECONDS):
+    """`compute()`, computed once per publication generation (and `key`), and at least every `seconds` for a value
+    that also changes without a write."""
     full_key = f"public:{current_generation(using)}:{key}"
     value = cache.get(full_key)
     if value is None:
         value = compute()
-        cache.set(full_key, value, CACHE_SECONDS)
+        cache.set(full_key, value, seconds)
     return value
 
 

@@ -234,18 +234,24 @@ def rankable_keys(queryset: models.QuerySet) -> list | None:
     return keys if len(keys) <= RANKED_MATCHES else None
 
 
+# How long a planner estimate is kept at most: PostgreSQL's statistics change without a write (ANALYZE, by hand
+# or by autovacuum), and an estimate from before a withdrawal must not outlive the statistics that follow it.
+ESTIMATE_SECONDS = 60
+
+
 def planner_estimate(queryset: models.QuerySet) -> int | None:
     """PostgreSQL's estimate of the rows of `queryset`, from its plan (nothing is read); None elsewhere.
 
-    Kept per publication generation by the query's text and values: planning a search took 3 ms, and a search's
-    page asked for the same estimate two or three times (whether the word is common, then the count)."""
+    Kept per publication generation by the query's text and values, for ESTIMATE_SECONDS at most: planning a search
+    took 3 ms, and a search's page asked for the same estimate two or three times (is the word common, then the
+    count)."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
     from .generation import cached  # not at the top: core.apps imports this module, core.generation core.apps
 
     try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        sql, params = queryset.order_by().values("pk").query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`) has no SQL to explain
         return 0
     digest = hashlib.sha256(f"{queryset.db}\n{sql}\n{params!r}".encode()).hexdigest()
@@ -257,7 +263,7 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return int(plan[0]["Plan"]["Plan Rows"])
 
-    return cached(f"planner-estimate:{digest}", estimate, using=queryset.db)
+    return cached(f"planner-estimate:{digest}", estimate, using=queryset.db, seconds=ESTIMATE_SECONDS)
 
 
 class SearchableQuerySet(models.QuerySet):

@@ -263,6 +263,11 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
         # Integers go as a binary array (core.lookups.BinaryArray); other values as psycopg writes a list.
         _sql, params = Testimony.objects.filter(pk__any_of=chosen).query.sql_with_params()
         assert type(params[-1]) is BinaryArray and params[-1] == chosen
+        from psycopg.adapt import PyFormat
+        from psycopg.types.array import ListBinaryDumper
+
+        connection.ensure_connection()
+        assert connection.connection.adapters.get_dumper(BinaryArray, PyFormat.AUTO) is ListBinaryDumper
         _sql, params = Testimony.objects.filter(witness_label__any_of=["a", "b"]).query.sql_with_params()
         assert type(params[-1]) is list
         assert list(Testimony.objects.filter(witness_label__any_of=["a"])) == []
