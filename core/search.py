@@ -15,7 +15,6 @@ searches. Two kinds of matching:
 """
 
 import hashlib
-import json
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -259,8 +258,7 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
     def estimate() -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
+            (plan,) = cursor.fetchone()  # psycopg decodes the JSON plan
         return int(plan[0]["Plan"]["Plan Rows"])
 
     return cached(f"planner-estimate:{digest}", estimate, using=queryset.db, seconds=ESTIMATE_SECONDS)

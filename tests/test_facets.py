@@ -7,6 +7,8 @@ from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import translation
+from psycopg.adapt import PyFormat
+from psycopg.types.array import ListBinaryDumper
 
 from core.curation import PublicationStatus, set_status
 from core.listing import EXACT_COUNT_UP_TO, about, filters_key
@@ -263,9 +265,6 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
         # Integers go as a binary array (core.lookups.BinaryArray); other values as psycopg writes a list.
         _sql, params = Testimony.objects.filter(pk__any_of=chosen).query.sql_with_params()
         assert type(params[-1]) is BinaryArray and params[-1] == chosen
-        from psycopg.adapt import PyFormat
-        from psycopg.types.array import ListBinaryDumper
-
         connection.ensure_connection()
         assert connection.connection.adapters.get_dumper(BinaryArray, PyFormat.AUTO) is ListBinaryDumper
         _sql, params = Testimony.objects.filter(witness_label__any_of=["a", "b"]).query.sql_with_params()
