@@ -52,7 +52,9 @@ class Counter:
 def autocomplete(page, field_id, text):
     """Pick `text` in the admin's autocomplete (Select2) widget of the field `field_id`."""
     page.locator(f"#{field_id} + .select2").click()
-    page.keyboard.type(text)
+    # Typed only once the open dropdown's search box is there: keys typed while Select2 was still opening went to
+    # the page, so that a search for "Donetsk" went out as "onetsk" and found nothing (a CI run hit it).
+    page.locator(".select2-container--open .select2-search__field").press_sequentially(text)
     page.locator(".select2-results__option--highlighted", has_text=text).wait_for()
     page.keyboard.press("Enter")
 
