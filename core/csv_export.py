@@ -1,7 +1,8 @@
 """Streaming CSV exports: the column registry, SQL aggregation of related values and formula neutralisation.
 
-Every related value is aggregated in SQL (one correlated subquery per column), so an export is one query
-however many rows it has, and rows are streamed from a server-side cursor as they are read.
+Every related value is aggregated in SQL (a correlated subquery per column, or one per kind of related record for the
+columns `Packed` together), so an export is one query however many rows it has, and rows are streamed from a
+server-side cursor as they are read.
 """
 
 import csv
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connections, models, transaction
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, JSONArray
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -105,6 +106,35 @@ def joined(related: models.QuerySet, value: str, ordering: str | None = None) ->
     )
 
 
+class Packed:
+    """Cells that one correlated subquery computes together over the same related rows (`related`, filtered on
+    `OuterRef("pk")`), each an aggregate such as `JoinedText` under the name of its column, sent as one JSON array.
+
+    A subquery per cell looked the related rows up once per cell: the 26 of the testimony export were nearly all of
+    its time. `empty_when`: a condition on the exported record under which every cell is empty and the subquery is
+    not run (limited consent hides a testimony's sites)."""
+
+    def __init__(self, name: str, related: models.QuerySet, cells: dict, empty_when: models.Q | None = None):
+        self.key = f"csv_{name}"
+        self.positions = {cell: position for position, cell in enumerate(cells)}
+        expression = models.Subquery(
+            related.order_by().annotate(packed_cells=JSONArray(*cells.values())).values("packed_cells")[:1],
+            output_field=models.JSONField(),
+        )
+        if empty_when is not None:
+            expression = models.Case(
+                models.When(empty_when, then=models.Value(None, output_field=models.JSONField())),
+                default=expression,
+                output_field=models.JSONField(),
+            )
+        self.expression = expression
+
+    def cell(self, name: str, row: dict):
+        """The value of the cell `name` in `row` (None when it is empty)."""
+        cells = row[self.key]
+        return None if cells is None else cells[self.positions[name]]
+
+
 @dataclass(frozen=True)
 class Column:
     """One CSV column: its header, the SQL expression that fills it, and its entry in the data dictionary."""
@@ -115,14 +145,25 @@ class Column:
     expression: str | models.Expression | None = None
     # Some columns are built in Python from the row (public URLs need the request's host).
     python: Callable[[dict, "ExportContext"], object] | None = field(default=None, compare=False)
+    # A column computed with others by one subquery: its cell of `packed`, by the column's name.
+    packed: Packed | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
         """Name of the value in a row; annotations get a prefix so that they never clash with a model field."""
         return f"csv_{self.name}" if self.expression is not None else self.name
 
+    @property
+    def from_model_field(self) -> bool:
+        """Whether the column is a field of the exported model as it is (what an import may write back)."""
+        return self.expression is None and self.python is None and self.packed is None
+
     def value(self, row: dict, context: "ExportContext"):
-        return self.python(row, context) if self.python else row[self.key]
+        if self.python:
+            return self.python(row, context)
+        if self.packed:
+            return self.packed.cell(self.name, row)
+        return row[self.key]
 
 
 @dataclass
@@ -144,57 +185,76 @@ def public_url(viewname: str, key: str) -> Column:
     )
 
 
-def translation_columns(
-    name: str, language_name: str, translations: models.QuerySet, description: str, of: str = ""
-) -> list[Column]:
-    """The text, translator and machine mark of one translation (`translations`: at most one row, filtered on
-    `OuterRef("pk")`) as the columns `name`, `name_translator` and `name_machine`, all empty when there is none."""
+def packed_translations(name: str, translations: models.QuerySet, columns: dict[str, models.Q]) -> Packed:
+    """The text, translator and machine mark of each translation among `translations` (filtered on
+    `OuterRef("pk")`) that a condition of `columns` ({name of its text column: the translation's language, and
+    field}) picks out, at most one each, in one subquery: the cells `name`, `name_translator` and `name_machine`."""
+    cells = {}
+    for column, condition in columns.items():
 
-    def value(field: str) -> models.Subquery:
-        return models.Subquery(translations.order_by().values(field)[:1])
+        def picked(value, condition=condition) -> JoinedText:
+            return JoinedText(models.Case(models.When(condition, then=value)))
 
-    def text(field: str) -> models.Expression:
+        cells[column] = picked(models.F("text"))
+        cells[f"{column}_translator"] = picked(models.F("translator"))
+        # As 1 or 0, the same text in both databases (PostgreSQL writes a boolean as true or false).
+        cells[f"{column}_machine"] = picked(Cast("machine", models.IntegerField()))
+    return Packed(name, translations, cells)
+
+
+def translation_columns(name: str, language_name: str, packed: Packed, description: str, of: str = "") -> list[Column]:
+    """The text, translator and machine mark of one translation (cells of `packed`, `packed_translations`) as the
+    columns `name`, `name_translator` and `name_machine`, all empty when there is none."""
+
+    def text(row: dict, context, column=name) -> str:
         # Empty, not null, without a translation: the GeoJSON's properties are strings, as the CSV's cells are.
-        return Coalesce(value(field), models.Value(""), output_field=models.TextField())
+        return packed.cell(column, row) or ""
+
+    def machine(row: dict, context, column=f"{name}_machine") -> str:
+        mark = packed.cell(column, row)
+        return "" if mark is None else str(mark == "1").lower()
 
     return [
-        Column(name, description, "text", text("text")),
+        Column(name, description, "text", packed=packed, python=text),
         Column(
             f"{name}_translator",
             f"Who made the {language_name} translation{of}, as shown to readers.",
             "text",
-            text("translator"),
+            packed=packed,
+            python=lambda row, context: text(row, context, f"{name}_translator"),
         ),
         Column(
             f"{name}_machine",
             f"`true` when the {language_name} translation{of} is a machine translation, "
             "`false` when a person made it.",
             "boolean",
-            value("machine"),
-            python=lambda row, context, key=f"csv_{name}_machine": (
-                "" if row[key] is None else str(bool(row[key])).lower()
-            ),
+            packed=packed,
+            python=machine,
         ),
     ]
 
 
-def record_translation_columns(model: type[models.Model], field: str, noun: str) -> list[Column]:
-    """A column per language for the translations of `field` of the exported records (core.translations), each with
-    its translator and machine mark."""
+def record_translation_columns(model: type[models.Model], fields: tuple[str, ...], noun: str) -> list[Column]:
+    """A column per field and language for the translations of `fields` of the exported records
+    (core.translations), each with its translator and machine mark; all read by one subquery."""
     translation_model = model._meta.get_field("translations").related_model
+    languages = TranslationLanguage.values
+    names = {(translated, language): f"{translated}_{language}" for translated in fields for language in languages}
+    packed = packed_translations(
+        "translations",
+        translation_model.objects.filter(**{translation_model.PARENT_FIELD: models.OuterRef("pk")}),
+        {name: models.Q(field=translated, language=language) for (translated, language), name in names.items()},
+    )
     columns = []
-    for language in TranslationLanguage.values:
-        translations = translation_model.objects.filter(
-            **{translation_model.PARENT_FIELD: models.OuterRef("pk")}, field=field, language=language
-        )
+    for (translated, language), name in names.items():
         language_name = LANGUAGE_NAMES[language]
         columns += translation_columns(
-            f"{field}_{language}",
+            name,
             language_name,
-            translations,
-            f"The {noun}'s {field} translated into {language_name}; empty when there is no such translation "
-            f"(`{field}` is the original, in English).",
-            of=f" of `{field}`",
+            packed,
+            f"The {noun}'s {translated} translated into {language_name}; empty when there is no such translation "
+            f"(`{translated}` is the original, in English).",
+            of=f" of `{translated}`",
         )
     return columns
 
@@ -217,7 +277,8 @@ def csv_lines(columns: list[Column], rows: Iterable[dict], context: ExportContex
 def export_queryset(queryset: models.QuerySet, columns: list[Column]) -> models.QuerySet:
     """`queryset` as dicts of the SQL-backed columns: one query, every related value aggregated in SQL."""
     expressions = {column.key: column.expression for column in columns if column.expression is not None}
-    fields = [column.key for column in columns if column.expression is None and column.python is None]
+    expressions.update({column.packed.key: column.packed.expression for column in columns if column.packed})
+    fields = [column.key for column in columns if column.from_model_field]
     # The primary key too: a data release keeps which records it holds (archive.releases), whatever the id column.
     return queryset.annotate(**expressions).values("pk", *fields, *expressions)
 

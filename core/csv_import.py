@@ -154,8 +154,7 @@ class CsvImporter:
         self.fields = [
             column.name
             for column in self.export_columns
-            if column.expression is None
-            and column.python is None
+            if column.from_model_field
             and column.name in model_fields
             and self.model._meta.get_field(column.name).editable  # not the earliest/latest days of a partial date
             and column.name not in {"id", *self.derived}

@@ -3,7 +3,7 @@
 from django.db.models import F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
-from core.csv_export import Column, joined, public_url, record_translation_columns
+from core.csv_export import Column, JoinedText, Packed, joined, public_url, record_translation_columns
 from core.curation import public_related
 from units.models import Unit
 
@@ -23,6 +23,19 @@ def public_region_field(field: str):
         output_field=TextField(),
     )
 
+
+# The site's public links to units, read once per row for both of their columns.
+UNIT_LINKS = Packed(
+    "unit_links",
+    SiteUnit.objects.public()
+    .filter(site=OuterRef("pk"))
+    .with_corroboration()
+    .annotate(unit_role=Concat(F("unit__slug"), Value(":"), F("role"))),
+    {
+        "unit_roles": JoinedText("unit_role"),
+        "unit_independent_sources": JoinedText("independent_sources", "unit_role"),
+    },
+)
 
 SITE_COLUMNS = [
     Column("id", "Record number of the site.", "integer"),
@@ -55,8 +68,7 @@ SITE_COLUMNS = [
     Column("last_reported_earliest", "Earliest day `last_reported` can mean, if known.", "date (ISO 8601)"),
     Column("last_reported_latest", "Latest day `last_reported` can mean, if known.", "date (ISO 8601)"),
     Column("description", "Description of the site."),
-    *record_translation_columns(Site, "name", "site"),
-    *record_translation_columns(Site, "description", "site"),
+    *record_translation_columns(Site, ("name", "description"), "site"),
     Column(
         "unit_slugs",
         "Slugs of the units linked to the site; join with units.csv `slug`.",
@@ -72,12 +84,7 @@ SITE_COLUMNS = [
         "unit_roles",
         f"Each linked unit as `unit-slug:role`, role one of {', '.join(SiteUnit.Role.values)}.",
         "list",
-        joined(
-            SiteUnit.objects.public()
-            .filter(site=OuterRef("pk"))
-            .annotate(unit_role=Concat(F("unit__slug"), Value(":"), F("role"))),
-            "unit_role",
-        ),
+        packed=UNIT_LINKS,
     ),
     Column(
         "unit_independent_sources",
@@ -85,14 +92,7 @@ SITE_COLUMNS = [
         "(its links in every role counted together; a source that merely reports another counts once; 0: none is "
         "public).",
         "list",
-        joined(
-            SiteUnit.objects.public()
-            .filter(site=OuterRef("pk"))
-            .with_corroboration()
-            .annotate(unit_role=Concat(F("unit__slug"), Value(":"), F("role"))),
-            "independent_sources",
-            ordering="unit_role",
-        ),
+        packed=UNIT_LINKS,
     ),
     Column(
         "testimony_ids",

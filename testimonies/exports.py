@@ -1,9 +1,18 @@
 """Columns of the public CSV exports of testimonies and sources (their data dictionary is docs/data-dictionary.md)."""
 
-from django.db.models import Case, DateField, F, OuterRef, Q, TextField, Value, When
+from django.db.models import Case, DateField, F, OuterRef, Q, When
 from django.db.models.functions import Cast, TruncMonth
 
-from core.csv_export import Column, joined, public_url, record_translation_columns, translation_columns
+from core.csv_export import (
+    Column,
+    JoinedText,
+    Packed,
+    joined,
+    packed_translations,
+    public_url,
+    record_translation_columns,
+    translation_columns,
+)
 from core.dates import bounds, to_month
 from core.public_ids import DESCRIPTION as PUBLIC_ID
 from sites.models import Region, Site
@@ -42,11 +51,6 @@ def public_events(row: dict) -> tuple:
     return (text, *bounds(text))
 
 
-def unless_limited(expression):
-    """A column that limited consent leaves empty (the testimony's sites: only their regions are public)."""
-    return Case(When(LIMITED, then=Value("")), default=expression, output_field=TextField())
-
-
 def public_regions_of_testimony():
     """The public regions of the public sites of the testimony of the enclosing export row, each once."""
     return Region.objects.public().filter(
@@ -67,13 +71,57 @@ def public_publications_of_testimony():
     return Publication.objects.public().filter(pk__in=cited_by_outer_testimony("publication"))
 
 
+QUOTE_TRANSLATIONS = packed_translations(
+    "quote_translations",
+    QuoteTranslation.objects.filter(testimony=OuterRef("pk")),
+    {f"quote_{language}": Q(language=language) for language in ("nl", "ru", "uk", "en")},
+)
+
+
 def quote_translation_columns(language: str, name: str) -> list[Column]:
     return translation_columns(
         f"quote_{language}",
         name,
-        QuoteTranslation.objects.filter(testimony=OuterRef("pk"), language=language),
+        QUOTE_TRANSLATIONS,
         f"The quote translated into {name}; empty when there is no such translation (or the quote is in {name}).",
     )
+
+
+# The related records of a testimony, each kind read once per row for all of its columns.
+SITES = Packed(
+    "sites",
+    Site.objects.public().filter(testimonies=OuterRef("pk")),
+    {"site_slugs": JoinedText("slug"), "site_names": JoinedText("name", "slug")},
+    empty_when=LIMITED,
+)
+REGIONS = Packed(
+    "regions",
+    public_regions_of_testimony(),
+    {"site_regions": JoinedText("name"), "site_region_codes": JoinedText("code", "name")},
+)
+UNITS = Packed(
+    "units",
+    Unit.objects.public().filter(testimonies=OuterRef("pk")),
+    {"unit_slugs": JoinedText("slug"), "unit_names": JoinedText("name", "slug")},
+)
+PUBLICATIONS = Packed(
+    "publications",
+    public_publications_of_testimony(),
+    {
+        "publication_ids": JoinedText("pk"),
+        # STRING_AGG and GROUP_CONCAT leave out the nulls: the publications without a web address.
+        "citation_urls": JoinedText(Case(When(~Q(url=""), then=F("url"))), "url"),
+    },
+)
+CITATIONS = Packed(
+    "citations",
+    Citation.objects.public().filter(testimony=OuterRef("pk")),
+    {
+        "citation_publication_ids": JoinedText("publication_id", "pk"),
+        "citation_locators": JoinedText("locator", "pk"),
+        "citation_confidences": JoinedText("confidence", "pk"),
+    },
+)
 
 
 TESTIMONY_COLUMNS = [
@@ -141,38 +189,38 @@ TESTIMONY_COLUMNS = [
         "site_slugs",
         "Slugs of the sites the testimony is about; join with sites.csv `slug`. Empty when consent is limited.",
         "list",
-        unless_limited(joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "slug")),
+        packed=SITES,
     ),
     Column(
         "site_names",
         "Names of those sites, in the order of `site_slugs`. Empty when consent is limited.",
         "list",
-        unless_limited(joined(Site.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug")),
+        packed=SITES,
     ),
     Column(
         "site_regions",
         "Regions of the sites the testimony is about (given also when consent is limited).",
         "list",
-        joined(public_regions_of_testimony(), "name"),
+        packed=REGIONS,
     ),
     Column(
         "site_region_codes",
         "ISO 3166-2 codes of those regions (e.g. `UA-14`), in the order of `site_regions`; empty for a region "
         "that has none.",
         "list",
-        joined(public_regions_of_testimony(), "code", ordering="name"),
+        packed=REGIONS,
     ),
     Column(
         "unit_slugs",
         "Slugs of the units named; join with units.csv `slug`.",
         "list",
-        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "slug"),
+        packed=UNITS,
     ),
     Column(
         "unit_names",
         "Names of those units, in the order of `unit_slugs`.",
         "list",
-        joined(Unit.objects.public().filter(testimonies=OuterRef("pk")), "name", ordering="slug"),
+        packed=UNITS,
     ),
     Column(
         "abuse_type_slugs",
@@ -190,32 +238,32 @@ TESTIMONY_COLUMNS = [
         "publication_ids",
         "Record numbers of the cited publications.",
         "list",
-        joined(public_publications_of_testimony(), "pk"),
+        packed=PUBLICATIONS,
     ),
     Column(
         "citation_urls",
         "Web addresses of the cited publications (those that have one).",
         "list",
-        joined(public_publications_of_testimony().exclude(url=""), "url"),
+        packed=PUBLICATIONS,
     ),
     # One item per public citation, in the same order in each of these three columns.
     Column(
         "citation_publication_ids",
         "Record number of the publication of each public citation (a publication cited at two places appears twice).",
         "list",
-        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "publication_id", ordering="pk"),
+        packed=CITATIONS,
     ),
     Column(
         "citation_locators",
         "Page or timestamp of each citation, in the order of `citation_publication_ids` (empty when not given).",
         "list",
-        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "locator", ordering="pk"),
+        packed=CITATIONS,
     ),
     Column(
         "citation_confidences",
         "Confidence of each citation (low, medium, high), in the order of `citation_publication_ids`.",
         "list",
-        joined(Citation.objects.public().filter(testimony=OuterRef("pk")), "confidence", ordering="pk"),
+        packed=CITATIONS,
     ),
 ]
 
@@ -229,8 +277,7 @@ SOURCE_COLUMNS = [
     Column("country", "Country the source works from."),
     Column("languages", "Languages the source publishes in."),
     Column("description", "Description of the source."),
-    *record_translation_columns(Source, "name", "source"),
-    *record_translation_columns(Source, "description", "source"),
+    *record_translation_columns(Source, ("name", "description"), "source"),
     Column(
         "publication_titles",
         "Titles of the source's public publications.",

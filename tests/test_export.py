@@ -295,3 +295,42 @@ def test_record_numbers_in_a_cell_are_in_numeric_order(client):
     assert sorted(citations) == [("1000000", "p. 2"), ("999999", "p. 1")]
     if connection.vendor == "postgresql":
         assert citations == [("1000000", "p. 2"), ("999999", "p. 1")]
+
+
+@pytest.mark.parametrize(
+    ("view_path", "translation_tables"),
+    [
+        ("testimonies.views.TestimonyExportView", ["testimonies_quotetranslation"]),
+        ("sites.views.SiteExportView", ["sites_sitetranslation"]),
+        ("units.views.UnitExportView", ["units_unittranslation"]),
+        ("testimonies.views.SourceExportView", ["testimonies_sourcetranslation"]),
+    ],
+)
+def test_an_export_reads_each_records_translations_once_per_row(view_path, translation_tables):
+    """All languages, translators and machine marks of a record come from one subquery (core.csv_export.Packed):
+    the testimony export had 26 correlated subqueries, one per cell, which were most of its time."""
+    from django.utils.module_loading import import_string
+
+    from core.csv_export import export_queryset
+
+    view = import_string(view_path)
+    sql = str(export_queryset(view.queryset.all(), view.columns).query)
+    for table in translation_tables:
+        assert sql.count(f'FROM "{table}"') == 1, table
+
+
+def test_packed_cells_are_empty_without_related_records_and_under_limited_consent(client, records):
+    """A testimony without units, citations or translations has empty cells, not the text of a neighbour's; one with
+    limited consent shows its regions but no site, and a publication without a web address leaves no URL."""
+    from testimonies.models import Consent
+
+    limited = TestimonyFactory(sites=[records["mine"]], consent=Consent.LIMITED)
+    CitationFactory(testimony=limited, publication=PublicationFactory(url=""))
+    _, _, rows = export(client, "testimonies:testimony_export")
+    by_id = {row["id"]: row for row in rows}
+    second, limited_row = by_id[records["second"].public_id], by_id[limited.public_id]
+    assert [second[name] for name in ("unit_slugs", "citation_locators", "quote_nl", "quote_nl_machine")] == [""] * 4
+    assert second["site_slugs"] == "pit"
+    assert (limited_row["site_slugs"], limited_row["site_names"]) == ("", "")
+    assert limited_row["site_regions"] == records["mine"].region.name
+    assert limited_row["publication_ids"] and limited_row["citation_urls"] == ""

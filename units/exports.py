@@ -32,8 +32,7 @@ UNIT_COLUMNS = [
     Column("branch", "Branch of the armed forces."),
     Column("garrison", "Garrison or location."),
     Column("description", "Description of the unit."),
-    *record_translation_columns(Unit, "name", "unit"),
-    *record_translation_columns(Unit, "description", "unit"),
+    *record_translation_columns(Unit, ("name", "description"), "unit"),
     Column(
         "commander_slugs",
         "Slugs of the public persons posted to the unit as commander (at any time); join with persons.csv `slug`.",
