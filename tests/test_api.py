@@ -6,7 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as JsonSchemaValidationError
 from openapi_spec_validator import validate as validate_openapi
@@ -253,13 +255,27 @@ def test_an_estimate_below_the_records_already_paged_through_is_raised_to_them(c
     assert second["count"] == 7 and second["count_is_estimate"] is True and second["next"]
 
 
-def test_a_page_past_the_first_records_counts_exactly_and_a_page_past_the_last_is_refused(client, monkeypatch):
+def test_a_deep_page_within_the_estimate_keeps_it_and_a_page_past_the_last_is_refused(client, monkeypatch):
     TestimonyFactory.create_batch(7)
     monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
     monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 40_000)
     second = api_list(client, "testimonies", per_page=3, page=2)
-    assert second["count"] == 7 and second["count_is_estimate"] is False and second["next"]
+    assert second["count"] == 40_000 and second["count_is_estimate"] is True and second["next"]
+    last = api_list(client, "testimonies", per_page=3, page=3)
+    assert last["count"] == 7 and last["count_is_estimate"] is False and last["next"] is None
+    # Within the estimate but past the last record: the page is read, and found empty.
     get_json(client, "/api/testimonies/", {"per_page": 3, "page": 4}, status=404)
+
+
+def test_a_deep_page_past_the_estimate_is_counted_exactly_before_it_is_read(client, monkeypatch):
+    TestimonyFactory.create_batch(7)
+    monkeypatch.setattr("core.listing.EXACT_COUNT_UP_TO", 2)
+    monkeypatch.setattr("core.listing.planner_estimate", lambda queryset: 4)  # below the truth
+    third = api_list(client, "testimonies", per_page=2, page=3)
+    assert third["count"] == 7 and third["count_is_estimate"] is False and third["next"]
+    with CaptureQueriesContext(connection) as queries:
+        get_json(client, "/api/testimonies/", {"per_page": 3, "page": 99_999_999}, status=404)
+    assert not any("OFFSET" in query["sql"] for query in queries.captured_queries)
 
 
 def follow_next(client, first_url, params) -> list[dict]:
