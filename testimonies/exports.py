@@ -267,6 +267,15 @@ TESTIMONY_COLUMNS = [
     ),
 ]
 
+SOURCE_PUBLICATIONS = Packed(
+    "publications",
+    Publication.objects.public().filter(source=OuterRef("pk")),
+    {
+        "publication_titles": JoinedText("title"),
+        "publication_urls": JoinedText(Case(When(~Q(url=""), then=F("url"))), "url"),
+    },
+)
+
 SOURCE_COLUMNS = [
     Column("id", "Record number of the source.", "integer"),
     Column("slug", "Stable identifier of the source, used in its URL and in the other files."),
@@ -282,12 +291,12 @@ SOURCE_COLUMNS = [
         "publication_titles",
         "Titles of the source's public publications.",
         "list",
-        joined(Publication.objects.public().filter(source=OuterRef("pk")), "title"),
+        packed=SOURCE_PUBLICATIONS,
     ),
     Column(
         "publication_urls",
         "Web addresses of those publications (those that have one).",
         "list",
-        joined(Publication.objects.public().filter(source=OuterRef("pk")).exclude(url=""), "url"),
+        packed=SOURCE_PUBLICATIONS,
     ),
 ]

@@ -237,6 +237,7 @@ def test_the_person_list_filters_by_unit_role_and_period(client, hierarchy):
 def test_persons_and_postings_exports_join_on_ids_with_the_unit_and_testimony_exports(client, hierarchy):
     testimony = TestimonyFactory(units=[hierarchy["battalion"]])
     TestimonyPersonFactory(testimony=testimony, person=Person.objects.get(slug="korchagin"))
+    PersonAliasFactory(person=Person.objects.get(slug="korchagin"), name="Алексей Корчагин", kind="original")
 
     def rows(name):
         response = client.get(reverse(name))
@@ -246,7 +247,9 @@ def test_persons_and_postings_exports_join_on_ids_with_the_unit_and_testimony_ex
     postings = rows("units:posting_export")
     units = {row["slug"] for row in rows("units:unit_export")}
     testimonies = {row["id"] for row in rows("testimonies:testimony_export")}
+    # Both columns from one reading of the aliases (core.csv_export.Packed): the call signs are those of that kind.
     assert persons["korchagin"]["call_signs"] == "Cap"
+    assert sorted(persons["korchagin"]["aliases"].split("; ")) == ["Cap", "Алексей Корчагин"]
     assert persons["korchagin"]["testimony_ids"] == testimony.public_id and testimony.public_id in testimonies
     assert {row["person_slug"] for row in postings} <= set(persons)
     assert {row["unit_slug"] for row in postings} <= units

@@ -1,10 +1,11 @@
 """Columns of the public CSV export of units (their data dictionary is docs/data-dictionary.md)."""
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, F, OuterRef, Subquery, When
 
-from core.csv_export import Column, joined, public_url, record_translation_columns
+from core.csv_export import Column, JoinedText, Packed, joined, public_url, record_translation_columns
 from core.curation import public_related, related_model
+from core.names import AliasKind
 
 from .models import Person, PersonAlias, Posting, Unit
 
@@ -80,6 +81,17 @@ def public_publication_id(link_field: str = "publication"):
     return Subquery(public_related(Posting, link_field).filter(pk=OuterRef(link_field)).values("pk")[:1])
 
 
+# A person's aliases, read once per row for both of their columns.
+ALIASES = Packed(
+    "aliases",
+    PersonAlias.objects.filter(person=OuterRef("pk")),
+    {
+        "aliases": JoinedText("name"),
+        # GROUP_CONCAT and STRING_AGG leave out the nulls: the aliases of other kinds.
+        "call_signs": JoinedText(Case(When(kind=AliasKind.CALL_SIGN, then=F("name"))), "name"),
+    },
+)
+
 PERSON_COLUMNS = [
     Column("id", "Record number of the person.", "integer"),
     Column("slug", "Stable identifier of the person, used in its URL and in the other files."),
@@ -89,13 +101,13 @@ PERSON_COLUMNS = [
         "aliases",
         "Other names and spellings: Cyrillic originals, transliterations, call signs.",
         "list",
-        joined(PersonAlias.objects.filter(person=OuterRef("pk")), "name"),
+        packed=ALIASES,
     ),
     Column(
         "call_signs",
         "Call signs (also among the aliases).",
         "list",
-        joined(PersonAlias.objects.filter(person=OuterRef("pk"), kind="call_sign"), "name"),
+        packed=ALIASES,
     ),
     Column("rank", "Rank, as the latest source gives it."),
     Column("date_of_birth", "Date of birth, only when a source made it public (EDTF).", "date (EDTF)"),
