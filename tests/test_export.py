@@ -334,3 +334,23 @@ def test_packed_cells_are_empty_without_related_records_and_under_limited_consen
     assert (limited_row["site_slugs"], limited_row["site_names"]) == ("", "")
     assert limited_row["site_regions"] == records["mine"].region.name
     assert limited_row["publication_ids"] and limited_row["citation_urls"] == ""
+
+
+def test_two_sets_of_cells_of_one_name_are_refused():
+    # The second would silently replace the first in the query, and the first's columns show its cells.
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db.models import OuterRef
+
+    from core.csv_export import Column, JoinedText, Packed, export_queryset
+    from testimonies.models import Testimony
+    from units.models import Unit
+
+    sites = Packed("links", Site.objects.filter(testimonies=OuterRef("pk")), {"site_slugs": JoinedText("slug")})
+    units = Packed("links", Unit.objects.filter(testimonies=OuterRef("pk")), {"unit_slugs": JoinedText("slug")})
+    columns = [
+        Column("site_slugs", "Sites.", "list", packed=sites),
+        Column("unit_slugs", "Units.", "list", packed=units),
+    ]
+    with pytest.raises(ImproperlyConfigured, match="csv_links"):
+        export_queryset(Testimony.objects.all(), columns)
+    assert export_queryset(Testimony.objects.all(), columns[:1]).query.annotations.keys() == {"csv_links"}
