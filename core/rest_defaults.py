@@ -178,20 +178,6 @@ class PagePagination(BasePagination):
         else:
             self.count, self.count_is_estimate = offset + len(rows), False
         return rows
-        rows = list(listing.records_between(queryset, offset, offset + per_page + 1))
-        if not rows and number > 1:
-            raise Problem(404, _("There is no page %(number)d.") % {"number": number})
-        self.number, self.has_next = number, len(rows) > per_page
-        rows = rows[:per_page]
-        if self.has_next:
-            count, self.count_is_estimate = listing.bounded_count(queryset)
-            # An estimate below what the pages already show would contradict them.
-            self.count = max(count, offset + per_page + 1)
-            if offset + per_page > listing.EXACT_COUNT_UP_TO:
-                self.next_cursor = keyset.cursor_after(queryset, rows[-1])
-        else:
-            self.count, self.count_is_estimate = offset + len(rows), False
-        return rows
 
     def paginate_after(self, queryset, cursor: str, per_page: int) -> list:
         from core import keyset, listing
