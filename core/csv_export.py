@@ -80,9 +80,14 @@ class JoinedText(models.Func):
     output_field = models.TextField()
     contains_aggregate = False
 
-    def __init__(self, value, ordering=None):
+    def __init__(self, value, ordering=None, where: models.Q | None = None):
         # Ordering by a shared key (e.g. the slug) lines up the cells of related columns such as slugs and names.
-        super().__init__(value, ordering or value)
+        ordering = ordering or value
+        if where is not None:
+            # Only the rows that meet `where`: the others give null, which STRING_AGG and GROUP_CONCAT leave out, so
+            # that one subquery (`Packed`) serves this cell beside cells of all the rows.
+            value = models.Case(models.When(where, then=models.F(value) if isinstance(value, str) else value))
+        super().__init__(value, ordering)
 
     def as_postgresql(self, compiler, connection, **extra_context):
         value_sql, value_params = compiler.compile(self.source_expressions[0])
@@ -192,14 +197,10 @@ def packed_translations(name: str, translations: models.QuerySet, columns: dict[
     field}) picks out, at most one each, in one subquery: the cells `name`, `name_translator` and `name_machine`."""
     cells = {}
     for column, condition in columns.items():
-
-        def picked(value, condition=condition) -> JoinedText:
-            return JoinedText(models.Case(models.When(condition, then=value)))
-
-        cells[column] = picked(models.F("text"))
-        cells[f"{column}_translator"] = picked(models.F("translator"))
+        cells[column] = JoinedText("text", where=condition)
+        cells[f"{column}_translator"] = JoinedText("translator", where=condition)
         # As 1 or 0, the same text in both databases (PostgreSQL writes a boolean as true or false).
-        cells[f"{column}_machine"] = picked(Cast("machine", models.IntegerField()))
+        cells[f"{column}_machine"] = JoinedText(Cast("machine", models.IntegerField()), where=condition)
     return Packed(name, translations, cells)
 
 

@@ -71,20 +71,27 @@ def public_publications_of_testimony():
     return Publication.objects.public().filter(pk__in=cited_by_outer_testimony("publication"))
 
 
-QUOTE_TRANSLATIONS = packed_translations(
-    "quote_translations",
-    QuoteTranslation.objects.filter(testimony=OuterRef("pk")),
-    {f"quote_{language}": Q(language=language) for language in ("nl", "ru", "uk", "en")},
-)
+# The languages a quote has a column of translations into.
+QUOTE_LANGUAGES = {"nl": "Dutch", "ru": "Russian", "uk": "Ukrainian", "en": "English"}
 
 
-def quote_translation_columns(language: str, name: str) -> list[Column]:
-    return translation_columns(
-        f"quote_{language}",
-        name,
-        QUOTE_TRANSLATIONS,
-        f"The quote translated into {name}; empty when there is no such translation (or the quote is in {name}).",
+def quote_translation_columns() -> list[Column]:
+    """The quote's translation into each of QUOTE_LANGUAGES, with its translator and machine mark: one subquery."""
+    translations = packed_translations(
+        "quote_translations",
+        QuoteTranslation.objects.filter(testimony=OuterRef("pk")),
+        {f"quote_{language}": Q(language=language) for language in QUOTE_LANGUAGES},
     )
+    return [
+        column
+        for language, name in QUOTE_LANGUAGES.items()
+        for column in translation_columns(
+            f"quote_{language}",
+            name,
+            translations,
+            f"The quote translated into {name}; empty when there is no such translation (or the quote is in {name}).",
+        )
+    ]
 
 
 # The related records of a testimony, each kind read once per row for all of its columns.
@@ -109,8 +116,7 @@ PUBLICATIONS = Packed(
     public_publications_of_testimony(),
     {
         "publication_ids": JoinedText("pk"),
-        # STRING_AGG and GROUP_CONCAT leave out the nulls: the publications without a web address.
-        "citation_urls": JoinedText(Case(When(~Q(url=""), then=F("url"))), "url"),
+        "citation_urls": JoinedText("url", where=~Q(url="")),
     },
 )
 CITATIONS = Packed(
@@ -136,10 +142,7 @@ TESTIMONY_COLUMNS = [
     Column("quote", "The quote in its original language; line breaks are kept inside the quoted cell."),
     Column("quote_language", "ISO 639-1 code of the quote's language.", "code"),
     Column("translation", "English translation, empty when the quote is in English."),
-    *quote_translation_columns("nl", "Dutch"),
-    *quote_translation_columns("ru", "Russian"),
-    *quote_translation_columns("uk", "Ukrainian"),
-    *quote_translation_columns("en", "English"),
+    *quote_translation_columns(),
     Column("context", "What the sources say around the quote."),
     Column(
         "given_on",
@@ -272,7 +275,7 @@ SOURCE_PUBLICATIONS = Packed(
     Publication.objects.public().filter(source=OuterRef("pk")),
     {
         "publication_titles": JoinedText("title"),
-        "publication_urls": JoinedText(Case(When(~Q(url=""), then=F("url"))), "url"),
+        "publication_urls": JoinedText("url", where=~Q(url="")),
     },
 )
 

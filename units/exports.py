@@ -1,7 +1,7 @@
 """Columns of the public CSV export of units (their data dictionary is docs/data-dictionary.md)."""
 
 from django.db import models
-from django.db.models import Case, F, OuterRef, Subquery, When
+from django.db.models import OuterRef, Q, Subquery
 
 from core.csv_export import Column, JoinedText, Packed, joined, public_url, record_translation_columns
 from core.curation import public_related, related_model
@@ -87,8 +87,7 @@ ALIASES = Packed(
     PersonAlias.objects.filter(person=OuterRef("pk")),
     {
         "aliases": JoinedText("name"),
-        # GROUP_CONCAT and STRING_AGG leave out the nulls: the aliases of other kinds.
-        "call_signs": JoinedText(Case(When(kind=AliasKind.CALL_SIGN, then=F("name"))), "name"),
+        "call_signs": JoinedText("name", where=Q(kind=AliasKind.CALL_SIGN)),
     },
 )
 
