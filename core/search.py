@@ -26,6 +26,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Func, Q, Value
 
+from .lookups import Keys
+
 SEARCH_CONFIGS = ("english", "russian", "simple")
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
@@ -325,7 +327,7 @@ class SearchableQuerySet(models.QuerySet):
         # The few matches by their keys: the count and the page read them through the primary key instead of
         # listing every match again from the indexes (a rare word at 1,000,000 testimonies listed them three times).
         # `self` keeps every condition it had, `.public()` first among them.
-        matches = self.filter(pk__any_of=keys)
+        matches = self.filter(pk__any_of=Keys(keys))
         ranks = {"search_rank": text_rank(self, terms)}
         if self.has_names():
             ranks["name_rank"] = name_rank(" ".join(term.text for term in terms))

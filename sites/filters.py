@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from core.facets import Facet, by_field, by_link
+from core.facets import Facet, among, by_field, by_link, records_of
 from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
 from core.generation import cached
 from units.models import Unit
@@ -48,16 +48,16 @@ class RegionFilter(OpenChoiceFilter):
 
 def public_region_of_sites(sites):
     # The region's rule on the sites' own join (as testimonies.filters counts links), not a second join.
-    return sites.filter(RegionQuerySet.public_condition("region__"))
+    return records_of(sites).filter(RegionQuerySet.public_condition("region__"))
 
 
 def by_region(links, region: str, record: str):
-    """A facet's count of records per public region through `links(queryset)` (core.facets.by_link), each
+    """A facet's count of records per public region through `links(records)` (core.facets.by_link), each
     region named in the reader's language (the facets are cached per language)."""
 
-    def count(queryset, limit):
+    def count(records, limit):
         rows = list(
-            links(queryset).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
+            links(records).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
         )
         regions = Region.objects.in_bulk([pk for pk, _records in rows])
         counted = sorted(
@@ -70,7 +70,7 @@ def by_region(links, region: str, record: str):
 
 
 def public_unit_links(sites):
-    return SiteUnit.objects.public().filter(site__in=sites)
+    return SiteUnit.objects.public().filter(among("site", sites))
 
 
 class SiteFilter(django_filters.FilterSet):

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.facets import Facet, by_field, by_link
+from core.facets import Facet, among, by_field, by_link, records_of
 from core.filters import NamedRecordFilter, OpenChoiceFilter, OrderingFilter
 from sites.filters import RegionFilter, by_region, public_site_regions
 from sites.models import RegionQuerySet, Site, SiteQuerySet
@@ -15,35 +15,38 @@ TOP_CHOICES = 8
 
 # The link rows the facets count. A linked record's visibility is its model's `public_condition` on the link's own
 # join, as the link models write their rules, not `__in=Model.objects.public()`, a subquery that PostgreSQL joined a
-# second time: a facet's first count over 2,000 testimonies reads each linked record once.
+# second time: a facet's first count over 2,000 testimonies reads each linked record once. The testimonies are a
+# facet's sample (their keys taken as they are) or, for the overview's charts, a queryset (core.facets.among).
 
 
 def public_site_links(testimonies):
     # Limited consent: the site is not public, only its region.
     return Testimony.sites.through.objects.filter(
-        SiteQuerySet.public_condition("site__"), testimony__in=testimonies.exclude(consent=Consent.LIMITED)
+        SiteQuerySet.public_condition("site__"), testimony__in=records_of(testimonies).exclude(consent=Consent.LIMITED)
     )
 
 
 def public_region_links(testimonies):
     return Testimony.sites.through.objects.filter(
         SiteQuerySet.public_condition("site__") & RegionQuerySet.public_condition("site__region__"),
-        testimony__in=testimonies,
+        among("testimony", testimonies),
     )
 
 
 def public_unit_links(testimonies):
-    return Testimony.units.through.objects.filter(UnitQuerySet.public_condition("unit__"), testimony__in=testimonies)
+    return Testimony.units.through.objects.filter(
+        UnitQuerySet.public_condition("unit__"), among("testimony", testimonies)
+    )
 
 
 def public_abuse_links(testimonies):
     return Testimony.abuse_types.through.objects.filter(
-        AbuseTypeQuerySet.public_condition("abusetype__"), testimony__in=testimonies
+        AbuseTypeQuerySet.public_condition("abusetype__"), among("testimony", testimonies)
     )
 
 
 def public_citations(testimonies):
-    return Citation.objects.public().filter(testimony__in=testimonies)
+    return Citation.objects.public().filter(among("testimony", testimonies))
 
 
 def public_abuse_type_choices():
@@ -117,12 +120,16 @@ class TestimonyFilter(django_filters.FilterSet):
     facets = (
         Facet(
             "site",
-            by_link(public_site_links, "testimony_id", "site__slug", "site__name", translated=True),
+            by_link(
+                public_site_links, "testimony_id", "site__slug", "site__name", translated=True, one_link_per_value=True
+            ),
             top=TOP_CHOICES,
         ),
         Facet(
             "unit",
-            by_link(public_unit_links, "testimony_id", "unit__slug", "unit__name", translated=True),
+            by_link(
+                public_unit_links, "testimony_id", "unit__slug", "unit__name", translated=True, one_link_per_value=True
+            ),
             top=TOP_CHOICES,
         ),
         Facet(
@@ -138,7 +145,14 @@ class TestimonyFilter(django_filters.FilterSet):
         ),
         Facet(
             "abuse_type",
-            by_link(public_abuse_links, "testimony_id", "abusetype__slug", "abusetype__name", translated=True),
+            by_link(
+                public_abuse_links,
+                "testimony_id",
+                "abusetype__slug",
+                "abusetype__name",
+                translated=True,
+                one_link_per_value=True,
+            ),
         ),
         Facet("region", by_region(public_region_links, "site__region", "testimony_id")),
         Facet("witness_role", by_field("witness_role", Testimony.WitnessRole)),

@@ -188,12 +188,14 @@ def test_a_count_past_the_exact_bound_is_an_estimate_on_postgresql(client, world
 def test_facets_count_what_a_filter_set_without_the_facets_own_filter_lists(client, world, params):
     """The facets clean the page's form once and share the filters no facet owns (core.listing): each count is
     the one a filter set of the page's parameters minus the facet's own would give, built afresh per facet."""
+    from core.facets import Sample
     from testimonies.filters import TestimonyFilter
 
     response = client.get(reverse("testimonies:testimony_list"), params)
     for declared in TestimonyFilter.facets:
         others = {key: value for key, value in params.items() if key != declared.name}
-        expected = declared.choices(TestimonyFilter(others or None, queryset=Testimony.objects.public()).qs)
+        records = TestimonyFilter(others or None, queryset=Testimony.objects.public()).qs
+        expected = declared.choices(Sample(records, (declared.field,) if declared.field else ()))
         assert facet(response, declared.name) == {choice.value: choice.count for choice in expected}, declared.name
 
 
@@ -272,6 +274,56 @@ def test_records_among_keys_are_one_parameter_on_postgresql_and_the_same_records
         assert list(Testimony.objects.filter(witness_label__any_of=["a"])) == []
 
 
+def test_the_facets_read_the_records_once_and_take_their_keys_as_they_are(world):
+    """One query reads the sample's keys with the records' own values the facets count (the witness role, the
+    verification); each facet of related records reads its link rows by those keys, without looking each record
+    up again, except the site facet, which reads their consent."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core.facets import count_facets
+    from core.listing import records_per_facet
+    from testimonies.filters import TestimonyFilter
+
+    filterset = TestimonyFilter({}, queryset=Testimony.objects.public())
+    with CaptureQueriesContext(connection) as queries:
+        facets = count_facets(TestimonyFilter.facets, records_per_facet(filterset))
+    statements = [query["sql"] for query in queries]
+    read_testimonies = [sql for sql in statements if 'FROM "testimonies_testimony" WHERE' in sql]
+    assert len(read_testimonies) == 1 and '"witness_role"' in read_testimonies[0]
+    assert not any('GROUP BY "testimonies_testimony"' in sql for sql in statements)
+    unit_counts = next(sql for sql in statements if 'FROM "testimonies_testimony_units"' in sql)
+    assert '"testimonies_testimony" ' not in unit_counts
+    site_counts = next(sql for sql in statements if '"site__slug"' in sql)
+    assert '"consent"' in site_counts
+    assert {choice.value: choice.count for choice in facets["witness_role"].choices} == {
+        "former_detainee": 3,
+        "relative": 1,
+    }
+    assert {choice.value: choice.count for choice in facets["unit"].choices} == {"5th": 1}
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_a_sample_holds_public_records_only_whatever_it_was_given(world, status):
+    """The facets take a sample's keys as they are, so the sample itself keeps to the public records."""
+    from core.facets import Sample
+
+    hidden = TestimonyFactory(sites=[world["mine"]], status=status)
+    sample = Sample(Testimony.objects.all(), ("witness_role",))
+    assert hidden.pk not in sample.keys and len(sample) == 4
+    assert sample.values("witness_role").count("relative") == 1
+
+
+def test_keys_are_taken_whole_and_through_a_foreign_key(world):
+    from core.lookups import Keys
+
+    keys = Keys(Testimony.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    assert keys.integers and len(keys) == 2
+    assert sorted(Testimony.objects.filter(pk__any_of=keys).values_list("pk", flat=True)) == list(keys)
+    links = Testimony.sites.through.objects.filter(testimony__any_of=keys)
+    assert sorted({link.testimony_id for link in links}) == list(keys)
+    assert not Keys(["a"]).integers
+
+
 def test_a_list_that_matches_nothing_counts_no_facet(world):
     from django.test.utils import CaptureQueriesContext
 
@@ -290,7 +342,7 @@ def test_a_list_that_matches_nothing_counts_no_facet(world):
     assert {choice.value: choice.count for choice in facets["site"].choices} == {"mine": 3}
 
     facets, queries = counted({"q": "nothing matches this"})
-    # The keys only (one read per set of records), none found: no facet counts anything.
+    # The sample only (one read per set of records), none found: no facet counts anything.
     assert queries and not any("COUNT(" in sql for sql in queries)
     assert all(counts.choices == [] and counts.sample is None for counts in facets.values())
 

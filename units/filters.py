@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.facets import Facet, by_field, by_link
+from core.facets import Facet, among, by_field, by_link, records_of
 from core.filters import NamedRecordFilter
 
 from .models import Person, Posting, Unit, UnitQuerySet
@@ -13,7 +13,7 @@ TOP_CHOICES = 8
 
 def public_parents(units):
     # The parent's rule on the units' own join (as testimonies.filters counts links), not a second join.
-    return units.filter(UnitQuerySet.public_condition("parent__"))
+    return records_of(units).filter(UnitQuerySet.public_condition("parent__"))
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -47,7 +47,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 def public_posting_links(persons):
-    return Posting.objects.public().filter(person__in=persons)
+    return Posting.objects.public().filter(among("person", persons))
 
 
 class PersonFilter(django_filters.FilterSet):
