@@ -306,10 +306,7 @@ class SearchableQuerySet(models.QuerySet):
     def is_common(self, text: str) -> bool:
         """Whether `text` is common among these records by PostgreSQL's estimates (nothing is read; never on
         SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order."""
-        with counted_as_listed():
-            # The listed form, compiled as a common word's count compiles it (core.listing.bounded_count): the
-            # same estimate, which the page then finds kept instead of planning the search again (3 ms).
-            matches = planner_estimate(self.filter(self.match_condition(text, common=True))) or 0
+        matches = planner_estimate(self.filter(self.match_condition(text))) or 0
         searched = planner_estimate(self) or 0
         return matches >= max(COMMON_MATCHES, COMMON_SHARE * searched)
 

@@ -188,21 +188,6 @@ def test_a_common_word_is_counted_from_the_list_of_its_matches_and_paged_row_by_
     assert row_by_row == pages
 
 
-@postgresql_only
-def test_a_common_word_is_planned_once_for_the_choice_of_form_and_the_count(client, kettle_archive, monkeypatch):
-    """Whether a word is common is the planner's estimate of its listed form, the same query the page's count then
-    estimates: PostgreSQL plans the search once per request, not twice."""
-    import core.search
-
-    monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
-    monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
-    assert response.context["paginator"].count == len(kettle_archive[0])
-    plans = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("EXPLAIN")]
-    assert len([sql for sql in plans if "kettle" in sql]) == 1
-
-
 def test_a_rare_word_lists_its_matches_once_and_pages_and_counts_them_by_key(client, kettle_archive):
     """A few matches are listed from the indexes once; the ranking, the page and the count read them by key."""
     found_by, _ = kettle_archive
