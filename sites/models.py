@@ -326,6 +326,9 @@ class Site(TranslatableModel, NamedModel, PartialDatesModel, CuratedModel):
             models.Index(fields=["name", "id"], name="site_list_order"),
             models.Index(fields=["latitude"], name="site_latitude"),
             models.Index(fields=["longitude"], name="site_longitude"),
+            # The public sites' regions from the index alone, for the region facet (core.facets), which checks the
+            # sites of thousands of link rows: at 20,000 sites 11-17 ms -> 6 ms (a read of every site's row before).
+            models.Index(fields=["status", "id", "region"], name="site_public_regions"),
         ]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
