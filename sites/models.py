@@ -328,7 +328,9 @@ class Site(TranslatableModel, NamedModel, PartialDatesModel, CuratedModel):
             models.Index(fields=["longitude"], name="site_longitude"),
             # The public sites' regions from the index alone, for the region facet (core.facets), which checks the
             # sites of thousands of link rows: at 20,000 sites 11-17 ms -> 6 ms (a read of every site's row before).
-            models.Index(fields=["status", "id", "region"], name="site_public_regions"),
+            # The region before the key, so that the regions in use (sites.filters.public_site_regions) are a
+            # descent per region in a prepared query's generic plan too (status, id, region: 46 ms, every list).
+            models.Index(fields=["status", "region", "id"], name="site_public_regions"),
         ]
         verbose_name = _("site")
         verbose_name_plural = _("sites")

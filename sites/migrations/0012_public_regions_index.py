@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='site',
-            index=models.Index(fields=['status', 'id', 'region'], name='site_public_regions'),
+            index=models.Index(fields=['status', 'region', 'id'], name='site_public_regions'),
         ),
     ]
