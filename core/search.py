@@ -14,6 +14,7 @@ searches. Two kinds of matching:
   connection (`register_sqlite_functions`), which gives the same hits on the demo data.
 """
 
+import functools
 import hashlib
 import re
 from contextlib import contextmanager
@@ -21,10 +22,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from anyascii import anyascii
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Cast
+from django.db.models.sql import Query
 
 from .lookups import Keys
 
@@ -132,12 +135,8 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
         connection.connection.create_function("FOLD", 1, lambda value: f" {fold(value)} ", deterministic=True)
 
 
-def text_query(terms: list[Term]) -> SearchQuery:
-    """All `terms` as prefixes (the last word may be half typed), in every configuration, accents removed.
-
-    Terms hold only letters and digits (query_terms), so the raw tsquery syntax around them is all ours.
-    """
-    raw = " & ".join(term.tsquery() for term in terms)
+def every_config_query(raw: str) -> SearchQuery:
+    """`raw` (terms in tsquery syntax) in every configuration, accents removed."""
     query = None
     for config in SEARCH_CONFIGS:
         part = SearchQuery(Unaccent(Value(raw)), search_type="raw", config=config)
@@ -145,12 +144,44 @@ def text_query(terms: list[Term]) -> SearchQuery:
     return query
 
 
+@functools.lru_cache(maxsize=1024)
+def tsquery_text(raw: str, using: str) -> str:
+    """`every_config_query(raw)` as PostgreSQL writes the tsquery it makes, computed once per process and search."""
+    connection = connections[using]
+    query = Query(None)
+    sql, params = every_config_query(raw).resolve_expression(query).as_sql(query.get_compiler(using), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({sql})::text", params)
+        return cursor.fetchone()[0]
+
+
+def text_query(terms: list[Term], using: str) -> models.Expression:
+    """All `terms` as prefixes (the last word may be half typed), in every configuration, accents removed, as a
+    constant tsquery. Left to the query as `to_tsquery(unaccent(...))`, PostgreSQL called both again for each row
+    it tested (`unaccent` is only stable, so never folded into a constant): 31 -> 21 ms to test the rows of the
+    2,000 matches of a common word that the facets count at 1,000,000 testimonies. A constant is still planned with
+    the statistics of its words (`is_common`), where a subquery would be planned blind.
+
+    Terms hold only letters and digits (query_terms), so the raw tsquery syntax around them is all ours.
+    """
+    raw = " & ".join(term.tsquery() for term in terms)
+    return Cast(Value(tsquery_text(raw, using)), SearchQueryField())
+
+
+class Matches(Func):
+    """`vector @@ query` as a condition (the `search_vector=` lookup takes a SearchQuery only)."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = models.BooleanField()
+
+
 def text_condition(queryset: models.QuerySet, term: Term, fields: tuple[str, ...]) -> Q:
     """`term` is a word of the record's own text: its stored search vector (PostgreSQL) or its folded `fields`."""
     if not term.searches_text:
         return Q(pk__in=[])
     if uses_full_text(queryset):
-        return Q(search_vector=text_query([term]))
+        return Q(Matches(F("search_vector"), text_query([term], queryset.db)))
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__fold__contains": f" {term.folded}"})
@@ -161,7 +192,7 @@ def text_rank(queryset: models.QuerySet, terms: list[Term]) -> models.Expression
     """How well the record's own text matches (PostgreSQL; SQLite ranks nothing)."""
     if not uses_full_text(queryset) or not terms:
         return Value(0.0, output_field=models.FloatField())
-    return SearchRank(F("search_vector"), text_query(terms), cover_density=True)
+    return SearchRank(F("search_vector"), text_query(terms, queryset.db), cover_density=True)
 
 
 @models.CharField.register_lookup

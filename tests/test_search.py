@@ -188,6 +188,25 @@ def test_a_common_word_is_counted_from_the_list_of_its_matches_and_paged_row_by_
     assert row_by_row == pages
 
 
+@postgresql_only
+def test_the_words_searched_are_one_constant_tsquery_made_once(client, kettle_archive):
+    """PostgreSQL makes the tsquery of a search once (then kept by the process), and each query compares the rows
+    with that constant: as `to_tsquery(unaccent(...))` in the query it was made again for every row tested."""
+    from core.search import tsquery_text
+
+    tsquery_text.cache_clear()
+    # The second spelling is another page (not the page cache's answer) with the same words.
+    for typed, made_now in (("kettle", 1), ("Kettle", 0)):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("testimonies:testimony_list"), {"q": typed})
+        assert {t.pk for t in response.context["object_list"]} == {t.pk for t in kettle_archive[0].values()}
+        statements = [query["sql"] for query in queries.captured_queries]
+        made = [sql for sql in statements if "to_tsquery(" in sql]
+        assert len(made) == made_now and all(sql.startswith("SELECT (") for sql in made)
+        searched = [sql for sql in statements if "kettle" in sql and "@@" in sql]
+        assert searched and all("::tsquery" in sql for sql in searched)
+
+
 def test_a_rare_word_lists_its_matches_once_and_pages_and_counts_them_by_key(client, kettle_archive):
     """A few matches are listed from the indexes once; the ranking, the page and the count read them by key."""
     found_by, _ = kettle_archive
