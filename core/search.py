@@ -14,7 +14,6 @@ searches. Two kinds of matching:
   connection (`register_sqlite_functions`), which gives the same hits on the demo data.
 """
 
-import functools
 import hashlib
 import re
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import F, Func, Q, Value
@@ -135,6 +135,10 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
         connection.connection.create_function("FOLD", 1, lambda value: f" {fold(value)} ", deterministic=True)
 
 
+# How long the tsquery of a search is kept (`tsquery_text`).
+TSQUERY_SECONDS = 24 * 60 * 60
+
+
 def every_config_query(raw: str) -> SearchQuery:
     """`raw` (terms in tsquery syntax) in every configuration, accents removed."""
     query = None
@@ -144,23 +148,29 @@ def every_config_query(raw: str) -> SearchQuery:
     return query
 
 
-@functools.lru_cache(maxsize=1024)
 def tsquery_text(raw: str, using: str) -> str:
-    """`every_config_query(raw)` as PostgreSQL writes the tsquery it makes, computed once per process and search."""
-    connection = connections[using]
-    query = Query(None)
-    sql, params = every_config_query(raw).resolve_expression(query).as_sql(query.get_compiler(using), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({sql})::text", params)
-        return cursor.fetchone()[0]
+    """`every_config_query(raw)` as PostgreSQL writes the tsquery it makes, kept in the cache (a day): it depends on
+    the words and the text search configurations alone, not on the records."""
+
+    def make() -> str:
+        connection = connections[using]
+        query = Query(None)
+        sql, params = every_config_query(raw).resolve_expression(query).as_sql(query.get_compiler(using), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT ({sql})::text", params)
+            return cursor.fetchone()[0]
+
+    key = f"search-tsquery:{hashlib.sha256(raw.encode()).hexdigest()}"
+    return cache.get_or_set(key, make, TSQUERY_SECONDS)
 
 
 def text_query(terms: list[Term], using: str) -> models.Expression:
     """All `terms` as prefixes (the last word may be half typed), in every configuration, accents removed, as a
-    constant tsquery. Left to the query as `to_tsquery(unaccent(...))`, PostgreSQL called both again for each row
-    it tested (`unaccent` is only stable, so never folded into a constant): 31 -> 21 ms to test the rows of the
-    2,000 matches of a common word that the facets count at 1,000,000 testimonies. A constant is still planned with
-    the statistics of its words (`is_common`), where a subquery would be planned blind.
+    constant tsquery made by PostgreSQL once (`tsquery_text`). Left to the query as `to_tsquery(unaccent(...))`,
+    it was made again for each row tested (`unaccent` is only stable, so never folded into a constant): 31 -> 21 ms
+    to test the rows of the 2,000 matches of a common word that the facets count at 1,000,000 testimonies. A
+    constant is still planned with the statistics of its words (`is_common`), where a subquery would be planned
+    blind.
 
     Terms hold only letters and digits (query_terms), so the raw tsquery syntax around them is all ours.
     """

@@ -5,7 +5,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.search import tsquery_text
 from tests.factories import (
     AbuseTypeFactory,
     AbuseTypeTranslationFactory,
@@ -125,10 +124,8 @@ PAGES = {
 
 
 def queries_for(client, url) -> int:
-    """The queries of one request to `url`, with every cache empty (a page's first reader after a change), the
-    process's tsquery of each search too (core.search.tsquery_text)."""
+    """The queries of one request to `url`, with every cache empty (a page's first reader after a change)."""
     cache.clear()
-    tsquery_text.cache_clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
         assert response.status_code == 200, url
