@@ -318,12 +318,12 @@ class Site(TranslatableModel, NamedModel, PartialDatesModel, CuratedModel):
 
     class Meta:
         ordering = ["name"]
-        # The public list's order (core.listing.in_unique_order adds the key): its first page and each page after a
-        # cursor are read from this index instead of sorting every site.
-        # The map's box (SiteQuerySet.map_extent): the smallest and largest coordinate, each an index descent
-        # instead of a read of every site.
         indexes = [
+            # The public list's order (core.listing.in_unique_order adds the key): its first page and each page after
+            # a cursor are read from this index instead of sorting every site.
             models.Index(fields=["name", "id"], name="site_list_order"),
+            # The map's box (SiteQuerySet.map_extent): the smallest and largest coordinate, each an index descent
+            # instead of a read of every site.
             models.Index(fields=["latitude"], name="site_latitude"),
             models.Index(fields=["longitude"], name="site_longitude"),
             # The public sites' regions from the index alone, for the region facet (core.facets), which checks the
