@@ -160,7 +160,8 @@ def tsquery_text(raw: str, using: str) -> str:
             cursor.execute(f"SELECT ({sql})::text", params)
             return cursor.fetchone()[0]
 
-    key = f"search-tsquery:{hashlib.sha256(raw.encode()).hexdigest()}"
+    # The configurations in the key, so that a release that changes them does not read the tsqueries of the last.
+    key = f"search-tsquery:{hashlib.sha256(f'{SEARCH_CONFIGS}:{raw}'.encode()).hexdigest()}"
     return cache.get_or_set(key, make, TSQUERY_SECONDS)
 
 
