@@ -76,7 +76,7 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         if self.integer_keys():
-            values = BinaryArray(self.rhs.values if isinstance(self.rhs, Keys) else self.rhs)
+            values = BinaryArray(self.rhs)
         else:
             values = [self.lhs.output_field.get_db_prep_value(value, connection, prepared=True) for value in self.rhs]
         if connection.vendor == "postgresql":

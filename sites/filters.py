@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.facets import Facet, among, by_field, by_link, records_of
 from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
 from core.generation import cached
-from units.models import Unit, UnitQuerySet
+from units.models import Unit
 
 from .models import Region, RegionQuerySet, Site, SiteUnit
 from .regions import find_region
@@ -70,9 +70,7 @@ def by_region(links, region: str, record: str):
 
 
 def public_unit_links(sites):
-    # SiteUnitQuerySet's rule is the site's and the unit's: the sites counted are public (a facet's sample of
-    # them, core.facets.Sample), so the unit's half is the one left to check, without joining every site again.
-    return SiteUnit.objects.filter(UnitQuerySet.public_condition("unit__"), among("site", sites))
+    return SiteUnit.objects.public().filter(among("site", sites))
 
 
 class SiteFilter(django_filters.FilterSet):
