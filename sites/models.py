@@ -179,24 +179,31 @@ class SiteQuerySet(TranslatableQuerySet, SearchableQuerySet, CuratedQuerySet):
     def grid_cells(self, cell_size: float) -> list[dict]:
         """The sites with coordinates grouped by a grid of `cell_size` degrees, in one aggregate query: per
         non-empty cell its `count`, the `first` site's id, `mean_latitude` and `mean_longitude`, and the
-        `west`, `south`, `east` and `north` of its sites."""
+        `west`, `south`, `east` and `north` of its sites.
+
+        Only the cell's grid position is computed in floating point; the aggregates read the stored decimals as
+        they are and are converted once per cell: PostgreSQL converts a decimal to a float through its text, and
+        the eight conversions per site made three quarters of the query (14,000 sites in a viewport: 44 -> 13 ms
+        with the index site_public_coordinates)."""
         size = models.Value(cell_size, output_field=models.FloatField())
-        latitude = Cast("latitude", models.FloatField())
-        longitude = Cast("longitude", models.FloatField())
+        as_float = models.FloatField()
         return list(
             self.with_coordinates()
             .order_by()
-            .annotate(cell_x=Floor(longitude / size), cell_y=Floor(latitude / size))
+            .annotate(
+                cell_x=Floor(Cast("longitude", as_float) / size),
+                cell_y=Floor(Cast("latitude", as_float) / size),
+            )
             .values("cell_x", "cell_y")
             .annotate(
                 count=models.Count("pk"),
                 first=models.Min("pk"),
-                mean_latitude=models.Avg(latitude),
-                mean_longitude=models.Avg(longitude),
-                west=models.Min(longitude),
-                south=models.Min(latitude),
-                east=models.Max(longitude),
-                north=models.Max(latitude),
+                mean_latitude=models.Avg("latitude", output_field=as_float),
+                mean_longitude=models.Avg("longitude", output_field=as_float),
+                west=models.Min("longitude", output_field=as_float),
+                south=models.Min("latitude", output_field=as_float),
+                east=models.Max("longitude", output_field=as_float),
+                north=models.Max("latitude", output_field=as_float),
             )
             .order_by("cell_y", "cell_x")
         )
@@ -331,6 +338,14 @@ class Site(TranslatableModel, NamedModel, PartialDatesModel, CuratedModel):
             # The region before the key, so that the regions in use (sites.filters.public_site_regions) are a
             # descent per region in a prepared query's generic plan too (status, id, region: 46 ms, every list).
             models.Index(fields=["status", "region", "id"], name="site_public_regions"),
+            # The map's viewports (SiteQuerySet.grid_cells): the public sites in a box from the index alone, never
+            # their rows (a viewport of 14,000 sites read 1,800 pages of them).
+            models.Index(
+                fields=["longitude", "latitude"],
+                condition=SiteQuerySet.public_condition(),
+                include=["id"],
+                name="site_public_coordinates",
+            ),
         ]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
