@@ -1,13 +1,16 @@
+from collections import Counter
+from dataclasses import dataclass
+
 import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from core.facets import Facet, among, by_field, by_link, records_of
+from core.facets import Facet, FieldCount, among, by_field, by_link
 from core.filters import NamedRecordFilter, OpenChoiceField, OpenChoiceFilter, OrderingFilter
 from core.generation import cached
 from units.models import Unit
 
-from .models import Region, RegionQuerySet, Site, SiteUnit
+from .models import Region, Site, SiteUnit
 from .regions import find_region
 
 # Large vocabularies show this many of their most frequent choices beside the text box.
@@ -46,27 +49,36 @@ class RegionFilter(OpenChoiceFilter):
     field_class = RegionField
 
 
-def public_region_of_sites(sites):
-    # The region's rule on the sites' own join (as testimonies.filters counts links), not a second join.
-    return records_of(sites).filter(RegionQuerySet.public_condition("region__"))
-
-
 def by_region(links, region: str, record: str):
     """A facet's count of records per public region through `links(records)` (core.facets.by_link), each
     region named in the reader's language (the facets are cached per language)."""
 
     def count(records, limit):
-        rows = list(
-            links(records).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
-        )
-        regions = Region.objects.in_bulk([pk for pk, _records in rows])
-        counted = sorted(
-            ((regions[pk].slug, str(regions[pk]), records) for pk, records in rows if pk in regions),
-            key=lambda row: (-row[2], row[1].casefold()),
-        )
-        return counted[:limit] if limit else counted
+        rows = links(records).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
+        return regions_counted(Counter(dict(rows)), limit)
 
     return count
+
+
+def regions_counted(counts: Counter, limit) -> list[tuple]:
+    """(slug, name in the reader's language, records) of the public regions among `counts` ({region key:
+    records}), most records first."""
+    regions = Region.objects.public().in_bulk([pk for pk in counts if pk is not None])
+    counted = sorted(
+        ((regions[pk].slug, str(regions[pk]), records) for pk, records in counts.items() if pk in regions),
+        key=lambda row: (-row[2], row[1].casefold()),
+    )
+    return counted[:limit] if limit else counted
+
+
+@dataclass(frozen=True)
+class RegionCount(FieldCount):
+    """The sites per public region, from the region keys the sample read with the sites (a site has one region):
+    no query but the regions' own. Counted by a join of the 2,000 sampled sites to their regions, it was the
+    slowest query of the site list and the map page for their first reader (5 ms at 20,000 sites)."""
+
+    def __call__(self, sample, limit: int | None) -> list[tuple]:
+        return regions_counted(Counter(sample.values(self.field)), limit)
 
 
 def public_unit_links(sites):
@@ -91,7 +103,7 @@ class SiteFilter(django_filters.FilterSet):
     )
 
     facets = (
-        Facet("region", by_region(public_region_of_sites, "region", "pk")),
+        Facet("region", RegionCount("region")),
         Facet("territory", by_field("territory", Site.Territory)),
         Facet("kind", by_field("kind", Site.Kind)),
         Facet(

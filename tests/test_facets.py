@@ -94,6 +94,18 @@ def test_a_hidden_region_of_a_public_site_is_never_a_choice(client, world, statu
     assert "Secretregion" not in response.content.decode()
 
 
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.REVIEW, PublicationStatus.WITHHELD])
+def test_the_site_list_counts_public_sites_by_public_region_only(client, world, status):
+    hidden = RegionFactory(name="Secretregion", slug="secretregion", status=status)
+    SiteFactory(name="Quarry", slug="quarry", region=hidden)
+    SiteFactory(name="Draft pit", slug="draft-pit", region=world["mine"].region, status=PublicationStatus.DRAFT)
+    expected = {"donetsk": 1, "luhansk": 1}
+    for url in (reverse("sites:site_list"), reverse("sites:site_map")):
+        response = client.get(url)
+        assert facet(response, "region") == expected
+        assert "Secretregion" not in response.content.decode()
+
+
 def test_counts_follow_a_withholding_at_the_next_request(client, world):
     url = reverse("testimonies:testimony_list")
     assert facet(client.get(url), "site")["mine"] == 3
