@@ -4,6 +4,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils import formats
@@ -16,7 +17,7 @@ from django_filters.views import FilterView
 from . import keyset
 from .facets import count_facets
 from .generation import cached
-from .search import counted_as_listed, planner_estimate
+from .search import counted_as_listed, planner_estimate, query_digest
 from .security import ReadOnlyViewMixin
 
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
@@ -266,12 +267,26 @@ def bounded_count(queryset) -> tuple[int, bool]:
         estimate = planner_estimate(queryset)
         if estimate is not None and estimate > TRUSTED_ESTIMATE_FROM:
             return estimate, True
-        bounded = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1].count()
+        bounded = exact_count(queryset, up_to=EXACT_COUNT_UP_TO)
         if bounded <= EXACT_COUNT_UP_TO:
             return bounded, False
         if estimate is None:
-            return queryset.order_by().values("pk").count(), False
+            return exact_count(queryset), False
     return max(estimate, bounded), True
+
+
+def exact_count(queryset, up_to: int | None = None) -> int:
+    """How many records `queryset` has (at most `up_to` + 1, when given), counted once per publication generation
+    and query (core.generation): the next reader of the same list reads the number from the cache. A common word's
+    count at 10,000 testimonies tests every one of them (30 ms on each request before)."""
+    keys = queryset.order_by().values("pk")
+    if up_to is not None:
+        keys = keys[: up_to + 1]
+    try:
+        sql, params = keys.query.get_compiler(using=keys.db).as_sql()
+    except EmptyResultSet:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`)
+        return 0
+    return cached(f"count:{query_digest(sql, params, keys.db)}", keys.count, using=keys.db)
 
 
 # From this offset a page's records are chosen by key before they are read (records_between).

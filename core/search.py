@@ -282,6 +282,11 @@ def rankable_keys(queryset: models.QuerySet) -> list | None:
 ESTIMATE_SECONDS = 60
 
 
+def query_digest(sql: str, params, using: str) -> str:
+    """A cache key's part naming one query: its database, text and values."""
+    return hashlib.sha256(f"{using}\n{sql}\n{params!r}".encode()).hexdigest()
+
+
 def planner_estimate(queryset: models.QuerySet) -> int | None:
     """PostgreSQL's estimate of the rows of `queryset`, from its plan (nothing is read); None elsewhere.
 
@@ -297,7 +302,7 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
         sql, params = queryset.order_by().values("pk").query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`) has no SQL to explain
         return 0
-    digest = hashlib.sha256(f"{queryset.db}\n{sql}\n{params!r}".encode()).hexdigest()
+    digest = query_digest(sql, params, queryset.db)
 
     def estimate() -> int:
         with connection.cursor() as cursor:

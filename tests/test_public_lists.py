@@ -235,6 +235,24 @@ def test_a_deep_page_reads_its_keys_first_and_lists_what_the_plain_slice_would(c
     assert len(pages) == 1 and pages[0].startswith(f'SELECT "{table}"."id" AS "pk" FROM')
 
 
+def test_a_lists_count_is_counted_once_per_publication_generation():
+    from core.listing import bounded_count
+
+    first, withheld = TestimonyFactory.create_batch(2)
+    TestimonyFactory()
+    with CaptureQueriesContext(connection) as counted:
+        assert bounded_count(Testimony.objects.public()) == (3, False)
+    with CaptureQueriesContext(connection) as read_again:
+        assert bounded_count(Testimony.objects.public()) == (3, False)
+    assert any("COUNT(" in query["sql"] for query in counted)
+    assert not any("COUNT(" in query["sql"] for query in read_again)
+    # Any write moves the generation on: the next reader counts again, never a number from before the write.
+    Testimony.objects.filter(pk=withheld.pk).update(status=PublicationStatus.WITHHELD)
+    assert bounded_count(Testimony.objects.public()) == (2, False)
+    assert bounded_count(Testimony.objects.public().filter(pk=first.pk)) == (1, False)
+    assert bounded_count(Testimony.objects.public().none()) == (0, False)
+
+
 def test_an_estimated_count_shows_about_how_many_pages_and_no_last_page(client, monkeypatch):
     # What PostgreSQL's planner says of a list of 1,000,000 testimonies: the list says "about", and does not link
     # a last page that rests on an estimate (it may not exist).
