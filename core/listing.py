@@ -4,7 +4,6 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils import formats
@@ -17,7 +16,7 @@ from django_filters.views import FilterView
 from . import keyset
 from .facets import count_facets
 from .generation import cached
-from .search import counted_as_listed, planner_estimate, query_digest
+from .search import compiled, counted_as_listed, planner_estimate
 from .security import ReadOnlyViewMixin
 
 PAGE_SIZE_CHOICES = (10, 25, 50, 100)
@@ -282,11 +281,11 @@ def exact_count(queryset, up_to: int | None = None) -> int:
     keys = queryset.order_by().values("pk")
     if up_to is not None:
         keys = keys[: up_to + 1]
-    try:
-        sql, params = keys.query.get_compiler(using=keys.db).as_sql()
-    except EmptyResultSet:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`)
+    query = compiled(keys)
+    if query is None:
         return 0
-    return cached(f"count:{query_digest(sql, params, keys.db)}", keys.count, using=keys.db)
+    _sql, _params, digest = query
+    return cached(f"count:{digest}", keys.count, using=keys.db)
 
 
 # From this offset a page's records are chosen by key before they are read (records_between).

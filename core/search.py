@@ -282,9 +282,14 @@ def rankable_keys(queryset: models.QuerySet) -> list | None:
 ESTIMATE_SECONDS = 60
 
 
-def query_digest(sql: str, params, using: str) -> str:
-    """A cache key's part naming one query: its database, text and values."""
-    return hashlib.sha256(f"{using}\n{sql}\n{params!r}".encode()).hexdigest()
+def compiled(queryset: models.QuerySet) -> tuple[str, tuple, str] | None:
+    """The SQL and values of `queryset`, and a digest of them and its database for a cache key; None when Django
+    knows that it matches nothing (`.none()`, `pk__in=[]`), a query without SQL."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, params, hashlib.sha256(f"{queryset.db}\n{sql}\n{params!r}".encode()).hexdigest()
 
 
 def planner_estimate(queryset: models.QuerySet) -> int | None:
@@ -298,11 +303,10 @@ def planner_estimate(queryset: models.QuerySet) -> int | None:
         return None
     from .generation import cached  # not at the top: core.apps imports this module, core.generation core.apps
 
-    try:
-        sql, params = queryset.order_by().values("pk").query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:  # a query Django knows to match nothing (`.none()`, `pk__in=[]`) has no SQL to explain
+    query = compiled(queryset.order_by().values("pk"))
+    if query is None:  # nothing to explain
         return 0
-    digest = query_digest(sql, params, queryset.db)
+    sql, params, digest = query
 
     def estimate() -> int:
         with connection.cursor() as cursor:

@@ -1,4 +1,5 @@
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import django_filters
@@ -55,12 +56,12 @@ def by_region(links, region: str, record: str):
 
     def count(records, limit):
         rows = links(records).order_by().values_list(region).annotate(records=Count(record, distinct=True)).order_by()
-        return regions_counted(Counter(dict(rows)), limit)
+        return regions_counted(dict(rows), limit)
 
     return count
 
 
-def regions_counted(counts: Counter, limit) -> list[tuple]:
+def regions_counted(counts: Mapping, limit) -> list[tuple]:
     """(slug, name in the reader's language, records) of the public regions among `counts` ({region key:
     records}), most records first."""
     regions = Region.objects.public().in_bulk([pk for pk in counts if pk is not None])

@@ -351,16 +351,21 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
         named_units = Unit.objects.public().named(term)
         named_sources = Source.objects.public().named(term)
         named_persons = Person.objects.public().named(term)
-        via_sites = Testimony.sites.through.objects.filter(site__in=named_sites).exclude(
-            testimony__consent=Consent.LIMITED
-        )
-        via_units = Testimony.units.through.objects.filter(unit__in=named_units)
-        via_sources = Citation.objects.public().filter(publication__source__in=named_sources)
-        via_persons = TestimonyPerson.objects.public().filter(person__in=named_persons)
-        links = [via_sites, via_units, via_sources.order_by(), via_persons.order_by()]
+        # Each kind of linked record: the public ones named by the term, and the links to testimonies through them.
+        links = [
+            (
+                named_sites,
+                Testimony.sites.through.objects.filter(site__in=named_sites).exclude(
+                    testimony__consent=Consent.LIMITED
+                ),
+            ),
+            (named_units, Testimony.units.through.objects.filter(unit__in=named_units)),
+            (named_sources, Citation.objects.public().filter(publication__source__in=named_sources).order_by()),
+            (named_persons, TestimonyPerson.objects.public().filter(person__in=named_persons).order_by()),
+        ]
         if common:
             condition = own_text
-            for named, link in zip((named_sites, named_units, named_sources, named_persons), links, strict=True):
+            for named, link in links:
                 # A scalar subquery rather than EXISTS, which PostgreSQL would turn into a hash of every linked
                 # testimony, built in full before the first row.
                 first_link = link.filter(testimony=OuterRef("pk")).values("testimony_id")[:1]
@@ -370,7 +375,7 @@ class TestimonyQuerySet(SearchableQuerySet, CuratedQuerySet):
                 # 2,000 matches the facets sample, 12,900 of them in the links of kinds that had no such name).
                 condition |= Q(Exists(named)) & Q(IsNull(Subquery(first_link), False))
             return condition
-        return Q(pk__in=own.values("pk").union(*(link.values("testimony_id") for link in links)))
+        return Q(pk__in=own.values("pk").union(*(link.values("testimony_id") for _named, link in links)))
 
     def cited_by_source(self, source):
         """Testimonies with a public citation of a publication of `source`."""
