@@ -187,6 +187,9 @@ def browser_page(browser, live_server):
         ),
     )
     yield page, problems
+    # A request the page still has in flight (the map asks for the markers of a view a popup panned to) would be
+    # answered by the live server while the test's database is flushed: SQLite then reports the table locked.
+    page.wait_for_load_state("networkidle")
     context.close()
     # Database work done while Playwright runs gets a connection of its own (Django keys connections by
     # context, and Playwright's sync API switches contexts); close it, or PostgreSQL cannot drop the test
