@@ -342,22 +342,27 @@ class SearchableQuerySet(models.QuerySet):
         """Records with a name or alias that has a word beginning with `term` (named models only)."""
         return self.filter(names_condition(term))
 
-    def match_condition(self, text: str, common: bool = False) -> Q:
+    def match_condition(self, text: str, common: bool = False, listed: Q | None = None) -> Q:
         """Every word of `text` matches, as a condition to combine with others (the admin adds the real name).
-        `common`: tested row by row, except in a count (`EitherForm`)."""
-        condition, listed = Q(), Q()
-        for term in query_terms(text):
-            condition &= self.term_condition(term, common=common)
-            if common:
+        `common`: tested row by row, except in a count (`EitherForm`); `listed`: this method's answer for `text`
+        without `common`, when the caller has it already (building a testimony's condition takes 2 ms)."""
+        terms = query_terms(text)
+        if listed is None:
+            listed = Q()
+            for term in terms:
                 listed &= self.term_condition(term)
-        if common and condition:
-            return Q(EitherForm(condition, listed))
-        return condition
+        if not common or not listed:
+            return listed
+        row_by_row = Q()
+        for term in terms:
+            row_by_row &= self.term_condition(term, common=True)
+        return Q(EitherForm(row_by_row, listed))
 
-    def is_common(self, text: str) -> bool:
+    def is_common(self, text: str, listed: Q | None = None) -> bool:
         """Whether `text` is common among these records by PostgreSQL's estimates (nothing is read; never on
-        SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order."""
-        matches = planner_estimate(self.filter(self.match_condition(text))) or 0
+        SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order.
+        `listed`: `match_condition(text)`, when the caller has it already."""
+        matches = planner_estimate(self.filter(self.match_condition(text) if listed is None else listed)) or 0
         searched = planner_estimate(self) or 0
         return matches >= max(COMMON_MATCHES, COMMON_SHARE * searched)
 
@@ -367,11 +372,12 @@ class SearchableQuerySet(models.QuerySet):
         terms = query_terms(text)
         if not terms:
             return self
-        if self.is_common(text):
+        listed = self.match_condition(text)
+        if self.is_common(text, listed=listed):
             # A word in much of the archive: each row of the usual order is tested until the page is full, instead
             # of listing every match first.
-            return self.filter(self.match_condition(text, common=True))
-        matches = self.filter(self.match_condition(text))
+            return self.filter(self.match_condition(text, common=True, listed=listed))
+        matches = self.filter(listed)
         keys = rankable_keys(matches)
         if keys is None:
             return matches
