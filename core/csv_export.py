@@ -385,7 +385,8 @@ def staff_export_response(queryset: models.QuerySet, user, file_stem: str) -> St
     model = queryset.model
     hidden = () if user.has_perm(RESTRICTED_FIELDS_PERMISSION) else getattr(model, "RESTRICTED_FIELDS", ())
     hidden = (*hidden, "search_vector")  # an index, not data
-    fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
+    # A generated column (a site's coordinates as floats for the map) repeats a field that is exported.
+    fields = [field for field in model._meta.concrete_fields if field.name not in hidden and not field.generated]
     many = [field for field in model._meta.many_to_many if field.name not in hidden]
     restricted = [name for name in getattr(model, "RESTRICTED_FIELDS", ()) if name not in hidden]
     if restricted and hasattr(model, "log_restricted_export"):

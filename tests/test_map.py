@@ -273,6 +273,20 @@ def test_markers_count_only_what_is_in_the_box(client, donbas):
     assert viewport(client, bbox="0,0,1,1", zoom=6)["features"] == []
 
 
+def test_a_moved_site_is_placed_where_it_now_is(client, donbas):
+    """The grid reads floating-point copies of the coordinates that the database keeps (Site.map_longitude): a
+    site given new coordinates is counted in its new cell, and a site that loses them in none."""
+    store = Site.objects.get(slug="store")
+    store.latitude, store.longitude = Decimal("48.1"), Decimal("37.9")
+    store.save()
+    singles, (cluster,) = split(viewport(client, zoom=MIN_ZOOM))
+    assert singles == set() and cluster["properties"]["count"] == 13
+    assert Site.objects.filter(slug="store").values_list("map_longitude", "map_latitude").get() == (37.9, 48.1)
+    store.latitude = store.longitude = None
+    store.save()
+    assert placed(viewport(client, zoom=MIN_ZOOM)) == 12
+
+
 @pytest.mark.parametrize("zoom", [MIN_ZOOM, 6, BASEMAP_MAX_ZOOM])
 def test_hidden_sites_are_in_no_marker_and_no_count(client, donbas, zoom):
     collection = viewport(client, zoom=zoom)
