@@ -362,7 +362,7 @@ class SearchableQuerySet(models.QuerySet):
         """Whether `text` is common among these records by PostgreSQL's estimates (nothing is read; never on
         SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order.
         `listed`: `match_condition(text)`, when the caller has it already."""
-        matches = planner_estimate(self.filter(self.match_condition(text) if listed is None else listed)) or 0
+        matches = planner_estimate(self.filter(self.match_condition(text, listed=listed))) or 0
         searched = planner_estimate(self) or 0
         return matches >= max(COMMON_MATCHES, COMMON_SHARE * searched)
 
