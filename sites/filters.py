@@ -75,7 +75,7 @@ def regions_counted(counts: Mapping, limit) -> list[tuple]:
 @dataclass(frozen=True)
 class RegionCount(FieldCount):
     """The sites per public region, from the region keys the sample read with the sites (a site has one region):
-    no query but the regions' own. Counted by a join of the 2,000 sampled sites to their regions, it was the
+    no query but the regions' own. Counted by a join of the sampled sites (2,000 then) to their regions, it was the
     slowest query of the site list and the map page for their first reader (5 ms at 20,000 sites)."""
 
     def __call__(self, sample, limit: int | None) -> list[tuple]:

@@ -15,8 +15,8 @@ TOP_CHOICES = 8
 
 # The link rows the facets count. A linked record's visibility is its model's `public_condition` on the link's own
 # join, as the link models write their rules, not `__in=Model.objects.public()`, a subquery that PostgreSQL joined a
-# second time: a facet's first count over 2,000 testimonies reads each linked record once. The testimonies are a
-# facet's sample (their keys taken as they are) or, for the overview's charts, a queryset (core.facets.among).
+# second time: a facet's first count over its sample of testimonies reads each linked record once. The testimonies are
+# a facet's sample (their keys taken as they are) or, for the overview's charts, a queryset (core.facets.among).
 
 
 def public_site_links(testimonies):
