@@ -37,3 +37,16 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # gunicorn's control socket (gunicorn 27) is one path per user, ~/.gunicorn/gunicorn.ctl: a second server on the
 # same machine (another app server, a test, a benchmark) would take it over. Nothing here uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Freeze what a worker holds once the application is loaded (settings, models, the URL configuration and the
+    views it imports), so that Python's garbage collector stops walking those objects again and again: in a worker
+    with the archive's pages loaded, each full collection walked about 175,000 objects and stopped a request for
+    about 100 ms, roughly once in ten requests; the objects made after this point are collected as before."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module, so that they are frozen too)
+    gc.freeze()
