@@ -41,9 +41,9 @@ control_socket_disable = True
 
 def post_worker_init(worker):
     """Freeze what a worker holds once the application is loaded (settings, models, the URL configuration and the
-    views it imports), so that Python's garbage collector stops walking those objects again and again: in a worker
-    with the archive's pages loaded, each full collection walked about 175,000 objects and stopped a request for
-    about 100 ms, roughly once in ten requests; the objects made after this point are collected as before."""
+    views it imports), so that Python's garbage collector stops walking those objects again and again: with the
+    pages loaded (the benchmark's process), a full collection walked about 175,000 objects and held one request in
+    nine or so for about 100 ms; the objects made after this point are collected as before (bench/RESULTS.md)."""
     import gc
 
     from django.urls import get_resolver
