@@ -318,12 +318,14 @@ class ApiListView(ResourceMixin, PublicApiView, generics.ListAPIView):
     found = "A page of records."
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
         # The primary key breaks ties, so that records with the same sort key never jump between pages. The list's
-        # own order comes before the model's, which for a testimony is the exact day given (core.listing).
+        # own order (that of `queryset`, the view's get_queryset: read here rather than built a second time, with
+        # its prefetches, for its order alone) comes before the model's, which for a testimony is the exact day
+        # given (core.listing).
         from core.listing import in_unique_order
 
-        return in_unique_order(queryset, default=self.get_queryset().query.order_by)
+        own_order = queryset.query.order_by
+        return in_unique_order(super().filter_queryset(queryset), default=own_order)
 
 
 class ApiDetailView(ResourceMixin, PublicApiView, generics.RetrieveAPIView):
