@@ -362,7 +362,13 @@ class SearchableQuerySet(models.QuerySet):
         """Whether `text` is common among these records by PostgreSQL's estimates (nothing is read; never on
         SQLite): then `match_condition(text, common=True)` is the faster form for a page in the usual order.
         `listed`: `match_condition(text)`, when the caller has it already."""
-        matches = planner_estimate(self.filter(self.match_condition(text, listed=listed))) or 0
+        condition = self.match_condition(text, listed=listed)
+        if condition:
+            # In the form a common word's list is counted in (`EitherForm`, listed), so that the count's estimate
+            # (core.listing.bounded_count) is this same query, read from the cache: planning it twice took 3-4 ms.
+            condition = Q(EitherForm(condition, condition))
+        with counted_as_listed():
+            matches = planner_estimate(self.filter(condition)) or 0
         searched = planner_estimate(self) or 0
         return matches >= max(COMMON_MATCHES, COMMON_SHARE * searched)
 

@@ -229,6 +229,25 @@ def test_a_rare_word_lists_its_matches_once_and_pages_and_counts_them_by_key(cli
     assert listings and all(sql.endswith(f"LIMIT {RANKED_MATCHES + 1}") for sql in listings)
 
 
+@postgresql_only
+def test_a_common_word_is_planned_once_for_whether_it_is_common_and_for_the_count(client, kettle_archive, monkeypatch):
+    """Whether a word is common and how many records the list counts are the planner's estimates of one query: it
+    is planned once, then read from the cache (planning a search took 3-4 ms)."""
+    from django.core.cache import cache
+
+    import core.search
+
+    monkeypatch.setattr(core.search, "COMMON_MATCHES", 0)
+    monkeypatch.setattr(core.search, "COMMON_SHARE", 0)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("testimonies:testimony_list"), {"q": "kettle"})
+    assert {t.pk for t in response.context["object_list"]} == {t.pk for t in kettle_archive[0].values()}
+    planned = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("EXPLAIN")]
+    searched = [sql for sql in planned if "@@" in sql]
+    assert len(searched) == 1, searched
+
+
 @pytest.mark.parametrize("words_are_common", [False, True])
 def test_the_admin_finds_a_common_word_the_same_way(client, superuser, kettle_archive, monkeypatch, words_are_common):
     import core.search
