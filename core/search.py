@@ -262,8 +262,11 @@ class EitherForm(models.Expression):
     def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
         clone = self.copy()
         clone.is_summary = summarize
-        clone.row_by_row = self.row_by_row.resolve_expression(query, allow_joins, reuse, summarize, for_save)
         clone.listed = self.listed.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        if self.row_by_row is self.listed:  # one form in both places (SearchableQuerySet.is_common): resolved once
+            clone.row_by_row = clone.listed
+        else:
+            clone.row_by_row = self.row_by_row.resolve_expression(query, allow_joins, reuse, summarize, for_save)
         return clone
 
     def as_sql(self, compiler, connection):
