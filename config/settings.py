@@ -206,8 +206,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": SQLITE_BUSY_TIMEOUT,
     }
-    # The covering indexes' included columns (a testimony's public order, the map's coordinates) serve PostgreSQL's
-    # index-only scans; SQLite builds the same indexes without them, as Django's warning says on every command.
+    # The covering indexes' included columns (a testimony's public order and citations, the map's coordinates) serve
+    # PostgreSQL's index-only scans; SQLite builds the same indexes without them, as Django's warning says on every
+    # command.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE

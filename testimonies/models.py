@@ -781,8 +781,9 @@ def overstated_corroboration(verification: str, sources: int) -> bool:
 class Citation(models.Model):
     """The publication a testimony rests on, where in it, and how far it can be trusted."""
 
+    # Found by its testimony through the index below (Meta.indexes), which begins with it.
     testimony = models.ForeignKey(
-        Testimony, verbose_name=_("testimony"), on_delete=models.CASCADE, related_name="citations"
+        Testimony, verbose_name=_("testimony"), on_delete=models.CASCADE, related_name="citations", db_index=False
     )
     publication = models.ForeignKey(
         Publication, verbose_name=_("publication"), on_delete=models.PROTECT, related_name="citations"
@@ -808,6 +809,17 @@ class Citation(models.Model):
         verbose_name_plural = _("citations")
         constraints = [
             models.UniqueConstraint(fields=["testimony", "publication", "locator"], name="citation_unique_per_locator")
+        ]
+        indexes = [
+            # A testimony's citations with every column the export and the facets read of them (PostgreSQL; SQLite
+            # finds them through the unique constraint's index): the export's cells of a testimony's citations came
+            # from a second index and the table, a third of its reads from outside PostgreSQL's buffers at 1,000,000
+            # testimonies (bench/RESULTS.md).
+            models.Index(
+                fields=["testimony", "publication", "locator"],
+                include=["id", "confidence"],
+                name="citation_by_testimony",
+            ),
         ]
 
     def __str__(self):
