@@ -811,10 +811,10 @@ class Citation(models.Model):
             models.UniqueConstraint(fields=["testimony", "publication", "locator"], name="citation_unique_per_locator")
         ]
         indexes = [
-            # A testimony's citations with every column the export and the facets read of them (PostgreSQL; SQLite
-            # finds them through the unique constraint's index): the export's cells of a testimony's citations came
-            # from a second index and the table, a third of its reads from outside PostgreSQL's buffers at 1,000,000
-            # testimonies (bench/RESULTS.md).
+            # A testimony's citations with every column the export and the facets read of them (the included columns
+            # are PostgreSQL's; SQLite builds the index on its key alone): the export's cells of a testimony's
+            # citations came from a second index and the table, a third of its reads from outside PostgreSQL's
+            # buffers at 1,000,000 testimonies (bench/RESULTS.md).
             models.Index(
                 fields=["testimony", "publication", "locator"],
                 include=["id", "confidence"],
