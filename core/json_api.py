@@ -319,9 +319,8 @@ class ApiListView(ResourceMixin, PublicApiView, generics.ListAPIView):
 
     def filter_queryset(self, queryset):
         # The primary key breaks ties, so that records with the same sort key never jump between pages. The list's
-        # own order (that of `queryset`, the view's get_queryset: read here rather than built a second time, with
-        # its prefetches, for its order alone) comes before the model's, which for a testimony is the exact day
-        # given (core.listing).
+        # own order, `queryset`'s before the filters (it is get_queryset's), comes before the model's, which for a
+        # testimony is the exact day given (core.listing).
         from core.listing import in_unique_order
 
         own_order = queryset.query.order_by
